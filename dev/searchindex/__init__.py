@@ -1,0 +1,1 @@
+"""A small Solr-compatible search index for CKAN in development and tests (production uses Apache Solr)."""
