@@ -13,8 +13,10 @@ import fnmatch
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from datetime import UTC
+from typing import Any
 
 # Fields CKAN's Solr schema tokenises (type "text"); every other field is an exact string.
 TEXT_FIELDS = {"text", "title", "notes", "res_name", "res_description", "author", "maintainer", "urls"}
@@ -183,9 +185,9 @@ def _text_match(values: list[str], query: str, phrase: bool) -> float:
 
 def _now_to_iso(value: str) -> str:
     if value.startswith("NOW"):
-        from datetime import datetime, timedelta, timezone
+        from datetime import datetime, timedelta
 
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         m = re.fullmatch(r"NOW(?:([+-])(\d+)(DAY|DAYS|HOUR|HOURS|MONTH|MONTHS|YEAR|YEARS))?(?:/DAY)?", value)
         if not m:
             raise QuerySyntaxError(f"Invalid Date Math String:'{value}'")

@@ -1,0 +1,68 @@
+"""What runs inside a task: resolve the spec, context and portal access, call a stage, map errors.
+
+Terminal errors (bad input, quality gate, CKAN 4xx) fail the task without retries; transient ones
+(timeouts, 5xx) are re-raised so Airflow retries them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from ..exceptions import OpendataError
+from ..pipeline.context import RunContext
+from ..settings import load_settings
+from ..spec.loader import load_registry
+
+
+def run_context() -> RunContext:
+    from airflow.sdk import get_current_context
+
+    ctx = get_current_context()
+    dag_run = ctx["dag_run"]
+    started = getattr(dag_run, "start_date", None) or datetime.now(UTC)
+    return RunContext.create(run_id=ctx["run_id"], now=started)
+
+
+def resolve(spec_key: str):
+    """Spec and agency from the registry, re-read in the worker (tasks pass names, not objects)."""
+    settings = load_settings()
+    reg = load_registry(settings.paths.registry)
+    spec = reg.get(spec_key)
+    return spec, reg.cities[spec.city].agency(spec.agency)
+
+
+def portal_access():
+    """CKAN URL and token from the Airflow Connection; the OPENDATA__CKAN__* settings as fallback."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    from ..publish.client import PortalAccess
+
+    settings = load_settings()
+    try:
+        conn = BaseHook.get_connection(settings.ckan.conn_id)
+    except AirflowNotFoundException:
+        conn = None
+    if conn is not None and conn.host:
+        host = conn.host if "://" in conn.host else f"{conn.schema or 'http'}://{conn.host}"
+        url = f"{host}:{conn.port}" if conn.port else host
+        from pydantic import SecretStr
+
+        return PortalAccess(url, SecretStr(conn.password or ""), settings.ckan.timeout_s)
+    if settings.ckan.token is None:
+        raise OpendataError(f"no Airflow connection '{settings.ckan.conn_id}' and no OPENDATA__CKAN__TOKEN: "
+                            "cannot publish", stage="publish")
+    return PortalAccess(settings.ckan.url, settings.ckan.token, settings.ckan.timeout_s)
+
+
+def guarded(stage: Callable[..., Any], *args: Any) -> Any:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        return stage(*args)
+    except OpendataError as exc:
+        if exc.transient:
+            raise
+        raise AirflowFailException(str(exc)) from exc

@@ -1,0 +1,42 @@
+"""A problem found in a delivery: data, not an exception. Stages count them; receipts list them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+
+
+class Dimension(StrEnum):
+    """The city's standard: đúng (correct), đủ (complete), sạch (clean), sống (live)."""
+
+    correct = "dung"
+    complete = "du"
+    clean = "sach"
+    live = "song"
+
+
+class Severity(StrEnum):
+    blocking = "blocking"
+    warning = "warning"
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    rule: str
+    dimension: Dimension
+    severity: Severity
+    message_vi: str
+    message_en: str
+    row: int | None = None  # line number in the agency's file (header = 1)
+    column: str | None = None
+    value: str | None = None
+
+    def asdict(self) -> dict:
+        d = asdict(self)
+        d["dimension"] = self.dimension.value
+        d["severity"] = self.severity.value
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> RowIssue:
+        return cls(**{**d, "dimension": Dimension(d["dimension"]), "severity": Severity(d["severity"])})

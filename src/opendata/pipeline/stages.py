@@ -1,0 +1,107 @@
+"""The four stages of one delivery. Each takes plain data and returns plain data (paths, dicts).
+
+ingest: take the oldest complete file from the drop zone and archive it untouched, first.
+normalise: archived bytes → typed Parquet + row issues.
+check: Parquet → GX → scorecard; a blocking failure quarantines the delivery and raises.
+publish: clean CSV → CKAN, idempotently.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+from ..archive import RawArchive
+from ..exceptions import QualityGateFailed, SourceError
+from ..issues import RowIssue
+from ..normalise import normalise_file
+from ..sources import DropZone
+from ..spec.models import Agency, DatasetSpec
+from .context import RunContext
+
+log = logging.getLogger(__name__)
+
+
+def ingest(spec: DatasetSpec, ctx: RunContext) -> dict | None:
+    """Archive the next delivery; None when the agency has dropped nothing new."""
+    zone = DropZone(ctx.settings.paths.dropzone_root)
+    waiting = zone.pending(spec, ctx.now)
+    if not waiting:
+        log.info("no new file in %s", zone.folder(spec))
+        return None
+    delivery = zone.take(waiting[0], ctx.now)
+    archived = RawArchive(ctx.data / "archive").store(spec, delivery)
+    log.info("archived %s as %s (%d bytes)", archived.original_name, archived.sha256, archived.size)
+    return archived.asdict()
+
+
+def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
+    table = normalise_file(spec, Path(archived["path"]), archived["original_name"], ctx.staging(spec))
+    log.info("normalised %d rows (%s), %d type problems", table.rows, table.encoding, len(table.issues))
+    return {**table.manifest(), "sha256": archived["sha256"], "original_name": archived["original_name"]}
+
+
+def check(spec: DatasetSpec, ctx: RunContext, table: dict) -> dict:
+    """Run every rule; write the scorecard; quarantine and raise on any blocking failure."""
+    import pandas as pd
+
+    from ..quality.runner import run_expectations
+    from ..quality.scorecard import build_scorecard
+    from ..quality.suite import expectations_from_spec, extra_expectations
+
+    frame = pd.read_parquet(table["parquet"])
+    configs = expectations_from_spec(spec) + extra_expectations(spec, ctx.settings.paths.expectations)
+    checks, issues = run_expectations(frame, configs, spec.key)
+    type_issues = [RowIssue.from_dict(i) for i in table["issues"]]
+    card = build_scorecard(spec.key, table["sha256"], table["rows"], checks, type_issues + issues)
+    out = Path(table["parquet"]).with_suffix(".scorecard.json")
+    out.write_text(json.dumps(card.asdict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    if not card.accepted:
+        _quarantine(spec, ctx, table, out)
+        blocking = [i for i in card.issues if i.severity.value == "blocking"]
+        first = "; ".join(f"dòng/row {i.row}, cột/column {i.column}: {i.message_vi} / {i.message_en}" for i in blocking[:5])
+        raise QualityGateFailed(
+            f"{table['original_name']}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
+            dataset=spec.key, stage="quality", run=ctx.run_id,
+        )
+    return {**table, "scorecard": str(out), "scores": card.scores, "overall": card.overall,
+            "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
+
+
+def _quarantine(spec: DatasetSpec, ctx: RunContext, table: dict, scorecard: Path) -> None:
+    """Keep the rejected delivery with its scorecard; the raw bytes stay in the archive regardless."""
+    target = ctx.quarantine(spec) / table["sha256"]
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(scorecard, target / "scorecard.json")
+    (target / "delivery.json").write_text(json.dumps({k: v for k, v in table.items() if k != "issues"},
+                                                     ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def publish(spec: DatasetSpec, agency: Agency, ctx: RunContext, checked: dict, access) -> dict:
+    """Write the clean CSV and sync it to CKAN. ``access`` is a publish.client.PortalAccess."""
+    import pandas as pd
+
+    from ..publish.client import CkanClient
+    from ..publish.sync import publish_csv
+
+    csv_path = Path(checked["parquet"]).with_suffix(".csv")
+    pd.read_parquet(checked["parquet"]).to_csv(csv_path, index=False, encoding="utf-8")
+    extras = {
+        "archive_sha256": checked["sha256"],
+        "quality_overall": str(checked["overall"]),
+        **{f"quality_{dim}": str(score) for dim, score in checked["scores"].items()},
+        "quality_warnings": str(checked["warnings"]),
+        "last_refreshed_at": ctx.now.isoformat(),
+        "last_checked_at": ctx.now.isoformat(),
+    }
+    result = publish_csv(CkanClient(access), spec, agency, csv_path, extras, access.url)
+    log.info("%s %s at %s", result.outcome, spec.ckan_name, result.url)
+    if result.outcome == "unchanged":
+        log.info("content unchanged (sha256 %s): nothing uploaded", result.content_sha256)
+    return result.asdict()
+
+
+def no_new_delivery(spec: DatasetSpec) -> SourceError:
+    return SourceError("no new delivery in the drop zone / không có tệp mới", dataset=spec.key, stage="ingest")

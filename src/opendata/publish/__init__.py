@@ -1,0 +1,1 @@
+"""Publishing to CKAN: the only place that talks to the portal (through ckanapi)."""

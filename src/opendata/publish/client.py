@@ -1,0 +1,90 @@
+"""A thin CKAN client: one place for timeouts, retries and translating CKAN's errors.
+
+Transient failures (connection refused, timeouts, 5xx) are retried with backoff and then raised
+as :class:`TransientPublishError`; CKAN's own refusals (4xx) raise :class:`PublishError` with
+CKAN's message. The token is never part of any message or log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import ckanapi
+import requests
+from pydantic import SecretStr
+
+from ..exceptions import PublishError, TransientPublishError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PortalAccess:
+    url: str
+    token: SecretStr
+    timeout_s: float = 30.0
+
+    def __repr__(self) -> str:  # never show the token
+        return f"PortalAccess(url={self.url!r}, token=***)"
+
+
+class CkanClient:
+    def __init__(self, access: PortalAccess, retries: int = 4, backoff_s: float = 1.0) -> None:
+        self.access = access
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self._api = ckanapi.RemoteCKAN(access.url.rstrip("/"), apikey=access.token.get_secret_value(),
+                                       user_agent="opendata-publisher/0.1")
+
+    def call(self, action: str, data: dict[str, Any] | None = None, files: dict | None = None) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                for f in (files or {}).values():
+                    f.seek(0)
+                return self._api.call_action(action, data or {}, files=files,
+                                             requests_kwargs={"timeout": self.access.timeout_s})
+            except ckanapi.NotFound:
+                raise
+            except ckanapi.ValidationError as exc:
+                raise PublishError(f"CKAN {action} refused the data: {exc.error_dict}", status=409) from None
+            except ckanapi.NotAuthorized as exc:
+                raise PublishError(f"CKAN {action}: not authorized ({_short(exc)})", status=403) from None
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                err: Exception = TransientPublishError(f"CKAN {action}: {type(exc).__name__}", status=None)
+            except ckanapi.CKANAPIError as exc:
+                status = _status_of(exc)
+                if status is not None and status < 500:
+                    raise PublishError(f"CKAN {action} failed ({status}): {_short(exc)}", status=status) from None
+                err = TransientPublishError(f"CKAN {action} failed ({status}): {_short(exc)}", status=status)
+            if attempt > self.retries:
+                raise err
+            wait = self.backoff_s * 2 ** (attempt - 1)
+            log.warning("%s; retry %d/%d in %.1f s", err, attempt, self.retries, wait)
+            time.sleep(wait)
+
+    def show(self, action: str, id_: str) -> dict | None:
+        try:
+            return self.call(action, {"id": id_})
+        except ckanapi.NotFound:
+            return None
+
+
+def _status_of(exc: Exception) -> int | None:
+    args = getattr(exc, "args", ())
+    for a in args:
+        if isinstance(a, int):
+            return a
+    text = str(exc)
+    for code in (500, 502, 503, 504, 400, 401, 403, 404, 409, 413):
+        if f"{code}" in text[:200]:
+            return code
+    return None
+
+
+def _short(exc: Exception) -> str:
+    return str(exc)[:300]

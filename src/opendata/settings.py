@@ -1,0 +1,46 @@
+"""The one reader of the environment: ``OPENDATA__SECTION__KEY`` variables, secrets as SecretStr.
+
+Nothing is read at import time: call :func:`load_settings` where the values are needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class PathSettings(BaseModel):
+    """Where specs are read from and where pipeline state is written."""
+
+    registry: Path = Field(PROJECT_ROOT / "include" / "datasets", description="Root of include/datasets/<city>/<agency>/*.yaml")
+    expectations: Path = Field(PROJECT_ROOT / "expectations", description="Extra GX suites, <city>.<agency>.<dataset>.json")
+    data: Path = Field(PROJECT_ROOT / ".dev" / "data", description="Archive, staging, receipts, quarantine")
+    dropzone: Path | None = Field(None, description="Agencies' drop folders; default <data>/dropzone")
+
+    @property
+    def dropzone_root(self) -> Path:
+        return self.dropzone or self.data / "dropzone"
+
+
+class CkanSettings(BaseModel):
+    """The portal. In Airflow the connection ``conn_id`` wins; these are the fallback for the CLI and tests."""
+
+    conn_id: str = "opendata_ckan"
+    url: str = "http://127.0.0.1:5000"
+    token: SecretStr | None = None
+    timeout_s: float = 30.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENDATA__", env_nested_delimiter="__", extra="ignore")
+
+    paths: PathSettings = PathSettings()
+    ckan: CkanSettings = CkanSettings()
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,204 @@
+"""Pydantic models of what a city declares: its agencies and their datasets.
+
+Specs describe data, never operators or code. Every model forbids unknown fields, so a typo in a
+YAML file is an error naming the field, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+COLUMN_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """User-facing text: Vietnamese always, English where given."""
+
+    vi: str = Field(min_length=1)
+    en: str | None = None
+
+
+class Frequency(StrEnum):
+    """The promised update rhythm; open data must be refreshed at least quarterly (the city's KPI)."""
+
+    hourly = "hourly"
+    daily = "daily"
+    weekly = "weekly"
+    monthly = "monthly"
+    quarterly = "quarterly"
+    semiannual = "semiannual"
+    annual = "annual"
+
+    @property
+    def days(self) -> float:
+        return {"hourly": 1 / 24, "daily": 1, "weekly": 7, "monthly": 30, "quarterly": 90,
+                "semiannual": 182, "annual": 365}[self.value]
+
+
+class Domain(StrEnum):
+    """Domains of the city's open-data catalogue (Decision 962/QĐ-UBND groups)."""
+
+    land = "dat-dai"
+    urban = "do-thi"
+    transport = "giao-thong"
+    health = "y-te"
+    education = "giao-duc"
+    food_safety = "an-toan-thuc-pham"
+    environment = "moi-truong"
+    culture_tourism = "van-hoa-du-lich"
+    inspection = "thanh-tra"
+    justice = "tu-phap"
+    labour = "lao-dong"
+    industry_trade = "cong-thuong"
+    economy = "kinh-te"
+    science_technology = "khoa-hoc-cong-nghe"
+
+
+class Classification(StrEnum):
+    open = "open"
+    shared = "shared"
+    restricted = "restricted"
+
+
+class ColumnType(StrEnum):
+    string = "string"
+    integer = "integer"
+    number = "number"
+    boolean = "boolean"
+    date = "date"
+    datetime = "datetime"
+
+
+class ColumnSpec(Strict):
+    name: str = Field(pattern=COLUMN_NAME, description="Machine name, used in the published CSV and DataStore")
+    label: Text = Field(description="Header as agencies write it; matched ignoring case, accents and spacing")
+    type: ColumnType = ColumnType.string
+    unit: str | None = None
+    required: bool = False
+    allowed_values: list[str] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = Field(None, description="Regular expression every non-empty value must match")
+    description: Text | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _range_is_ordered(self) -> ColumnSpec:
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
+        if (self.minimum is not None or self.maximum is not None) and self.type not in (ColumnType.integer, ColumnType.number):
+            raise ValueError("minimum/maximum need type integer or number")
+        return self
+
+
+class Contact(Strict):
+    name: str
+    email: EmailStr
+    phone: str | None = None
+
+
+class DropZoneSource(Strict):
+    """Files an agency drops in its folder: <dropzone>/<city>/<agency>/<dataset>/."""
+
+    kind: Literal["drop_zone"]
+    pattern: str = Field("*.csv", description="Glob of the files to take, e.g. '*.csv' or '*.xlsx'")
+    encoding: str | None = Field(None, description="Force an encoding; detected when absent")
+
+
+Source = Annotated[DropZoneSource, Field(discriminator="kind")]
+
+
+class RowCount(Strict):
+    min: int = Field(1, ge=0)
+    max: int | None = None
+
+
+class DatasetSpec(Strict):
+    """One dataset of one agency: what it is, where it comes from, what its columns must hold."""
+
+    id: str = Field(pattern=SLUG)
+    city: str = Field(pattern=SLUG)
+    agency: str = Field(pattern=SLUG)
+    title: Text
+    description: Text
+    domain: Domain
+    tags: list[str] = Field(default_factory=list)
+    licence: str = Field("cc-by", description="CKAN licence id, e.g. cc-by, odc-by, other-open")
+    contact: Contact
+    classification: Classification = Classification.open
+    update_frequency: Frequency
+    source: Source
+    columns: list[ColumnSpec] = Field(min_length=1)
+    primary_key: list[str] = Field(default_factory=list)
+    date_column: str | None = Field(None, description="Column whose newest value tells how current the data is")
+    row_count: RowCount = RowCount()
+
+    @property
+    def key(self) -> str:
+        """Unique across cities: 'danang.snnmt.rain-gauge-stations'."""
+        return f"{self.city}.{self.agency}.{self.id}"
+
+    @property
+    def ckan_name(self) -> str:
+        """Stable CKAN dataset name, so re-runs update instead of duplicating."""
+        return f"{self.city}-{self.agency}-{self.id}"[:100]
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DatasetSpec:
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"columns named twice: {', '.join(dupes)}")
+        date_cols = [self.date_column] if self.date_column else []
+        for field_name, cols in (("primary_key", self.primary_key), ("date_column", date_cols)):
+            missing = [c for c in cols if c not in names]
+            if missing:
+                raise ValueError(f"{field_name} names unknown columns: {', '.join(missing)}")
+        if self.classification == Classification.open and self.update_frequency.days > Frequency.quarterly.days:
+            raise ValueError(
+                f"update_frequency '{self.update_frequency.value}' is longer than 3 months; "
+                "open data must be refreshed at least quarterly / dữ liệu mở phải cập nhật tối thiểu 3 tháng/lần"
+            )
+        return self
+
+
+class Agency(Strict):
+    code: str = Field(pattern=SLUG)
+    name: Text
+    email: EmailStr | None = None
+
+    def ckan_name(self, city: str) -> str:
+        return f"{city}-{self.code}"
+
+
+class City(Strict):
+    """include/datasets/<city>/city.yaml: the city and its agency registry."""
+
+    code: str = Field(pattern=SLUG)
+    name: Text
+    province_code: int = Field(description="Province code in the current administrative list (vietnam-provinces)")
+    agencies: list[Agency] = Field(min_length=1)
+
+    def agency(self, code: str) -> Agency | None:
+        return next((a for a in self.agencies if a.code == code), None)
