@@ -1,4 +1,4 @@
-"""The local, Docker-free CKAN portal: ``python dev/portal.py up|down|status``.
+"""The local, Docker-free CKAN portal: ``python dev/portal.py up|down|status|url|purge``.
 
 Starts, under ``.dev/`` (override with OPENDATA_DEV_DIR): a private PostgreSQL cluster (CKAN DB,
 DataStore DB and its read-only user), redis, the Solr-compatible dev search index, CKAN 2.12 and
@@ -9,6 +9,7 @@ Standard library only, so it runs before any project virtualenv exists.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -20,6 +21,7 @@ import sys
 import time
 import urllib.request
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,13 +52,24 @@ class Layout:
             ckan_port=int(env.get("OPENDATA_PORTAL_PORT", 5000)),
         )
 
+    @cached_property
+    def pg_root(self) -> Path:
+        """``.dev/pg``, unless the 'postgres' user cannot reach it or the socket path would be too long
+        for Unix sockets (107 bytes): then a folder under /var/tmp named after this checkout."""
+        local = self.dev / "pg"
+        too_long = len(str(local / "run" / f".s.PGSQL.{self.pg_port}.lock")) > 100
+        if not too_long and (os.geteuid() != 0 or _postgres_can_reach(self.dev)):
+            return local
+        digest = hashlib.sha256(str(self.dev).encode()).hexdigest()[:10]
+        return Path("/var/tmp") / f"opendata-pg-{digest}"
+
     @property
     def pg_data(self) -> Path:
-        return self.dev / "pg" / "data"
+        return self.pg_root / "data"
 
     @property
     def pg_socket(self) -> Path:
-        return self.dev / "pg" / "run"
+        return self.pg_root / "run"
 
     @property
     def run(self) -> Path:
@@ -81,6 +94,14 @@ class Layout:
     @property
     def portal_url(self) -> str:
         return f"http://{self.host}:{self.ckan_port}"
+
+
+def _postgres_can_reach(folder: Path) -> bool:
+    """Whether user 'postgres' can enter every parent of ``folder`` (a 0700 /tmp clone it cannot)."""
+    probe = folder
+    while not probe.exists():
+        probe = probe.parent
+    return subprocess.run(["runuser", "-u", "postgres", "--", "test", "-x", str(probe)], capture_output=True).returncode == 0
 
 
 def say(msg: str) -> None:
@@ -190,7 +211,7 @@ def postgres_up(lay: Layout, pw: dict[str, str]) -> None:
         raise SystemExit(f"[portal] PostgreSQL server binaries not found in {PG_BIN}: run 'make system-deps'")
     lay.pg_socket.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
-        shutil.chown(lay.dev / "pg", "postgres", "postgres")
+        shutil.chown(lay.pg_root, "postgres", "postgres")
         shutil.chown(lay.pg_socket, "postgres", "postgres")
     if not (lay.pg_data / "PG_VERSION").exists():
         say("initialising the PostgreSQL cluster")
@@ -203,7 +224,7 @@ def postgres_up(lay: Layout, pw: dict[str, str]) -> None:
     if postgres_pid(lay) is None:
         if port_open(lay.host, lay.pg_port):
             raise SystemExit(f"[portal] port {lay.pg_port} is taken by another program; set OPENDATA_DEV_PG_PORT")
-        log = lay.dev / "pg" / "postgres.log"
+        log = lay.pg_root / "postgres.log"
         subprocess.run(as_pg_owner([str(PG_BIN / "pg_ctl"), "-D", str(lay.pg_data), "-l", str(log), "-w", "-t", "60",
                                     "-o", f"-p {lay.pg_port} -k {lay.pg_socket} -c listen_addresses={lay.host}",
                                     "start"]), check=True, capture_output=True)
@@ -379,6 +400,12 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "status":
         return status(lay)
+    if command == "purge":  # everything the stack keeps: its data, config, secrets and logs
+        down(lay)
+        for folder in (lay.pg_root, lay.dev):
+            shutil.rmtree(folder, ignore_errors=True)
+        say(f"removed {lay.dev} and {lay.pg_root}")
+        return 0
     if command == "url":
         print(lay.portal_url)
         return 0

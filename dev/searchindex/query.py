@@ -317,6 +317,8 @@ class _Parser:
             raise self.fail(f"range '{value}' without a field")
         if kind != "word":
             raise self.fail(f"unexpected '{value}'")
+        if value.startswith(":"):
+            raise self.fail(f"'{value}': a field name is missing before ':'")
         name, colon, rest = _split_field(value)
         if not colon:
             return Term(fld, _unescape(value)), sign

@@ -1,0 +1,85 @@
+# opendata: the two commands that matter are `make demo` and `make test`; each installs what is missing first.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+VENV_CKAN := .venv-ckan
+UV := $(VENV)/bin/uv
+export AIRFLOW_HOME ?= $(CURDIR)/.dev/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__PARALLELISM := 4
+export NO_COLOR := 1
+export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
+
+.PHONY: help system-deps install portal-up portal-down portal-status demo test lint lock clean-dev
+
+help:
+	@echo "make demo          install, start the local portal, run the sample pipelines, print where to look"
+	@echo "make test          install, bring up the portal if needed, run the whole test suite"
+	@echo "make portal-up | portal-down | portal-status   the local CKAN stack (dev/)"
+	@echo "make lint          ruff"
+
+# Debian packages the portal needs: PostgreSQL 15 server, redis, headers to build psycopg2.
+system-deps: .dev/.system-deps
+.dev/.system-deps:
+	@mkdir -p .dev
+	@need=""; \
+	  [ -x /usr/lib/postgresql/15/bin/initdb ] || need="$$need postgresql-15"; \
+	  command -v psql >/dev/null || need="$$need postgresql-client-15"; \
+	  command -v redis-server >/dev/null || need="$$need redis-server"; \
+	  command -v pg_config >/dev/null || need="$$need libpq-dev"; \
+	  command -v runuser >/dev/null || need="$$need util-linux"; \
+	  if [ -n "$$need" ]; then \
+	    echo "[install] apt-get install$$need"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$need >/dev/null; \
+	  fi
+	@touch $@
+
+$(UV):
+	$(PY) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv==0.13.8
+
+# Airflow + GX + the opendata package (editable), exactly as locked.
+$(VENV)/.installed: requirements/airflow.lock pyproject.toml | $(UV)
+	@echo "[install] $(VENV): Airflow, Great Expectations, opendata"
+	$(UV) pip install -q --python $(VENV)/bin/python --no-deps -r requirements/airflow.lock
+	$(UV) pip install -q --python $(VENV)/bin/python --no-deps -e .
+	@touch $@
+
+# CKAN 2.12 and ckanext-xloader in their own venv (CKAN pins SQLAlchemy/Flask apart from Airflow's).
+$(VENV_CKAN)/.installed: requirements/ckan.lock | $(UV) system-deps
+	@echo "[install] $(VENV_CKAN): CKAN 2.12, ckanext-xloader"
+	[ -x $(VENV_CKAN)/bin/python ] || $(PY) -m venv $(VENV_CKAN)
+	$(UV) pip install -q --python $(VENV_CKAN)/bin/python --no-deps -r requirements/ckan.lock
+	@touch $@
+
+install: system-deps $(VENV)/.installed $(VENV_CKAN)/.installed
+
+# Re-resolve the locks after editing requirements/*.in.
+lock: | $(UV)
+	$(UV) pip compile -q --python-version 3.11 requirements/airflow.in -o requirements/airflow.lock
+	$(UV) pip compile -q --python-version 3.11 --override requirements/ckan-overrides.txt requirements/ckan.in -o requirements/ckan.lock
+
+portal-up: install
+	$(VENV)/bin/python dev/portal.py up
+
+portal-down:
+	@$(PY) dev/portal.py down
+
+portal-status:
+	@$(PY) dev/portal.py status
+
+demo: portal-up
+	$(VENV)/bin/python dev/demo.py
+
+test: install
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check src dags plugins dev tests bench
+
+# Removes all local state (portal data, archive, Airflow DB). Stops the stack first.
+clean-dev:
+	@$(PY) dev/portal.py purge

@@ -1,0 +1,55 @@
+"""Run a DAG in-process with ``dag.test()`` and read back what happened: used by ``make demo`` and tests.
+
+Airflow must already be configured (AIRFLOW_HOME, dags folder) before this module is imported.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class LocalRun:
+    dag_id: str
+    run_id: str
+    state: str
+    task_states: dict[str, str]
+    returns: dict[str, Any] = field(default_factory=dict)  # task_id -> its XCom return value
+
+    @property
+    def outcome(self) -> str:
+        """published / unchanged / quarantined / no-delivery / failed, as a steward would say it."""
+        if self.task_states.get("quality") == "failed":
+            return "quarantined"
+        if self.state == "success" and self.task_states.get("publish") == "success":
+            pub = self.returns.get("publish") or {}
+            return "unchanged" if pub.get("outcome") == "unchanged" else "published"
+        if self.state == "success" and self.task_states.get("ingest") == "skipped":
+            return "no-delivery"
+        return "failed"
+
+
+def load_dag_module(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_dag(dag) -> LocalRun:
+    from airflow.models import TaskInstance
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    dr = dag.test()
+    with create_session() as session:
+        tis = session.scalars(select(TaskInstance).where(TaskInstance.dag_id == dag.dag_id,
+                                                         TaskInstance.run_id == dr.run_id)).all()
+        states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}
+        rows = session.scalars(XComModel.get_many(run_id=dr.run_id, dag_ids=dag.dag_id, key="return_value")).all()
+        returns = {x.task_id: XComModel.deserialize_value(x) for x in rows}
+    return LocalRun(dag.dag_id, dr.run_id, str(getattr(dr.state, "value", dr.state)), states, returns)

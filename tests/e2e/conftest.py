@@ -1,0 +1,93 @@
+"""The local portal and Airflow's metadata DB for end-to-end tests: brought up here, or the tests fail.
+
+The portal is reused when it is already running (and left running); when this session started it,
+this session stops it again at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.factories import ROOT
+
+
+@dataclass(frozen=True)
+class Portal:
+    url: str
+    token: str
+
+    def action(self, action: str, /, **data) -> dict:
+        r = requests.post(f"{self.url}/api/3/action/{action}", json=data, headers={"Authorization": self.token}, timeout=30)
+        body = r.json()
+        if not body.get("success"):
+            raise AssertionError(f"{action} failed: {body.get('error')}")
+        return body["result"]
+
+    def settle(self, package: str, timeout_s: float = 60) -> dict:
+        """Wait for xloader's background job on every resource, then for the metadata to stop moving."""
+        import time
+
+        deadline = time.monotonic() + timeout_s
+        last = None
+        while time.monotonic() < deadline:
+            pkg = self.get("package_show", id=package)
+            done = all(self.action("xloader_status", resource_id=r["id"]).get("status") in ("complete", "error")
+                       for r in pkg["resources"])
+            if done and last is not None and pkg["metadata_modified"] == last:
+                return pkg
+            last = pkg["metadata_modified"] if done else None
+            time.sleep(1.0)
+        raise AssertionError(f"{package} kept changing for {timeout_s} s (xloader still busy?)")
+
+    def get(self, action: str, /, **params) -> dict | None:
+        """Anonymous read, as the public sees it; None when CKAN says not found."""
+        r = requests.get(f"{self.url}/api/3/action/{action}", params=params, timeout=30)
+        if r.status_code == 404:
+            return None
+        return r.json()["result"]
+
+
+def _portal_cmd(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(ROOT / "dev" / "portal.py"), *args], capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def portal() -> Portal:
+    was_running = _portal_cmd("status").returncode == 0
+    up = _portal_cmd("up")
+    assert up.returncode == 0, f"the local portal did not come up:\n{up.stdout}\n{up.stderr}"
+    sys.path.insert(0, str(ROOT / "dev"))
+    from portal import Layout
+
+    lay = Layout.from_env()
+    yield Portal(lay.portal_url, lay.token_file.read_text().strip())
+    if not was_running:
+        _portal_cmd("down")
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run([str(ROOT / ".venv" / "bin" / "airflow"), "db", "migrate"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return home
+
+
+@pytest.fixture()
+def pipeline_env(portal: Portal, airflow_db: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A private data folder (drop zone, archive, staging) and the CKAN connection, for one test."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("OPENDATA__PATHS__DATA", str(data))
+    host, port = portal.url.removeprefix("http://").split(":")
+    conn = {"conn_type": "http", "host": host, "port": int(port), "schema": "http", "password": portal.token}
+    monkeypatch.setenv("AIRFLOW_CONN_OPENDATA_CKAN", json.dumps(conn))
+    return data

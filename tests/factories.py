@@ -1,0 +1,64 @@
+"""Small builders for specs and files used across tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from opendata.spec.models import DatasetSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_DROP = ROOT / "include" / "samples" / "danang" / "snnmt" / "rain-gauge-stations" / "tram-do-mua-2026-q4.csv"
+RAIN_SPEC = ROOT / "include" / "datasets" / "danang" / "snnmt" / "rain-gauge-stations.yaml"
+
+
+def rain_spec() -> DatasetSpec:
+    data = yaml.safe_load(RAIN_SPEC.read_text(encoding="utf-8"))
+    return DatasetSpec.model_validate({"city": "danang", "agency": "snnmt", **data})
+
+
+def small_spec(**overrides) -> DatasetSpec:
+    data = {
+        "id": "clinics", "city": "danang", "agency": "syt",
+        "title": {"vi": "Phòng khám", "en": "Clinics"}, "description": {"vi": "Danh sách phòng khám"},
+        "domain": "y-te", "contact": {"name": "Sở Y tế", "email": "syt@danang.gov.vn"},
+        "update_frequency": "monthly", "source": {"kind": "drop_zone", "pattern": "*.csv"},
+        "primary_key": ["code"],
+        "columns": [
+            {"name": "code", "label": {"vi": "Mã"}, "required": True, "pattern": r"^PK\d{3}$"},
+            {"name": "name", "label": {"vi": "Tên phòng khám"}, "required": True},
+            {"name": "beds", "label": {"vi": "Số giường"}, "type": "integer", "minimum": 0, "maximum": 500},
+            {"name": "opened_on", "label": {"vi": "Ngày thành lập"}, "type": "date"},
+        ],
+    }
+    data.update(overrides)
+    return DatasetSpec.model_validate(data)
+
+
+def write_spec(folder: Path, name: str, data: dict) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def to_cp1258(text: str) -> bytes:
+    """Encode as Windows does: letters with ă/â/ê/ô/ơ/ư precomposed, tone marks as combining characters."""
+    import unicodedata
+
+    out = []
+    for ch in unicodedata.normalize("NFC", text):
+        try:
+            out.append(ch.encode("cp1258"))
+            continue
+        except UnicodeEncodeError:
+            pass
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in TONE_MARKS))
+        tones = "".join(c for c in parts if c in TONE_MARKS)
+        out.append(base.encode("cp1258") + tones.encode("cp1258"))
+    return b"".join(out)

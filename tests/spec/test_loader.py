@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from opendata.spec import load_registry
+from tests.factories import ROOT, small_spec, write_spec
+
+
+def copy_registry(tmp_path: Path) -> Path:
+    target = tmp_path / "datasets"
+    shutil.copytree(ROOT / "include" / "datasets", target)
+    return target
+
+
+def test_the_sample_registry_loads_without_problems() -> None:
+    reg = load_registry(ROOT / "include" / "datasets")
+    assert reg.problems == []
+    assert "danang.snnmt.rain-gauge-stations" in reg.datasets
+    assert reg.cities["danang"].agency("snnmt").name.vi == "Sở Nông nghiệp và Môi trường"
+
+
+def test_a_broken_spec_names_file_and_field_and_the_others_still_load(tmp_path: Path) -> None:
+    root = copy_registry(tmp_path)
+    data = yaml.safe_load((root / "danang" / "snnmt" / "rain-gauge-stations.yaml").read_text())
+    data["id"] = "rainfall-copy"
+    data["columns"][4]["minimum"] = "north"  # not a number
+    data["update_frequnecy"] = "daily"  # a typo of a field name
+    bad = write_spec(root / "danang" / "snnmt", "broken.yaml", data)
+    reg = load_registry(root)
+    assert "danang.snnmt.rain-gauge-stations" in reg.datasets
+    assert "danang.snnmt.rainfall-copy" not in reg.datasets
+    fields = {p.field for p in reg.problems if p.path == bad}
+    assert "columns.4.minimum" in fields and "update_frequnecy" in fields
+    assert all(str(bad) in str(p) for p in reg.problems)
+
+
+def test_unreadable_yaml_and_unknown_agency_are_problems(tmp_path: Path) -> None:
+    root = copy_registry(tmp_path)
+    (root / "danang" / "snnmt" / "bad.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    data = yaml.safe_load((root / "danang" / "snnmt" / "rain-gauge-stations.yaml").read_text())
+    write_spec(root / "danang" / "nobody", "x.yaml", data)
+    reg = load_registry(root)
+    messages = [str(p) for p in reg.problems]
+    assert any("bad.yaml" in m and "YAML" in m for m in messages)
+    assert any("'nobody' is not an agency of danang" in m for m in messages)
+
+
+def test_open_data_must_be_refreshed_at_least_quarterly() -> None:
+    with pytest.raises(ValidationError, match="longer than 3 months"):
+        small_spec(update_frequency="annual")
+    assert small_spec(update_frequency="annual", classification="restricted").update_frequency.value == "annual"
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ({"primary_key": ["nope"]}, "primary_key names unknown columns: nope"),
+        ({"id": "Has Spaces"}, "String should match pattern"),
+        ({"columns": [{"name": "a", "label": {"vi": "A"}, "minimum": 1}]}, "minimum/maximum need type integer or number"),
+        ({"columns": [{"name": "a", "label": {"vi": "A"}, "pattern": "(["}]}, "not a valid regular expression"),
+    ],
+)
+def test_spec_rules(override: dict, message: str) -> None:
+    with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace("[", r"\[")):
+        small_spec(**override)
