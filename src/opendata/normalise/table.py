@@ -1,25 +1,32 @@
-"""Read a delivered CSV as the spec describes it and write the typed table as Parquet.
+"""One delivery → one clean, typed table (Parquet) in the spec's column order, plus its problems.
 
-Values that do not fit their column's type become nulls plus a blocking 'đúng' issue naming the
-row, column and value, so the quality stage reports every one instead of stopping at the first.
+Text is NFC and trimmed; blank rows and the footer block under the data are dropped; every value
+that does not fit its column's type is counted (and the first ones kept with their file row). The
+column ``_source_row`` keeps each record's row number in the agency's file, for receipts; it is
+dropped before publishing.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from ..exceptions import InputError
 from ..issues import Dimension, RowIssue, Severity
-from ..spec.models import ColumnSpec, ColumnType, DatasetSpec
-from .text import decode, fold_key
+from ..spec.models import ColumnType, DatasetSpec
+from .casting import cast_column
+from .headers import is_footer, match_headers
+from .readers import Grid, kind_of, read_csv, read_excel, read_json
 
-TRUE_WORDS = {"true", "1", "co", "yes", "x"}
-FALSE_WORDS = {"false", "0", "khong", "no"}
+ROW_COLUMN = "_source_row"
+FOOTER_SCAN = 50
+ARROW_TYPES = {ColumnType.string: pa.string(), ColumnType.integer: pa.int64(), ColumnType.number: pa.float64(),
+               ColumnType.boolean: pa.bool_(), ColumnType.date: pa.date32(), ColumnType.datetime: pa.timestamp("s")}
 
 
 @dataclass
@@ -28,124 +35,87 @@ class NormalisedTable:
     rows: int
     encoding: str
     issues: list[RowIssue] = field(default_factory=list)
+    type_failures: dict[str, int] = field(default_factory=dict)  # column -> values that did not fit
+    dropped_rows: int = 0  # footer and title rows under the data
 
     def manifest(self) -> dict:
         return {"parquet": str(self.parquet), "rows": self.rows, "encoding": self.encoding,
-                "issues": [i.asdict() for i in self.issues]}
+                "issues": [i.asdict() for i in self.issues], "type_failures": self.type_failures,
+                "dropped_rows": self.dropped_rows}
 
 
-def match_headers(headers: list[str], spec: DatasetSpec, file_name: str) -> dict[str, str]:
-    """Map the file's headers to the spec's column names; a clear error for missing or unknown ones."""
-    wanted = {}
-    for col in spec.columns:
-        wanted[fold_key(col.label.vi)] = col.name
-        wanted[fold_key(col.name)] = col.name
-        if col.label.en:
-            wanted[fold_key(col.label.en)] = col.name
-    mapping, unknown = {}, []
-    for h in headers:
-        name = wanted.get(fold_key(h))
-        if name is None:
-            unknown.append(h)
+def read_grid(spec: DatasetSpec, raw: bytes, original_name: str) -> Grid:
+    kind = kind_of(Path(original_name), original_name)
+    source = spec.source
+    try:
+        if kind == "excel":
+            return read_excel(raw, spec, original_name, getattr(source, "sheet", None))
+        if kind == "json":
+            return read_json(raw, spec, original_name, getattr(source, "records_path", None))
+        return read_csv(raw, spec, original_name, getattr(source, "encoding", None))
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
+                         dataset=spec.key, stage="normalise") from exc
+
+
+def _data_extent(texts: dict[str, pa.ChunkedArray], spec: DatasetSpec, n: int) -> int:
+    """How many leading records are data: the block at the end whose key cells are empty (signatures,
+    dates, blank lines) or that starts with a footer phrase ('Tổng cộng', 'Người lập biểu') is not."""
+    keys = [c for c in spec.primary_key if c in texts] or [c.name for c in spec.columns if c.required and c.name in texts]
+    keys = keys or list(texts)
+    end = n
+    while end > 0 and n - end < FOOTER_SCAN:
+        i = end - 1
+        first = next((v for v in (texts[c][i].as_py() for c in texts) if v), "")
+        if all(texts[c][i].as_py() == "" for c in keys) or is_footer([first]):
+            end -= 1
         else:
-            mapping[h] = name
-    missing = [c for c in spec.columns if c.name not in mapping.values() and c.required]
-    if missing or unknown:
-        parts_vi, parts_en = [], []
-        if missing:
-            labels = ", ".join(f"'{c.label.vi}'" for c in missing)
-            parts_vi.append(f"thiếu cột bắt buộc {labels}")
-            parts_en.append(f"missing required column(s) {', '.join(repr(c.name) for c in missing)}")
-        if unknown:
-            parts_vi.append(f"cột không có trong đặc tả {', '.join(repr(u) for u in unknown)}")
-            parts_en.append(f"column(s) not in the spec {', '.join(repr(u) for u in unknown)}")
-        raise InputError(
-            f"{file_name}, dòng/row 1 (tiêu đề/header): {'; '.join(parts_vi)} / {'; '.join(parts_en)}",
-            dataset=spec.key, stage="normalise",
-        )
-    return mapping
-
-
-def _type_issue(spec_col: ColumnSpec, row: int, value: str, expected_vi: str, expected_en: str) -> RowIssue:
-    return RowIssue(
-        rule=f"type:{spec_col.type.value}", dimension=Dimension.correct, severity=Severity.blocking,
-        message_vi=f"Giá trị '{value}' không phải {expected_vi}", message_en=f"Value '{value}' is not {expected_en}",
-        row=row, column=spec_col.name, value=value,
-    )
-
-
-def _to_number(s: pd.Series) -> pd.Series:
-    """'15.5', '15,5' and '1.234,5' all read as numbers: the last separator is the decimal one."""
-    s = s.str.replace(" ", "", regex=False).str.replace("\u00a0", "", regex=False)
-    both = s.str.contains(",", regex=False) & s.str.contains(".", regex=False)
-    comma_last = s.str.rfind(",") > s.str.rfind(".")
-    fixed = s.where(~(both & comma_last), s.str.replace(".", "", regex=False))
-    fixed = fixed.where(~(both & ~comma_last), fixed.str.replace(",", "", regex=False))
-    fixed = fixed.str.replace(",", ".", regex=False)
-    return pd.to_numeric(fixed, errors="coerce")
-
-
-def _to_date(s: pd.Series, with_time: bool) -> pd.Series:
-    iso = pd.to_datetime(s, errors="coerce", format="ISO8601")
-    vn = pd.to_datetime(s, errors="coerce", format="%d/%m/%Y %H:%M:%S" if with_time else "%d/%m/%Y")
-    out = iso.fillna(vn)
-    return out if with_time else out.dt.date
-
-
-def _cast(col: ColumnSpec, raw: pd.Series, issues: list[RowIssue], first_row: int) -> pd.Series:
-    present = raw != ""
-    if col.type == ColumnType.string:
-        return raw.where(present, None).astype("string")
-    if col.type in (ColumnType.integer, ColumnType.number):
-        num = _to_number(raw)
-        if col.type == ColumnType.integer:
-            bad = present & (num.isna() | (num % 1 != 0))
-            out = num.where(~bad).round().astype("Int64")
-            expected = ("số nguyên", "an integer")
-        else:
-            bad = present & num.isna()
-            out = num.where(~bad).astype("Float64")
-            expected = ("số", "a number")
-    elif col.type in (ColumnType.date, ColumnType.datetime):
-        with_time = col.type == ColumnType.datetime
-        parsed = _to_date(raw.where(present, None), with_time)
-        bad = present & parsed.isna()
-        out = parsed
-        expected = ("ngày hợp lệ (yyyy-mm-dd hoặc dd/mm/yyyy)", "a valid date (yyyy-mm-dd or dd/mm/yyyy)")
-    else:
-        key = raw.map(fold_key)
-        bad = present & ~key.isin(TRUE_WORDS | FALSE_WORDS)
-        out = key.map(lambda k: True if k in TRUE_WORDS else False if k in FALSE_WORDS else None).astype("boolean")
-        expected = ("đúng/sai (có/không)", "a boolean (true/false)")
-    for idx in raw.index[bad]:
-        issues.append(_type_issue(col, first_row + int(idx), raw[idx], *expected))
-    return out
+            break
+    return end
 
 
 def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path) -> NormalisedTable:
-    """CSV → typed DataFrame (columns in spec order, NFC, trimmed) → ``<out_dir>/<sha-or-stem>.parquet``."""
-    try:
-        text, encoding = decode(raw_path.read_bytes(), spec.source.encoding)
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the file: {exc}",
-                         dataset=spec.key, stage="normalise") from exc
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(f"{original_name}: không đọc được tệp CSV / not a readable CSV file: {exc}",
-                         dataset=spec.key, stage="normalise") from exc
-    mapping = match_headers(list(frame.columns), spec, original_name)
-    frame = frame.rename(columns=mapping)
-    issues: list[RowIssue] = []
-    typed = {}
+    grid = read_grid(spec, raw_path.read_bytes(), original_name)
+    mapping = match_headers(grid.header.names, spec, original_name, grid.header_row)
+    texts: dict[str, pa.ChunkedArray] = {}
+    for pos, name in mapping.items():
+        text = grid.columns[pos]
+        if grid.needs_nfc:
+            text = pc.utf8_normalize(text, "NFC")
+        texts[name] = pc.utf8_trim_whitespace(text)
+    total = len(grid.rows)
+    keep = _data_extent(texts, spec, total) if total else 0
+    rows = grid.rows.slice(0, keep)
+    texts = {k: v.slice(0, keep) for k, v in texts.items()}
+
+    issues: list[RowIssue] = [
+        RowIssue(rule="structure", dimension=Dimension.correct, severity=Severity.blocking,
+                 message_vi=f"Dòng không tách được thành các cột: {why}",
+                 message_en=f"Row does not split into the columns: {why}",
+                 row=row)
+        for row, why in grid.bad_rows
+    ]
+    failures: dict[str, int] = {}
+    arrays: dict[str, pa.ChunkedArray | pa.Array] = {}
     for col in spec.columns:
-        raw = frame[col.name] if col.name in frame else pd.Series([""] * len(frame), dtype=str)
-        raw = raw.astype(str).str.normalize("NFC").str.strip()
-        typed[col.name] = _cast(col, raw, issues, first_row=2)
-    table = pd.DataFrame(typed)
+        if col.name not in texts:
+            arrays[col.name] = pa.nulls(keep, ARROW_TYPES[col.type])
+            continue
+        typed, bad = cast_column(col, texts[col.name], rows)
+        arrays[col.name] = typed
+        if bad:
+            failures[col.name] = bad.count
+            issues.extend(
+                RowIssue(rule=f"type:{col.type.value}", dimension=Dimension.correct, severity=Severity.blocking,
+                         message_vi=f"Giá trị '{value}' không phải {bad.expected_vi}",
+                         message_en=f"Value '{value}' is not {bad.expected_en}", row=row, column=col.name, value=value)
+                for row, value in bad.examples
+            )
+    arrays[ROW_COLUMN] = rows
+    table = pa.table(arrays)
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet = out_dir / f"{raw_path.name}.parquet"
-    table.to_parquet(parquet, index=False)
-    result = NormalisedTable(parquet, len(table), encoding, issues)
+    pq.write_table(table, parquet)
+    result = NormalisedTable(parquet, keep, grid.encoding, issues, failures, total - keep)
     (out_dir / f"{raw_path.name}.normalised.json").write_text(json.dumps(result.manifest(), ensure_ascii=False, indent=1))
     return result

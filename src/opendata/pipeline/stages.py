@@ -17,6 +17,7 @@ from ..archive import RawArchive
 from ..exceptions import QualityGateFailed, SourceError
 from ..issues import RowIssue
 from ..normalise import normalise_file
+from ..normalise.table import ROW_COLUMN
 from ..sources import DropZone
 from ..spec.models import Agency, DatasetSpec
 from .context import RunContext
@@ -55,7 +56,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict) -> dict:
     configs = expectations_from_spec(spec) + extra_expectations(spec, ctx.settings.paths.expectations)
     checks, issues = run_expectations(frame, configs, spec.key)
     type_issues = [RowIssue.from_dict(i) for i in table["issues"]]
-    card = build_scorecard(spec.key, table["sha256"], table["rows"], checks, type_issues + issues)
+    card = build_scorecard(spec.key, table["sha256"], table["rows"], checks, type_issues + issues,
+                           table.get("type_failures"))
     out = Path(table["parquet"]).with_suffix(".scorecard.json")
     out.write_text(json.dumps(card.asdict(), ensure_ascii=False, indent=1), encoding="utf-8")
     if not card.accepted:
@@ -87,7 +89,8 @@ def publish(spec: DatasetSpec, agency: Agency, ctx: RunContext, checked: dict, a
     from ..publish.sync import publish_csv
 
     csv_path = Path(checked["parquet"]).with_suffix(".csv")
-    pd.read_parquet(checked["parquet"]).to_csv(csv_path, index=False, encoding="utf-8")
+    frame = pd.read_parquet(checked["parquet"])
+    frame.drop(columns=[ROW_COLUMN], errors="ignore").to_csv(csv_path, index=False, encoding="utf-8")
     extras = {
         "archive_sha256": checked["sha256"],
         "quality_overall": str(checked["overall"]),

@@ -41,8 +41,10 @@ def _gx():
     return gx
 
 
-def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str,
-                     first_row: int = 2) -> tuple[list[CheckResult], list[RowIssue]]:
+ROW_COLUMN = "_source_row"  # the file row of each record, written by the normalise stage
+
+
+def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) -> tuple[list[CheckResult], list[RowIssue]]:
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -63,6 +65,7 @@ def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str,
         raise SpecError(f"suite {suite_name}: GX kept {len(suite.expectations)} of {len(configs)} rules", stage="quality")
     definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
     outcome = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+    row_numbers = frame[ROW_COLUMN] if ROW_COLUMN in frame.columns else pd.Series(range(2, len(frame) + 2))
 
     checks, issues = [], []
     for res in outcome.results:
@@ -82,7 +85,7 @@ def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str,
         if rows:
             for idx in rows[:MAX_EXAMPLES]:
                 value = frame.iloc[idx][column] if column in frame.columns else None
-                issues.append(_issue(cfg.type, dim, sev, column, first_row + int(idx), value, cfg.kwargs))
+                issues.append(_issue(cfg.type, dim, sev, column, int(row_numbers.iloc[idx]), value, cfg.kwargs))
         else:
             issues.append(_issue(cfg.type, dim, sev, column, None, r.get("observed_value"), cfg.kwargs))
     return checks, issues

@@ -28,17 +28,21 @@ class Scorecard:
                 "issues": [i.asdict() for i in self.issues]}
 
 
-def build_scorecard(dataset: str, sha256: str, rows: int, checks: list[CheckResult], issues: list[RowIssue]) -> Scorecard:
-    """A dimension's score is the mean share of rows passing its checks; type errors count as đúng checks."""
+def build_scorecard(dataset: str, sha256: str, rows: int, checks: list[CheckResult], issues: list[RowIssue],
+                    type_failures: dict[str, int] | None = None) -> Scorecard:
+    """A dimension's score is the mean share of rows passing its checks; each column with values of the
+    wrong type counts as a failed đúng check (``type_failures`` holds the full counts, ``issues`` examples)."""
     ratios: dict[str, list[float]] = {d.value: [] for d in Dimension}
     failed = {d.value: {s.value: 0 for s in Severity} for d in Dimension}
     for c in checks:
         ratios[c.dimension.value].append(c.pass_ratio)
         if not c.success:
             failed[c.dimension.value][c.severity.value] += 1
-    type_errors = [i for i in issues if i.rule.startswith("type:")]
-    for col in sorted({i.column for i in type_errors}):
-        bad = sum(1 for i in type_errors if i.column == col)
+    counts = dict(type_failures or {})
+    for i in issues:
+        if i.rule.startswith("type:") and i.column not in counts:
+            counts[i.column] = sum(1 for j in issues if j.rule == i.rule and j.column == i.column)
+    for bad in counts.values():
         ratios[Dimension.correct.value].append(max(0.0, 1 - bad / rows) if rows else 0.0)
         failed[Dimension.correct.value][Severity.blocking.value] += 1
     scores = {d: round(100 * sum(r) / len(r), 1) for d, r in ratios.items() if r}

@@ -120,7 +120,9 @@ class DropZoneSource(Strict):
 
     kind: Literal["drop_zone"]
     pattern: str = Field("*.csv", description="Glob of the files to take, e.g. '*.csv' or '*.xlsx'")
-    encoding: str | None = Field(None, description="Force an encoding; detected when absent")
+    encoding: str | None = Field(None, description="Force an encoding (utf-8, cp1258, tcvn3, vni); detected when absent")
+    sheet: str | int | None = Field(None, description="Excel sheet, by name or 0-based position; the first when absent")
+    records_path: str | None = Field(None, description="JSON files: where the list of records is, e.g. 'data.items'")
 
 
 Source = Annotated[DropZoneSource, Field(discriminator="kind")]

@@ -1,0 +1,319 @@
+"""CSV, Excel (XLSX, XLS) and JSON deliveries to one shape: rows of text with their file row numbers.
+
+CSV takes a fast path through pyarrow when every record is one line; a file with blank lines or
+line breaks inside cells takes an exact path through Python's csv module, so that row numbers in
+receipts are the ones the agency sees. Excel merged cells are filled with their top-left value.
+Old Excel files typed in TCVN3 or VNI fonts hold Latin-1-looking text: it is recognised and converted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from ..exceptions import InputError
+from ..spec.models import DatasetSpec
+from .encodings import detect_and_decode, plausibility
+from .headers import SCAN_ROWS, HeaderLocation, locate_header
+from .legacy import decode_tcvn3, decode_vni
+
+MAX_BAD_ROWS = 1000
+
+
+@dataclass
+class Grid:
+    """Text cells below the header: one string column per header position, '' for empty."""
+
+    header: HeaderLocation
+    header_row: int  # 1-based row number of the (last) header row in the file
+    columns: list[pa.ChunkedArray]
+    rows: pa.ChunkedArray  # file row number of each record
+    encoding: str
+    needs_nfc: bool  # False when the decoder already produced NFC text
+    bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, why) for records that could not be split
+
+
+def _error(spec: DatasetSpec, msg: str) -> InputError:
+    return InputError(msg, dataset=spec.key, stage="normalise")
+
+
+# ------------------------------------------------------------------ CSV
+
+
+def _sniff_delimiter(head: str) -> str:
+    lines = head.splitlines()[:SCAN_ROWS]
+    first = next((line for line in lines if line.count(",") + line.count(";") + line.count("\t") >= 2), "")
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    return max(counts, key=counts.get) if first else ","
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    head = raw[:4096]
+    return head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) > len(head) // 4
+
+
+def read_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None) -> Grid:
+    """UTF-8 goes to pyarrow as it is (NFC is applied per column later); other encodings are decoded
+    here first. Detection looks at the first 256 KiB, cut at a line end."""
+    if _looks_utf16(raw) and not forced_encoding:
+        full = detect_and_decode(raw)
+        body, needs_nfc, head, encoding = full.text.encode("utf-8"), False, full.text[: 256 * 1024], full.encoding
+    else:
+        head_bytes = raw[: 256 * 1024]
+        head_bytes = head_bytes[: head_bytes.rfind(b"\n") + 1] or head_bytes
+        probe = detect_and_decode(head_bytes, forced_encoding)
+        encoding, head = probe.encoding, probe.text
+        if probe.encoding in ("utf-8", "utf-8-sig"):
+            body, needs_nfc = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw), True
+        else:
+            full = detect_and_decode(raw, probe.encoding)
+            body, needs_nfc = full.text.encode("utf-8"), False
+    delimiter = _sniff_delimiter(head)
+    top = list(csv.reader(io.StringIO("\n".join(head.splitlines()[: SCAN_ROWS + 2])), delimiter=delimiter))
+    loc = locate_header(top, spec, file_name)
+    header_row = loc.index + loc.depth
+    width = len(loc.names)
+    simple = b"\n\n" not in body and b"\n\r\n" not in body
+    if simple:
+        grid = _csv_fast(body, loc, header_row, width, delimiter, encoding, needs_nfc)
+        if grid is not None:
+            return grid
+    return _csv_exact(body.decode("utf-8"), loc, header_row, width, delimiter, encoding, needs_nfc)
+
+
+def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, delimiter: str,
+              encoding: str, needs_nfc: bool) -> Grid | None:
+    """pyarrow, all columns as text. None when any record does not split into the header's cells
+    (a line break inside a cell, a stray delimiter): the exact path then numbers and reports it."""
+    names = [f"c{i}" for i in range(width)]
+    irregular: list[int] = []
+
+    def on_invalid(row) -> str:
+        irregular.append(row.number)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names, block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if irregular:
+        return None
+    rows = pa.chunked_array([pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())])
+    return Grid(loc, header_row, [table.column(n) for n in names], rows, encoding, needs_nfc)
+
+
+def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, delimiter: str,
+               encoding: str, needs_nfc: bool) -> Grid:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    cols: list[list[str]] = [[] for _ in range(width)]
+    rows: list[int] = []
+    bad: list[tuple[int, str]] = []
+    last_line = 0
+    for record in reader:
+        start, last_line = last_line + 1, reader.line_num
+        if start <= header_row:
+            continue
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > width and not any(c.strip() for c in record[width:]):
+            record = record[:width]
+        if len(record) > width:
+            if len(bad) < MAX_BAD_ROWS:
+                bad.append((start, f"{len(record)} ô thay vì {width} / {len(record)} cells instead of {width}"))
+            continue
+        record = record + [""] * (width - len(record))
+        for i, cell in enumerate(record):
+            cols[i].append(cell)
+        rows.append(start)
+    return Grid(loc, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
+                pa.chunked_array([pa.array(rows, pa.int64())]), encoding, needs_nfc, bad)
+
+
+# ------------------------------------------------------------------ Excel
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _fix_legacy_fonts(rows: list[list[str]]) -> tuple[list[list[str]], str]:
+    """Text typed in TCVN3 or VNI fonts reads as Latin-1 gibberish ('Phßng kh¸m'): convert it back."""
+    sample = " ".join(c for row in rows[:500] for c in row if c and not c.isascii())
+    if not sample:
+        return rows, "xlsx"
+    try:
+        as_bytes = sample.encode("cp1252")
+    except UnicodeEncodeError:
+        try:
+            as_bytes = sample.encode("latin-1")
+        except UnicodeEncodeError:
+            return rows, "unicode"  # real Vietnamese letters present: already Unicode
+    scores = {"unicode": plausibility(sample), "tcvn3": plausibility(decode_tcvn3(as_bytes)),
+              "vni": plausibility(decode_vni(as_bytes))}
+    best = max(scores, key=scores.get)
+    if best == "unicode":
+        return rows, "unicode"
+    convert = decode_tcvn3 if best == "tcvn3" else decode_vni
+
+    def fix(cell: str) -> str:
+        if cell.isascii():
+            return cell
+        try:
+            return convert(cell.encode("cp1252"))
+        except UnicodeEncodeError:
+            return convert(cell.encode("latin-1", errors="replace"))
+
+    return [[fix(c) for c in row] for row in rows], best
+
+
+def _excel_rows_xlsx(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str) -> list[list[str]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
+        raise _error(spec, f"{file_name}: không mở được tệp Excel / cannot open the Excel file: {exc}") from exc
+    ws = _pick_sheet(wb.sheetnames, sheet, spec, file_name, lambda n: wb[n])
+    grid = [[_cell_text(c) for c in row] for row in ws.iter_rows(values_only=True)]
+    for rng in ws.merged_cells.ranges:
+        value = grid[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(grid) else ""
+        for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
+            for c in range(rng.min_col - 1, rng.max_col):
+                if c < len(grid[r]):
+                    grid[r][c] = value
+    return grid
+
+
+def _excel_rows_xls(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str) -> list[list[str]]:
+    import xlrd
+
+    try:
+        book = xlrd.open_workbook(file_contents=raw, formatting_info=True)
+    except Exception as exc:  # noqa: BLE001
+        raise _error(spec, f"{file_name}: không mở được tệp Excel (.xls) / cannot open the .xls file: {exc}") from exc
+    ws = _pick_sheet(book.sheet_names(), sheet, spec, file_name, book.sheet_by_name)
+    grid = []
+    for r in range(ws.nrows):
+        row = []
+        for c in range(ws.ncols):
+            cell = ws.cell(r, c)
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                row.append(_cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                row.append(_cell_text(bool(cell.value)))
+            else:
+                row.append(_cell_text(cell.value if cell.ctype != xlrd.XL_CELL_EMPTY else None))
+        grid.append(row)
+    for r0, r1, c0, c1 in ws.merged_cells:
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                grid[r][c] = grid[r0][c0]
+    return grid
+
+
+def _pick_sheet(names: list[str], sheet: str | int | None, spec: DatasetSpec, file_name: str, get):
+    if sheet is None:
+        return get(names[0])
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(names):
+            return get(names[sheet])
+    else:
+        for n in names:
+            if unicodedata.normalize("NFC", n).strip().lower() == unicodedata.normalize("NFC", sheet).strip().lower():
+                return get(n)
+    raise _error(spec, f"{file_name}: không có trang tính '{sheet}' (có: {', '.join(names)}) / no sheet '{sheet}' "
+                       f"(sheets: {', '.join(names)})")
+
+
+def read_excel(raw: bytes, spec: DatasetSpec, file_name: str, sheet: str | int | None) -> Grid:
+    xls = raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format, whatever the name says
+    grid = (_excel_rows_xls if xls else _excel_rows_xlsx)(raw, sheet, spec, file_name)
+    grid, encoding = _fix_legacy_fonts(grid)
+    grid = [[unicodedata.normalize("NFC", c) for c in row] for row in grid]
+    loc = locate_header(grid, spec, file_name)
+    header_row = loc.index + loc.depth
+    width = len(loc.names)
+    cols: list[list[str]] = [[] for _ in range(width)]
+    rows: list[int] = []
+    for r in range(header_row, len(grid)):
+        record = grid[r][:width] + [""] * max(0, width - len(grid[r]))
+        if not any(c.strip() for c in record):
+            continue
+        for i, c in enumerate(record):
+            cols[i].append(c)
+        rows.append(r + 1)
+    return Grid(loc, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
+                pa.chunked_array([pa.array(rows, pa.int64())]), f"excel:{encoding}", False)
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str | None) -> Grid:
+    """A list of records, found at ``records_path`` ('data.items') when it is not the top level."""
+    decoded = detect_and_decode(raw)
+    try:
+        data = json.loads(decoded.text)
+    except json.JSONDecodeError as exc:
+        raise _error(spec, f"{file_name}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno} / invalid JSON at "
+                           f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+    for part in (records_path or "").split("."):
+        if part:
+            data = data.get(part) if isinstance(data, dict) else None
+    if isinstance(data, dict):
+        data = next((v for v in data.values() if isinstance(v, list)), None)
+    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
+        raise _error(spec, f"{file_name}: không thấy danh sách bản ghi ('{records_path or '.'}') / no list of records at "
+                           f"'{records_path or '.'}'")
+    names: list[str] = []
+    for record in data:
+        names.extend(k for k in record if k not in names)
+    loc = locate_header([names], spec, file_name)
+    cols = [pa.chunked_array([pa.array([_json_text(r.get(n)) for r in data], pa.string())]) for n in names]
+    rows = pa.chunked_array([pa.array(range(1, len(data) + 1), pa.int64())])
+    return Grid(loc, 0, cols, rows, f"json:{decoded.encoding}", False)
+
+
+def _json_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return unicodedata.normalize("NFC", str(value))
+
+
+def kind_of(path: Path, original_name: str) -> str:
+    name = original_name.lower()
+    if name.endswith((".xlsx", ".xlsm", ".xls")):
+        return "excel"
+    if name.endswith(".json"):
+        return "json"
+    return "csv"
