@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -60,7 +61,20 @@ def _looks_utf16(raw: bytes) -> bool:
     return head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) > len(head) // 4
 
 
-def read_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None) -> Grid:
+@dataclass
+class CsvPlan:
+    """What is known about a CSV before reading its body: text bytes, header, delimiter, encoding."""
+
+    body: bytes  # UTF-8
+    header: HeaderLocation
+    header_row: int
+    delimiter: str
+    encoding: str
+    needs_nfc: bool
+    simple: bool  # the fast readers may be tried (they give up when records and lines do not match)
+
+
+def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None) -> CsvPlan:
     """UTF-8 goes to pyarrow as it is (NFC is applied per column later); other encodings are decoded
     here first. Detection looks at the first 256 KiB, cut at a line end."""
     if _looks_utf16(raw) and not forced_encoding:
@@ -79,14 +93,67 @@ def read_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str
     delimiter = _sniff_delimiter(head)
     top = list(csv.reader(io.StringIO("\n".join(head.splitlines()[: SCAN_ROWS + 2])), delimiter=delimiter))
     loc = locate_header(top, spec, file_name)
-    header_row = loc.index + loc.depth
-    width = len(loc.names)
-    simple = b"\n\n" not in body and b"\n\r\n" not in body
-    if simple:
-        grid = _csv_fast(body, loc, header_row, width, delimiter, encoding, needs_nfc)
+    return CsvPlan(body, loc, loc.index + loc.depth, delimiter, encoding, needs_nfc, True)
+
+
+def read_csv(plan: CsvPlan) -> Grid:
+    """Every cell as text, with exact file row numbers."""
+    width = len(plan.header.names)
+    if plan.simple:
+        grid = _csv_fast(plan.body, plan.header, plan.header_row, width, plan.delimiter, plan.encoding, plan.needs_nfc)
         if grid is not None:
             return grid
-    return _csv_exact(body.decode("utf-8"), loc, header_row, width, delimiter, encoding, needs_nfc)
+    return _csv_exact(plan.body.decode("utf-8"), plan.header, plan.header_row, width, plan.delimiter, plan.encoding,
+                      plan.needs_nfc)
+
+
+def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType]) -> Grid | None:
+    """The spec's types straight from pyarrow's CSV parser (strict ISO dates, plain numbers): the
+    fastest path for clean files. None when any value or record does not fit; the caller then reads
+    text and converts it with the forgiving rules."""
+    if not plan.simple:
+        return None
+    width = len(plan.header.names)
+    names = [f"c{i}" for i in range(width)]
+    irregular: list[int] = []
+
+    def on_invalid(row) -> str:
+        irregular.append(row.number)
+        return "skip"
+
+    column_types = {names[i]: types.get(i, pa.string()) for i in range(width)}
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(plan.body),  # not io.BytesIO: a Python file object would read under the GIL
+            read_options=pacsv.ReadOptions(skip_rows=plan.header_row, column_names=names, block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=plan.delimiter, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True,
+                                                 quoted_strings_can_be_null=True, null_values=[""],
+                                                 true_values=TRUE_TEXT, false_values=FALSE_TEXT),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if irregular or not _one_line_per_record(plan.body, plan.header_row, table.num_rows):
+        return None
+    return Grid(plan.header, plan.header_row, [table.column(n) for n in names], _numbered(plan.header_row + 1, table.num_rows),
+                plan.encoding, plan.needs_nfc)
+
+
+def _one_line_per_record(body: bytes, header_rows: int, records: int) -> bool:
+    """Row numbers are line numbers only when no line was blank and no cell held a line break."""
+    lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
+    return lines == header_rows + records
+
+
+def _numbered(first: int, count: int) -> pa.ChunkedArray:
+    """File row numbers first, first+1, …, built from numpy's buffer: ``pa.array(ndarray)`` would import
+    pandas (over a second) just to ask whether the array is a Series."""
+    values = np.arange(first, first + count, dtype=np.int64)
+    return pa.chunked_array([pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(values)])], pa.int64())
+
+
+TRUE_TEXT = ["true", "True", "TRUE", "1", "có", "Có", "CÓ", "x", "X", "yes", "Yes", "đúng", "Đúng"]
+FALSE_TEXT = ["false", "False", "FALSE", "0", "không", "Không", "KHÔNG", "no", "No", "sai", "Sai"]
 
 
 def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, delimiter: str,
@@ -102,7 +169,7 @@ def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, del
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(body),
             read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
@@ -110,10 +177,9 @@ def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, del
         )
     except pa.ArrowInvalid:
         return None
-    if irregular:
+    if irregular or not _one_line_per_record(body, header_row, table.num_rows):
         return None
-    rows = pa.chunked_array([pa.array(range(header_row + 1, header_row + 1 + table.num_rows), pa.int64())])
-    return Grid(loc, header_row, [table.column(n) for n in names], rows, encoding, needs_nfc)
+    return Grid(loc, header_row, [table.column(n) for n in names], _numbered(header_row + 1, table.num_rows), encoding, needs_nfc)
 
 
 def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, delimiter: str,
@@ -294,8 +360,7 @@ def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str |
         names.extend(k for k in record if k not in names)
     loc = locate_header([names], spec, file_name)
     cols = [pa.chunked_array([pa.array([_json_text(r.get(n)) for r in data], pa.string())]) for n in names]
-    rows = pa.chunked_array([pa.array(range(1, len(data) + 1), pa.int64())])
-    return Grid(loc, 0, cols, rows, f"json:{decoded.encoding}", False)
+    return Grid(loc, 0, cols, _numbered(1, len(data)), f"json:{decoded.encoding}", False)
 
 
 def _json_text(value) -> str:

@@ -9,6 +9,7 @@ dropped before publishing.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from ..issues import Dimension, RowIssue, Severity
 from ..spec.models import ColumnType, DatasetSpec
 from .casting import cast_column
 from .headers import is_footer, match_headers
-from .readers import Grid, kind_of, read_csv, read_excel, read_json
+from .readers import Grid, kind_of, plan_csv, read_csv, read_csv_typed, read_excel, read_json
 
 ROW_COLUMN = "_source_row"
 FOOTER_SCAN = 50
@@ -37,85 +38,156 @@ class NormalisedTable:
     issues: list[RowIssue] = field(default_factory=list)
     type_failures: dict[str, int] = field(default_factory=dict)  # column -> values that did not fit
     dropped_rows: int = 0  # footer and title rows under the data
+    seconds: dict[str, float] = field(default_factory=dict)  # convert (decode, NFC, types) and write
 
     def manifest(self) -> dict:
         return {"parquet": str(self.parquet), "rows": self.rows, "encoding": self.encoding,
                 "issues": [i.asdict() for i in self.issues], "type_failures": self.type_failures,
-                "dropped_rows": self.dropped_rows}
+                "dropped_rows": self.dropped_rows, "seconds": self.seconds}
 
 
-def read_grid(spec: DatasetSpec, raw: bytes, original_name: str) -> Grid:
-    kind = kind_of(Path(original_name), original_name)
-    source = spec.source
-    try:
-        if kind == "excel":
-            return read_excel(raw, spec, original_name, getattr(source, "sheet", None))
-        if kind == "json":
-            return read_json(raw, spec, original_name, getattr(source, "records_path", None))
-        return read_csv(raw, spec, original_name, getattr(source, "encoding", None))
-    except (UnicodeDecodeError, LookupError) as exc:
-        raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
-                         dataset=spec.key, stage="normalise") from exc
+# Characters that NFC can change: combining marks (cp1258 and decomposed text), Hangul jamo, and the
+# few singletons NFC replaces. A column with none of them is already NFC and is left as it is.
+_MAYBE_NOT_NFC = ("[\\p{M}\\x{0340}-\\x{0344}\\x{0374}\\x{037E}\\x{0387}\\x{1100}-\\x{11FF}\\x{1F71}-\\x{1FFD}"
+                  "\\x{2000}\\x{2001}\\x{2126}\\x{212A}\\x{212B}\\x{2329}\\x{232A}\\x{F900}-\\x{FAFF}\\x{2F800}-\\x{2FA1D}]")
 
 
-def _data_extent(texts: dict[str, pa.ChunkedArray], spec: DatasetSpec, n: int) -> int:
+def clean_text(text: pa.ChunkedArray, needs_nfc: bool) -> pa.ChunkedArray:
+    """Trimmed and NFC. A column with few distinct values is cleaned through its dictionary: each
+    distinct value once, then taken back, which is far cheaper than touching every cell."""
+    if not needs_nfc or pc.all(pc.string_is_ascii(text)).as_py():
+        return pc.utf8_trim_whitespace(text)
+    encoded = pc.dictionary_encode(text)
+    if sum(len(c.dictionary) for c in encoded.chunks) < len(text) // 2:
+        return pa.chunked_array(
+            [pc.take(pc.utf8_trim_whitespace(pc.utf8_normalize(c.dictionary, "NFC")), c.indices) for c in encoded.chunks],
+            pa.string())
+    if pc.any(pc.match_substring_regex(text, _MAYBE_NOT_NFC)).as_py():
+        text = pc.utf8_normalize(text, "NFC")
+    return pc.utf8_trim_whitespace(text)
+
+
+def _is_empty(value) -> bool:
+    return value is None or value == ""
+
+
+def _data_extent(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, n: int) -> int:
     """How many leading records are data: the block at the end whose key cells are empty (signatures,
     dates, blank lines) or that starts with a footer phrase ('Tổng cộng', 'Người lập biểu') is not."""
-    keys = [c for c in spec.primary_key if c in texts] or [c.name for c in spec.columns if c.required and c.name in texts]
-    keys = keys or list(texts)
+    keys = [c for c in spec.primary_key if c in columns] or [c.name for c in spec.columns if c.required and c.name in columns]
+    keys = keys or list(columns)
     end = n
     while end > 0 and n - end < FOOTER_SCAN:
         i = end - 1
-        first = next((v for v in (texts[c][i].as_py() for c in texts) if v), "")
-        if all(texts[c][i].as_py() == "" for c in keys) or is_footer([first]):
+        first = next((v for v in (columns[c][i].as_py() for c in columns) if isinstance(v, str) and v), "")
+        if all(_is_empty(columns[c][i].as_py()) for c in keys) or is_footer([first]):
             end -= 1
         else:
             break
     return end
 
 
-def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path) -> NormalisedTable:
-    grid = read_grid(spec, raw_path.read_bytes(), original_name)
-    mapping = match_headers(grid.header.names, spec, original_name, grid.header_row)
-    texts: dict[str, pa.ChunkedArray] = {}
+@dataclass
+class _Typed:
+    arrays: dict[str, pa.ChunkedArray]
+    rows: pa.ChunkedArray
+    issues: list[RowIssue]
+    failures: dict[str, int]
+    dropped: int
+
+
+def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed | None:
+    """Columns already typed by the CSV parser. None when a number lies outside its spec range: then
+    the other number convention may be the right reading, and the text path decides."""
+    columns: dict[str, pa.ChunkedArray] = {}
     for pos, name in mapping.items():
-        text = grid.columns[pos]
-        if grid.needs_nfc:
-            text = pc.utf8_normalize(text, "NFC")
-        texts[name] = pc.utf8_trim_whitespace(text)
+        col, values = spec.column(name), grid.columns[pos]
+        if col.type == ColumnType.string:
+            values = clean_text(values, grid.needs_nfc)
+        elif col.type in (ColumnType.integer, ColumnType.number) and (col.minimum is not None or col.maximum is not None):
+            lo_hi = pc.min_max(values).as_py()
+            if lo_hi["min"] is not None and ((col.minimum is not None and lo_hi["min"] < col.minimum)
+                                            or (col.maximum is not None and lo_hi["max"] > col.maximum)):
+                return None
+        columns[name] = values
+    total = len(grid.rows)
+    keep = _data_extent(columns, spec, total) if total else 0
+    arrays = {}
+    for name, values in columns.items():
+        values = values.slice(0, keep)
+        if spec.column(name).type == ColumnType.string:
+            # '' is already null (the parser's null_values); cells of spaces only became '' when trimmed.
+            # No pa.scalar() unless needed: creating one imports pandas, a second's work.
+            if len(values) and (pc.min(pc.binary_length(values)).as_py() or 0) == 0 and pc.count(values).as_py():
+                blank = pc.match_substring_regex(values, "^$")
+                values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
+        arrays[name] = values
+    return _Typed(arrays, grid.rows.slice(0, keep), [], {}, total - keep)
+
+
+def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed:
+    """Every cell as text, converted with the forgiving rules (Vietnamese numbers, dd/mm/yyyy …)."""
+    texts = {name: clean_text(grid.columns[pos], grid.needs_nfc) for pos, name in mapping.items()}
     total = len(grid.rows)
     keep = _data_extent(texts, spec, total) if total else 0
     rows = grid.rows.slice(0, keep)
-    texts = {k: v.slice(0, keep) for k, v in texts.items()}
-
     issues: list[RowIssue] = [
         RowIssue(rule="structure", dimension=Dimension.correct, severity=Severity.blocking,
                  message_vi=f"Dòng không tách được thành các cột: {why}",
-                 message_en=f"Row does not split into the columns: {why}",
-                 row=row)
+                 message_en=f"Row does not split into the columns: {why}", row=row)
         for row, why in grid.bad_rows
     ]
     failures: dict[str, int] = {}
-    arrays: dict[str, pa.ChunkedArray | pa.Array] = {}
-    for col in spec.columns:
-        if col.name not in texts:
-            arrays[col.name] = pa.nulls(keep, ARROW_TYPES[col.type])
-            continue
-        typed, bad = cast_column(col, texts[col.name], rows)
-        arrays[col.name] = typed
+    arrays: dict[str, pa.ChunkedArray] = {}
+    for name, text in texts.items():
+        col = spec.column(name)
+        typed, bad = cast_column(col, text.slice(0, keep), rows)
+        arrays[name] = typed
         if bad:
-            failures[col.name] = bad.count
+            failures[name] = bad.count
             issues.extend(
                 RowIssue(rule=f"type:{col.type.value}", dimension=Dimension.correct, severity=Severity.blocking,
                          message_vi=f"Giá trị '{value}' không phải {bad.expected_vi}",
-                         message_en=f"Value '{value}' is not {bad.expected_en}", row=row, column=col.name, value=value)
+                         message_en=f"Value '{value}' is not {bad.expected_en}", row=row, column=name, value=value)
                 for row, value in bad.examples
             )
-    arrays[ROW_COLUMN] = rows
+    return _Typed(arrays, rows, issues, failures, total - keep)
+
+
+def _convert(spec: DatasetSpec, raw: bytes, original_name: str) -> tuple[_Typed, str]:
+    kind = kind_of(Path(original_name), original_name)
+    source = spec.source
+    try:
+        if kind == "csv":
+            plan = plan_csv(raw, spec, original_name, getattr(source, "encoding", None))
+            mapping = match_headers(plan.header.names, spec, original_name, plan.header_row)
+            types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()}
+            fast = read_csv_typed(plan, types)
+            typed = _from_typed(spec, fast, mapping) if fast is not None else None
+            return (typed or _from_text(spec, read_csv(plan), mapping)), plan.encoding
+        if kind == "excel":
+            grid = read_excel(raw, spec, original_name, getattr(source, "sheet", None))
+        else:
+            grid = read_json(raw, spec, original_name, getattr(source, "records_path", None))
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
+                         dataset=spec.key, stage="normalise") from exc
+    mapping = match_headers(grid.header.names, spec, original_name, grid.header_row)
+    return _from_text(spec, grid, mapping), grid.encoding
+
+
+def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path) -> NormalisedTable:
+    started = time.perf_counter()
+    converted, encoding = _convert(spec, raw_path.read_bytes(), original_name)
+    converted_at = time.perf_counter()
+    keep = len(converted.rows)
+    arrays = {c.name: converted.arrays.get(c.name, pa.nulls(keep, ARROW_TYPES[c.type])) for c in spec.columns}
+    arrays[ROW_COLUMN] = converted.rows
     table = pa.table(arrays)
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet = out_dir / f"{raw_path.name}.parquet"
-    pq.write_table(table, parquet)
-    result = NormalisedTable(parquet, keep, grid.encoding, issues, failures, total - keep)
+    pq.write_table(table, parquet, compression="lz4")
+    seconds = {"convert": round(converted_at - started, 3), "write": round(time.perf_counter() - converted_at, 3)}
+    result = NormalisedTable(parquet, keep, encoding, converted.issues, converted.failures, converted.dropped, seconds)
     (out_dir / f"{raw_path.name}.normalised.json").write_text(json.dumps(result.manifest(), ensure_ascii=False, indent=1))
     return result
