@@ -1,9 +1,15 @@
-"""``opendata``: the stages from the command line, the same code the DAGs run."""
+"""``opendata``: the stages from the command line, the same code the DAGs run.
+
+Exit codes: 0 done, 1 the data was rejected, 2 the input could not be used, 3 a setup problem.
+"""
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 from .settings import load_settings
 from .spec.loader import load_registry
@@ -19,11 +25,77 @@ def spec_validate(_: argparse.Namespace) -> int:
     return 1 if reg.problems else 0
 
 
+def ingest(args: argparse.Namespace) -> int:
+    """Fetch (or take FILE), archive untouched, normalise; print what happened. Publishes nothing."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .exceptions import InputError, OpendataError
+    from .pipeline import stages
+    from .pipeline.context import RunContext
+    from .sources.base import RawDelivery
+
+    console = Console()
+    settings = load_settings()
+    reg = load_registry(settings.paths.registry)
+    try:
+        spec = reg.get(args.dataset)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        return 3
+    now = datetime.now(UTC)
+    ctx = RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
+    try:
+        if args.file:
+            src = Path(args.file)
+            if not src.is_file():
+                console.print(f"[red]không có tệp / no such file: {src}[/red]")
+                return 2
+            incoming = ctx.data / "incoming" / spec.city / spec.agency / spec.id
+            incoming.mkdir(parents=True, exist_ok=True)
+            copy = incoming / f"{now:%Y%m%dT%H%M%S}-{src.name}"
+            shutil.copyfile(src, copy)
+            from .archive import RawArchive
+
+            archived = RawArchive(ctx.data / "archive").store(spec, RawDelivery("cli", src.name, copy, now)).asdict()
+        else:
+            archived = stages.ingest(spec, ctx)
+            if archived is None:
+                console.print(f"Không có dữ liệu mới / nothing new for {spec.key}")
+                return 0
+        console.print(f"Lưu trữ / archived: [bold]{archived['original_name']}[/bold] sha256 {archived['sha256'][:16]}… "
+                      f"({archived['size']:,} bytes){' — đã nhận trước đây / seen before' if archived['seen_before'] else ''}")
+        table = stages.normalise(spec, ctx, archived)
+    except InputError as exc:
+        console.print(f"[red]Không đọc được / cannot read:[/red] {exc.message}")
+        return 2
+    except OpendataError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 3
+    console.print(f"{spec.key}: {table['rows']:,} dòng / rows, mã ký tự / encoding {table['encoding']}")
+    if table["issues"]:
+        summary = Table(title="Lỗi kiểu dữ liệu / values that do not fit their column")
+        for col in ("dòng/row", "cột/column", "giá trị/value", "lỗi/problem"):
+            summary.add_column(col)
+        for issue in table["issues"][:20]:
+            summary.add_row(str(issue["row"] or ""), issue["column"] or "", str(issue["value"] or ""),
+                            f"{issue['message_vi']} / {issue['message_en']}")
+        console.print(summary)
+    console.print(f"Bảng chuẩn hóa / normalised table: {table['parquet']}")
+    if table["dropped_rows"]:
+        console.print(f"Bỏ {table['dropped_rows']} dòng tiêu đề/chân trang / dropped {table['dropped_rows']} footer row(s)")
+    return 1 if table["issues"] else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="opendata", description="Open-data platform / Nền tảng dữ liệu mở")
     sub = parser.add_subparsers(dest="command", required=True)
     spec = sub.add_parser("spec", help="dataset specifications").add_subparsers(dest="spec_command", required=True)
     spec.add_parser("validate", help="check every spec in the registry").set_defaults(func=spec_validate)
+    ing = sub.add_parser("ingest", help="fetch or take a file, archive it, normalise it (publishes nothing)")
+    ing.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
+    ing.add_argument("file", nargs="?", help="a file to ingest instead of the dataset's source")
+    ing.set_defaults(func=ingest)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -46,7 +46,7 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
             from . import tasks
 
             spec_, _ = tasks.resolve(key)
-            archived = tasks.guarded(stages.ingest, spec_, tasks.run_context())
+            archived = tasks.guarded(stages.ingest, spec_, tasks.run_context(), tasks.connection_resolver())
             if archived is None:
                 raise AirflowSkipException("no new delivery / không có tệp mới")
             return archived

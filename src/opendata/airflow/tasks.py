@@ -57,6 +57,26 @@ def portal_access():
     return PortalAccess(settings.ckan.url, settings.ckan.token, settings.ckan.timeout_s)
 
 
+def connection_resolver():
+    """Sources' connections through Airflow (its secrets backends, UI, environment)."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
+    from pydantic import SecretStr
+
+    from ..exceptions import SourceError
+    from ..sources.connections import ConnectionInfo
+
+    def resolve(conn_id: str) -> ConnectionInfo:
+        try:
+            c = BaseHook.get_connection(conn_id)
+        except AirflowNotFoundException:
+            raise SourceError(f"no Airflow connection '{conn_id}'", stage="ingest") from None
+        return ConnectionInfo(conn_id, c.conn_type or "", c.host or "", c.port, c.schema or "", c.login or "",
+                              SecretStr(c.password) if c.password else None, c.extra_dejson or {})
+
+    return resolve
+
+
 def guarded(stage: Callable[..., Any], *args: Any) -> Any:
     from airflow.sdk.exceptions import AirflowFailException
 

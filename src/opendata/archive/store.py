@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..sources.base import RawDelivery
@@ -30,6 +30,7 @@ class ArchivedDelivery:
     size: int
     received_at: str
     seen_before: bool  # the same bytes were already delivered for this dataset
+    meta: dict = field(default_factory=dict)  # source-specific: pages, next watermark
 
     def asdict(self) -> dict:
         return asdict(self)
@@ -57,21 +58,31 @@ class RawArchive:
         with open(self.manifest, encoding="utf-8") as f:
             return {e["sha256"] for e in map(json.loads, f) if e["dataset"] == dataset_key}
 
-    def store(self, spec: DatasetSpec, delivery: RawDelivery) -> ArchivedDelivery:
-        sha = sha256_of(delivery.path)
+    def put(self, source: Path | bytes) -> Path:
+        """Keep bytes under their sha256 (no manifest line): the pages of a multi-page API delivery."""
+        sha = hashlib.sha256(source).hexdigest() if isinstance(source, bytes) else sha256_of(source)
         target = self.object_path(sha)
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            os.close(fd)
-            shutil.copyfile(delivery.path, tmp)
+            if isinstance(source, bytes):
+                with os.fdopen(fd, "wb") as f:
+                    f.write(source)
+            else:
+                os.close(fd)
+                shutil.copyfile(source, tmp)
             os.chmod(tmp, 0o444)
             os.replace(tmp, target)  # appears whole or not at all
+        return target
+
+    def store(self, spec: DatasetSpec, delivery: RawDelivery) -> ArchivedDelivery:
+        target = self.put(delivery.path)
+        sha = target.name
         entry = ArchivedDelivery(
             sha256=sha, path=str(target), dataset=spec.key, agency=spec.agency, city=spec.city,
             source_kind=delivery.source_kind, original_name=delivery.original_name,
             size=target.stat().st_size, received_at=delivery.received_at.isoformat(),
-            seen_before=sha in self.known(spec.key),
+            seen_before=sha in self.known(spec.key), meta=dict(delivery.meta),
         )
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.manifest, "a", encoding="utf-8") as f:

@@ -154,7 +154,31 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed
     return _Typed(arrays, rows, issues, failures, total - keep)
 
 
+def _unbundle(raw: bytes, original_name: str) -> tuple[bytes, str]:
+    """Several API pages (each kept as it came) read as one file: JSON records joined, CSV bodies joined."""
+    bundle = json.loads(raw)
+    pages = [Path(p).read_bytes() for p in bundle["pages"]]
+    stem = original_name.removesuffix(".bundle.json")
+    if bundle["format"] == "csv":
+        first, rest = pages[0], [p.split(b"\n", 1)[1] if b"\n" in p else b"" for p in pages[1:]]
+        return b"".join([first if first.endswith(b"\n") else first + b"\n", *rest]), f"{stem}.csv"
+    records: list = []
+    for page in pages:
+        data = json.loads(page)
+        for part in (bundle.get("records_path") or "").split("."):
+            if part:
+                data = data.get(part) if isinstance(data, dict) else None
+        records.extend(data or [])
+    return json.dumps(records, ensure_ascii=False).encode("utf-8"), f"{stem}.json"
+
+
 def _convert(spec: DatasetSpec, raw: bytes, original_name: str) -> tuple[_Typed, str]:
+    records_path = getattr(spec.source, "records_path", None)
+    if original_name.endswith(".bundle.json"):
+        raw, original_name = _unbundle(raw, original_name)
+        records_path = None
+    elif spec.source.kind == "sql":
+        records_path = "records"
     kind = kind_of(Path(original_name), original_name)
     source = spec.source
     try:
@@ -168,7 +192,7 @@ def _convert(spec: DatasetSpec, raw: bytes, original_name: str) -> tuple[_Typed,
         if kind == "excel":
             grid = read_excel(raw, spec, original_name, getattr(source, "sheet", None))
         else:
-            grid = read_json(raw, spec, original_name, getattr(source, "records_path", None))
+            grid = read_json(raw, spec, original_name, records_path)
     except (UnicodeDecodeError, LookupError) as exc:
         raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
                          dataset=spec.key, stage="normalise") from exc

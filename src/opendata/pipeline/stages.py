@@ -19,29 +19,63 @@ from ..issues import RowIssue
 from ..normalise import normalise_file
 from ..normalise.table import ROW_COLUMN
 from ..sources import DropZone
+from ..sources.base import RawDelivery
+from ..sources.connections import Resolver, from_environment
+from ..sources.http import BUNDLE_SUFFIX
 from ..spec.models import Agency, DatasetSpec
 from .context import RunContext
+from .state import DatasetState, merge_by_key
 
 log = logging.getLogger(__name__)
 
 
-def ingest(spec: DatasetSpec, ctx: RunContext) -> dict | None:
-    """Archive the next delivery; None when the agency has dropped nothing new."""
-    zone = DropZone(ctx.settings.paths.dropzone_root)
-    waiting = zone.pending(spec, ctx.now)
-    if not waiting:
-        log.info("no new file in %s", zone.folder(spec))
+def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery | None:
+    """The next delivery from the spec's source; None when there is nothing new (drop zone)."""
+    kind = spec.source.kind
+    if kind == "drop_zone":
+        zone = DropZone(ctx.settings.paths.dropzone_root)
+        waiting = zone.pending(spec, ctx.now)
+        if not waiting:
+            log.info("no new file in %s", zone.folder(spec))
+            return None
+        return zone.take(waiting[0], ctx.now)
+    incoming = ctx.data / "incoming" / spec.city / spec.agency / spec.id
+    conn = resolve(spec.source.conn_id)
+    if kind == "http":
+        from ..sources.http import fetch_http
+
+        return fetch_http(spec, conn, incoming, ctx.now)
+    from ..sources.sql import fetch_sql
+
+    return fetch_sql(spec, conn, incoming, ctx.now, DatasetState.load(ctx, spec).watermark)
+
+
+def ingest(spec: DatasetSpec, ctx: RunContext, resolve: Resolver = from_environment) -> dict | None:
+    """Fetch the next delivery and archive it untouched, before anything else happens to it."""
+    delivery = fetch(spec, ctx, resolve)
+    if delivery is None:
         return None
-    delivery = zone.take(waiting[0], ctx.now)
-    archived = RawArchive(ctx.data / "archive").store(spec, delivery)
-    log.info("archived %s as %s (%d bytes)", archived.original_name, archived.sha256, archived.size)
+    archive = RawArchive(ctx.data / "archive")
+    if delivery.original_name.endswith(BUNDLE_SUFFIX):  # several API pages: each page kept as it came
+        bundle = json.loads(delivery.path.read_text(encoding="utf-8"))
+        bundle["pages"] = [str(archive.put(Path(p))) for p in bundle["pages"]]
+        delivery.path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    archived = archive.store(spec, delivery)
+    log.info("archived %s as %s (%d bytes)%s", archived.original_name, archived.sha256, archived.size,
+             " — already delivered before" if archived.seen_before else "")
     return archived.asdict()
 
 
 def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
     table = normalise_file(spec, Path(archived["path"]), archived["original_name"], ctx.staging(spec))
     log.info("normalised %d rows (%s), %d type problems", table.rows, table.encoding, len(table.issues))
-    return {**table.manifest(), "sha256": archived["sha256"], "original_name": archived["original_name"]}
+    out = {**table.manifest(), "sha256": archived["sha256"], "original_name": archived["original_name"],
+           "meta": archived.get("meta", {})}
+    current = DatasetState.load(ctx, spec).current
+    if out["meta"].get("incremental") and current and Path(current).exists():
+        out["rows"] = merge_by_key(Path(current), table.parquet, spec.primary_key)
+        log.info("merged the new rows into the published table by %s: %d rows", spec.primary_key, out["rows"])
+    return out
 
 
 def check(spec: DatasetSpec, ctx: RunContext, table: dict) -> dict:
@@ -101,6 +135,7 @@ def publish(spec: DatasetSpec, agency: Agency, ctx: RunContext, checked: dict, a
     }
     result = publish_csv(CkanClient(access), spec, agency, csv_path, extras, access.url)
     log.info("%s %s at %s", result.outcome, spec.ckan_name, result.url)
+    DatasetState.load(ctx, spec).published(ctx, spec, Path(checked["parquet"]), checked.get("meta", {}))
     if result.outcome == "unchanged":
         log.info("content unchanged (sha256 %s): nothing uploaded", result.content_sha256)
     return result.asdict()

@@ -125,7 +125,52 @@ class DropZoneSource(Strict):
     records_path: str | None = Field(None, description="JSON files: where the list of records is, e.g. 'data.items'")
 
 
-Source = Annotated[DropZoneSource, Field(discriminator="kind")]
+class Pagination(Strict):
+    """How an API splits its records over pages."""
+
+    style: Literal["none", "page", "offset", "next_link"] = "none"
+    page_param: str = "page"
+    size_param: str | None = "page_size"
+    offset_param: str = "offset"
+    size: int = Field(100, ge=1, le=100_000)
+    start: int = Field(1, description="First page number (style: page)")
+    next_path: str = Field("next", description="Where the next page's URL is in a page (style: next_link), e.g. links.next")
+    max_pages: int = Field(1000, ge=1)
+
+
+class HeaderAuth(Strict):
+    """The connection's password (a token) sent in a header, e.g. Authorization: Bearer <token>."""
+
+    header: str = "Authorization"
+    prefix: str = "Bearer "
+
+
+class HttpSource(Strict):
+    """An agency API: JSON or CSV over HTTP(S). Base URL and token come from an Airflow connection."""
+
+    kind: Literal["http"]
+    conn_id: str = Field(description="Airflow connection: host = base URL, password = token (never in the spec)")
+    path: str = Field("", description="Appended to the connection's base URL")
+    format: Literal["json", "csv"] = "json"
+    records_path: str | None = Field(None, description="Where the list of records is in each JSON page, e.g. data.items")
+    params: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    pagination: Pagination = Pagination()
+    auth: HeaderAuth | None = None
+    timeout_s: float = Field(30, gt=0, le=600)
+    retries: int = Field(3, ge=0, le=10)
+
+
+class SqlSource(Strict):
+    """A query against an agency database (SQLAlchemy URL from an Airflow connection)."""
+
+    kind: Literal["sql"]
+    conn_id: str
+    query: str = Field(min_length=10, description="A SELECT; read-only credentials are expected")
+    watermark_column: str | None = Field(None, description="Incremental: only rows with a larger value than last time")
+    timeout_s: float = Field(60, gt=0, le=3600)
+
+
+Source = Annotated[DropZoneSource | HttpSource | SqlSource, Field(discriminator="kind")]
 
 
 class RowCount(Strict):
@@ -173,6 +218,8 @@ class DatasetSpec(Strict):
         if dupes:
             raise ValueError(f"columns named twice: {', '.join(dupes)}")
         date_cols = [self.date_column] if self.date_column else []
+        if self.source.kind == "sql" and self.source.watermark_column and not self.primary_key:
+            raise ValueError("an incremental SQL source (watermark_column) needs a primary_key to merge new rows by")
         for field_name, cols in (("primary_key", self.primary_key), ("date_column", date_cols)):
             missing = [c for c in cols if c not in names]
             if missing:
