@@ -29,7 +29,8 @@ def ctx(tmp_path: Path) -> RunContext:
 @pytest.fixture()
 def api(monkeypatch):
     server = AgencyApi(HOTELS)
-    monkeypatch.setenv("AIRFLOW_CONN_AGENCY_API", json.dumps({"conn_type": "http", "host": server.url, "password": "secret-token"}))
+    conn = {"conn_type": "http", "host": server.url, "password": "secret-token"}
+    monkeypatch.setenv("AIRFLOW_CONN_AGENCY_API", json.dumps(conn))
     yield server
     server.close()
 
@@ -91,7 +92,8 @@ def test_uri_connections_parse_like_airflows() -> None:
     os.environ["AIRFLOW_CONN_X_DB"] = "postgres://reader:p%40ss@db.danang.gov.vn:5432/yte"
     try:
         conn = from_environment("x_db")
-        assert (conn.conn_type, conn.host, conn.port, conn.schema, conn.login) == ("postgres", "db.danang.gov.vn", 5432, "yte", "reader")
+        fields = (conn.conn_type, conn.host, conn.port, conn.schema, conn.login)
+        assert fields == ("postgres", "db.danang.gov.vn", 5432, "yte", "reader")
         assert conn.password.get_secret_value() == "p@ss" and "p@ss" not in repr(conn)
         assert conn.sqlalchemy_url() == "postgresql+psycopg2://reader:p%40ss@db.danang.gov.vn:5432/yte"
     finally:
