@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from agency_api import AgencyApi
 
 from opendata.exceptions import SourceError, TransientError
 from opendata.pipeline import stages
@@ -15,7 +16,6 @@ from opendata.pipeline.state import DatasetState
 from opendata.settings import PathSettings, Settings
 from opendata.sources.connections import from_environment
 from tests.factories import small_spec
-from tests.sources.agency_api import AgencyApi
 
 HOTELS = [{"Mã": f"PK{i:03d}", "Tên phòng khám": f"Phòng khám số {i}", "Số giường": i % 50} for i in range(1, 24)]
 

@@ -7,6 +7,7 @@ footers below the data ("Người lập biểu", "Tổng cộng"). Matching igno
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..exceptions import InputError
@@ -121,6 +122,9 @@ def match_headers(names: list[str], spec: DatasetSpec, file_name: str, header_ro
     return mapping
 
 
+_SIGNED_ON = re.compile(r"ngay \d{1,2} thang \d{1,2} nam \d{4}")  # "Đà Nẵng, ngày 15 tháng 11 năm 2026"
+
+
 def is_footer(cells: list[str]) -> bool:
     text = fold_key(" ".join(c for c in cells if c))
-    return not text or any(text.startswith(w) or f" {w}" in f" {text}" for w in FOOTER_WORDS)
+    return not text or bool(_SIGNED_ON.search(text)) or any(text.startswith(w) or f" {w}" in f" {text}" for w in FOOTER_WORDS)

@@ -72,15 +72,18 @@ def _is_empty(value) -> bool:
 
 
 def _data_extent(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, n: int) -> int:
-    """How many leading records are data: the block at the end whose key cells are empty (signatures,
-    dates, blank lines) or that starts with a footer phrase ('Tổng cộng', 'Người lập biểu') is not."""
+    """How many leading records are data: the block at the end whose key cells are empty, that has at
+    most one filled cell (signatures, names, dates), or that starts with a footer phrase ('Tổng cộng',
+    'Người lập biểu', 'ngày … tháng … năm …') is not."""
     keys = [c for c in spec.primary_key if c in columns] or [c.name for c in spec.columns if c.required and c.name in columns]
     keys = keys or list(columns)
     end = n
     while end > 0 and n - end < FOOTER_SCAN:
         i = end - 1
-        first = next((v for v in (columns[c][i].as_py() for c in columns) if isinstance(v, str) and v), "")
-        if all(_is_empty(columns[c][i].as_py()) for c in keys) or is_footer([first]):
+        values = [columns[c][i].as_py() for c in columns]
+        first = next((v for v in values if isinstance(v, str) and v), "")
+        filled = sum(1 for v in values if not _is_empty(v))
+        if all(_is_empty(columns[c][i].as_py()) for c in keys) or (filled <= 1 < len(columns)) or is_footer([first]):
             end -= 1
         else:
             break

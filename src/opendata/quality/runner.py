@@ -105,7 +105,7 @@ RULE_TEXT = {
 
 def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: int | None, value, kwargs: dict) -> RowIssue:
     vi, en = RULE_TEXT.get(rule, ("Vi phạm quy tắc", "Rule broken"))
-    detail = {k: v for k, v in kwargs.items() if k not in ("column", "column_list", "result_format")}
+    detail = {k: v for k, v in kwargs.items() if k not in ("column", "column_list", "result_format", "batch_id")}
     if detail:
         vi, en = f"{vi} ({detail})", f"{en} ({detail})"
     return RowIssue(rule=rule, dimension=dim, severity=sev, message_vi=vi, message_en=en, row=row, column=column,

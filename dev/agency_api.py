@@ -1,4 +1,4 @@
-"""A small agency API served on 127.0.0.1 for tests and the demo: paginated JSON or CSV, token checked."""
+"""A small agency API on 127.0.0.1 for tests and the demo (dev only): paginated JSON or CSV, token checked."""
 
 from __future__ import annotations
 
