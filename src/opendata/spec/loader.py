@@ -15,6 +15,8 @@ from pydantic import ValidationError
 from .models import City, DatasetSpec
 
 CITY_FILE = "city.yaml"
+# libyaml's C parser: the same safe subset as yaml.safe_load, about ten times faster.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class Registry:
 
 def _read_yaml(path: Path, problems: list[SpecProblem]) -> dict | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)  # noqa: S506 - a safe loader
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         problems.append(SpecProblem(path, "", f"cannot be read as YAML: {exc}"))
         return None
