@@ -1,4 +1,7 @@
-"""One DAG per dataset in include/datasets/. Reads only the specs: no pandas, GX or network here."""
+"""One DAG per dataset in include/datasets/. Reads only the specs: no pandas, GX or network here.
+
+A spec with a problem is logged (file and field) and gets no DAG; every other spec still does.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +11,13 @@ from opendata.airflow.dag_builder import build_dataset_dag
 from opendata.settings import load_settings
 from opendata.spec.loader import load_registry
 
-_registry = load_registry(load_settings().paths.registry)
-for _problem in _registry.problems:
-    logging.getLogger(__name__).error("dataset spec skipped: %s", _problem)
-for _key in sorted(_registry.datasets):
-    _dag = build_dataset_dag(_registry.datasets[_key], _registry.paths[_key])
-    globals()[_dag.dag_id] = _dag
+
+def _dags() -> dict:
+    registry = load_registry(load_settings().paths.registry)
+    for problem in registry.problems:
+        logging.getLogger(__name__).error("dataset spec skipped: %s", problem)
+    return {dag.dag_id: dag for dag in (build_dataset_dag(registry.datasets[k], registry.paths[k])
+                                        for k in sorted(registry.datasets))}
+
+
+globals().update(_dags())

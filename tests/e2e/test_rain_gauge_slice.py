@@ -110,9 +110,21 @@ def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, publis
     assert any(p.read_bytes() == bad.read_bytes() for p in archived)
 
 
-def test_the_same_content_again_is_not_uploaded_again(portal, published, pipeline_env) -> None:
+def test_the_same_bytes_again_are_recognised_and_not_processed(portal, published, pipeline_env) -> None:
     before = portal.settle(NAME)
     drop(pipeline_env, SAMPLE_DROP, "tram-do-mua-gui-lai.csv")
+    run = run_dataset_dag()
+    assert run.outcome == "repeat" and run.task_states["normalise"] == "skipped"
+    assert portal.get("package_show", id=NAME)["metadata_modified"] == before["metadata_modified"]
+    manifest = (pipeline_env / "archive" / "manifest.jsonl").read_text().splitlines()
+    assert len(manifest) == 2  # both deliveries recorded, one object kept
+
+
+def test_the_same_data_in_other_bytes_is_not_uploaded_again(portal, published, pipeline_env) -> None:
+    before = portal.settle(NAME)
+    resaved = pipeline_env / "resaved.csv"
+    resaved.write_bytes(b"\xef\xbb\xbf" + SAMPLE_DROP.read_bytes().replace(b"\n", b"\r\n"))  # Excel's BOM and CRLF
+    drop(pipeline_env, resaved, "tram-do-mua-luu-lai.csv")
     run = run_dataset_dag()
     assert run.outcome == "unchanged"
     after = portal.get("package_show", id=NAME)

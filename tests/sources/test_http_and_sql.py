@@ -153,3 +153,10 @@ def test_a_broken_query_is_a_clear_error(ctx, clinic_db) -> None:
     spec = sql_spec(query="SELECT nothing FROM nowhere_table")
     with pytest.raises(SourceError, match="the query failed"):
         stages.ingest(spec, ctx)
+
+
+def test_no_new_rows_past_the_watermark_is_no_delivery(ctx, clinic_db) -> None:
+    spec = sql_spec(watermark_column="cap_nhat")
+    first = stages.normalise(spec, ctx, stages.ingest(spec, ctx))
+    DatasetState.load(ctx, spec).published(ctx, spec, Path(first["parquet"]), first["meta"])
+    assert stages.ingest(spec, ctx) is None

@@ -49,6 +49,10 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
             archived = tasks.guarded(stages.ingest, spec_, tasks.run_context(), tasks.connection_resolver())
             if archived is None:
                 raise AirflowSkipException("no new delivery / không có tệp mới")
+            if stages.is_repeat(archived):
+                tasks.note_skip("repeat", archived)
+                raise AirflowSkipException(f"the same bytes as an earlier delivery (sha256 {archived['sha256'][:12]}…): "
+                                           "not processed again / dữ liệu đã nhận trước đây")
             return archived
 
         @task(task_id="normalise")

@@ -18,17 +18,18 @@ class LocalRun:
     state: str
     task_states: dict[str, str]
     returns: dict[str, Any] = field(default_factory=dict)  # task_id -> its XCom return value
+    skipped: dict[str, Any] = field(default_factory=dict)  # task_id -> why it skipped (XCom 'skip_reason')
 
     @property
     def outcome(self) -> str:
-        """published / unchanged / quarantined / no-delivery / failed, as a steward would say it."""
+        """published / unchanged / repeat / quarantined / no-delivery / failed, as a steward would say it."""
         if self.task_states.get("quality") == "failed":
             return "quarantined"
         if self.state == "success" and self.task_states.get("publish") == "success":
             pub = self.returns.get("publish") or {}
             return "unchanged" if pub.get("outcome") == "unchanged" else "published"
         if self.state == "success" and self.task_states.get("ingest") == "skipped":
-            return "no-delivery"
+            return "repeat" if (self.skipped.get("ingest") or {}).get("reason") == "repeat" else "no-delivery"
         return "failed"
 
 
@@ -52,4 +53,6 @@ def run_dag(dag) -> LocalRun:
         states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}
         rows = session.scalars(XComModel.get_many(run_id=dr.run_id, dag_ids=dag.dag_id, key="return_value")).all()
         returns = {x.task_id: XComModel.deserialize_value(x) for x in rows}
-    return LocalRun(dag.dag_id, dr.run_id, str(getattr(dr.state, "value", dr.state)), states, returns)
+        rows = session.scalars(XComModel.get_many(run_id=dr.run_id, dag_ids=dag.dag_id, key="skip_reason")).all()
+        skipped = {x.task_id: XComModel.deserialize_value(x) for x in rows}
+    return LocalRun(dag.dag_id, dr.run_id, str(getattr(dr.state, "value", dr.state)), states, returns, skipped)

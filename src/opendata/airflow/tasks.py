@@ -77,6 +77,13 @@ def connection_resolver():
     return resolve
 
 
+def note_skip(reason: str, detail: dict) -> None:
+    """Why a task skipped, as an XCom the run summary can read ('repeat' delivery, …)."""
+    from airflow.sdk import get_current_context
+
+    get_current_context()["ti"].xcom_push(key="skip_reason", value={"reason": reason, **detail})
+
+
 def guarded(stage: Callable[..., Any], *args: Any) -> Any:
     from airflow.sdk.exceptions import AirflowFailException
 

@@ -355,6 +355,8 @@ def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str |
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
         raise _error(spec, f"{file_name}: không thấy danh sách bản ghi ('{records_path or '.'}') / no list of records at "
                            f"'{records_path or '.'}'")
+    if not data:
+        raise _error(spec, f"{file_name}: không có bản ghi nào / the delivery holds no records")
     names: list[str] = []
     for record in data:
         names.extend(k for k in record if k not in names)

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from ..archive import RawArchive
-from ..exceptions import QualityGateFailed, SourceError
+from ..exceptions import InputError, QualityGateFailed, SourceError
 from ..issues import RowIssue
 from ..normalise import normalise_file
 from ..normalise.table import ROW_COLUMN
@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 
 def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery | None:
-    """The next delivery from the spec's source; None when there is nothing new (drop zone)."""
+    """The next delivery from the spec's source; None when there is nothing new (an empty drop zone,
+    an incremental query with no rows past the watermark)."""
     kind = spec.source.kind
     if kind == "drop_zone":
         zone = DropZone(ctx.settings.paths.dropzone_root)
@@ -62,12 +63,21 @@ def ingest(spec: DatasetSpec, ctx: RunContext, resolve: Resolver = from_environm
         delivery.path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
     archived = archive.store(spec, delivery)
     log.info("archived %s as %s (%d bytes)%s", archived.original_name, archived.sha256, archived.size,
-             " — already delivered before" if archived.seen_before else "")
+             " — the same bytes were delivered before: not processed again" if archived.seen_before else "")
     return archived.asdict()
 
 
+def is_repeat(archived: dict) -> bool:
+    """The same bytes as an earlier delivery of this dataset: recorded in the manifest, not processed twice."""
+    return bool(archived.get("seen_before"))
+
+
 def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
-    table = normalise_file(spec, Path(archived["path"]), archived["original_name"], ctx.staging(spec))
+    try:
+        table = normalise_file(spec, Path(archived["path"]), archived["original_name"], ctx.staging(spec))
+    except InputError as exc:
+        _quarantine_unreadable(spec, ctx, archived, exc)
+        raise
     log.info("normalised %d rows (%s), %d type problems", table.rows, table.encoding, len(table.issues))
     out = {**table.manifest(), "sha256": archived["sha256"], "original_name": archived["original_name"],
            "meta": archived.get("meta", {})}
@@ -104,6 +114,16 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict) -> dict:
         )
     return {**table, "scorecard": str(out), "scores": card.scores, "overall": card.overall,
             "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
+
+
+def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: dict, exc: InputError) -> None:
+    """An unreadable delivery is kept with its error; its bytes are in the archive already."""
+    target = ctx.quarantine(spec) / archived["sha256"]
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "error.json").write_text(json.dumps({
+        "dataset": spec.key, "run": ctx.run_id, "stage": "normalise", "accepted": False,
+        "original_name": archived["original_name"], "archived_at": archived["path"], "error": exc.message,
+    }, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def _quarantine(spec: DatasetSpec, ctx: RunContext, table: dict, scorecard: Path) -> None:

@@ -31,7 +31,8 @@ def _json_value(value):
 
 
 def fetch_sql(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: datetime,
-              watermark: str | int | float | None) -> RawDelivery:
+              watermark: str | int | float | None) -> RawDelivery | None:
+    """None when an incremental query finds nothing past the watermark: nothing was delivered."""
     import sqlalchemy as sa
     from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
@@ -69,6 +70,8 @@ def fetch_sql(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: date
                                   dataset=spec.key, stage="ingest") from None
     finally:
         engine.dispose()
+    if src.watermark_column and not rows and watermark is not None:
+        return None
     meta: dict = {"rows": len(rows), "incremental": bool(src.watermark_column)}
     if src.watermark_column:
         values = [r[src.watermark_column] for r in rows if r.get(src.watermark_column) is not None]

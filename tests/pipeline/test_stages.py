@@ -1,0 +1,58 @@
+"""The stage functions on their own (no Airflow): deliveries archived first, repeats and bad files handled."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from opendata.exceptions import InputError
+from opendata.pipeline import stages
+from opendata.pipeline.context import RunContext
+from opendata.settings import PathSettings, Settings
+from tests.factories import SAMPLE_DROP, rain_spec
+
+SPEC = rain_spec()
+
+
+@pytest.fixture()
+def ctx(tmp_path: Path) -> RunContext:
+    # the real time: the drop zone compares it with the files' modification times
+    return RunContext(Settings(paths=PathSettings(data=tmp_path)), "run-1", datetime.now(UTC))
+
+
+def drop(ctx: RunContext, name: str, data: bytes) -> Path:
+    folder = ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(data)
+    os.utime(path, (time.time() - 60, time.time() - 60))
+    return path
+
+
+def test_an_unreadable_file_is_archived_then_quarantined_with_its_error(ctx) -> None:
+    data = "Số hiệu,Ghi chú\n1,không phải danh sách trạm\n".encode()
+    drop(ctx, "nham-tep.csv", data)
+    archived = stages.ingest(SPEC, ctx)
+    with pytest.raises(InputError, match="nham-tep.csv"):
+        stages.normalise(SPEC, ctx, archived)
+    assert Path(archived["path"]).read_bytes() == data  # nothing lost
+    error = json.loads((ctx.quarantine(SPEC) / archived["sha256"] / "error.json").read_text())
+    assert error["accepted"] is False and "nham-tep.csv" in error["error"] and "header" in error["error"]
+
+
+def test_the_same_bytes_twice_are_a_repeat(ctx) -> None:
+    drop(ctx, "a.csv", SAMPLE_DROP.read_bytes())
+    first = stages.ingest(SPEC, ctx)
+    drop(ctx, "b.csv", SAMPLE_DROP.read_bytes())
+    second = stages.ingest(SPEC, ctx)
+    assert not stages.is_repeat(first) and stages.is_repeat(second)
+    assert first["sha256"] == second["sha256"] and first["path"] == second["path"]
+
+
+def test_nothing_waiting_means_no_delivery(ctx) -> None:
+    assert stages.ingest(SPEC, ctx) is None
