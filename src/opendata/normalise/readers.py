@@ -213,6 +213,7 @@ def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, deli
 
 
 def _cell_text(value) -> str:
+    """A spreadsheet or JSON value as the text a person would type: 12 not 12.0, dates ISO, NFC."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -223,7 +224,9 @@ def _cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return unicodedata.normalize("NFC", str(value))
 
 
 def _fix_legacy_fonts(rows: list[list[str]]) -> tuple[list[list[str]], str]:
@@ -361,20 +364,8 @@ def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str |
     for record in data:
         names.extend(k for k in record if k not in names)
     loc = locate_header([names], spec, file_name)
-    cols = [pa.chunked_array([pa.array([_json_text(r.get(n)) for r in data], pa.string())]) for n in names]
+    cols = [pa.chunked_array([pa.array([_cell_text(r.get(n)) for r in data], pa.string())]) for n in names]
     return Grid(loc, 0, cols, _numbered(1, len(data)), f"json:{decoded.encoding}", False)
-
-
-def _json_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return unicodedata.normalize("NFC", str(value))
 
 
 def kind_of(path: Path, original_name: str) -> str:
