@@ -69,7 +69,8 @@ def col(name, vi, en, type_="string", **kw) -> dict:
 
 
 def ward_cols() -> list[dict]:
-    return [col("ward", "Phường/Xã", "Ward/commune", required=True), col("ward_code", "Mã phường/xã", "Ward code", "integer")]
+    return [col("ward", "Phường/Xã", "Ward/commune", required=True, reference="ward_name"),
+            col("ward_code", "Mã phường/xã", "Ward code", "integer", reference="ward_code")]
 
 
 def latlon() -> list[dict]:
@@ -271,7 +272,7 @@ def build() -> None:
              "Licensed private clinics, read from the Department of Health's database."),
             "y-te", "weekly",
             [col("code", "Mã", "Code", required=True), col("name", "Tên phòng khám", "Clinic name", required=True),
-             col("address", "Địa chỉ", "Address"), col("ward", "Phường/Xã", "Ward/commune", required=True),
+             col("address", "Địa chỉ", "Address"), col("ward", "Phường/Xã", "Ward/commune", required=True, reference="ward_name"),
              col("specialty", "Chuyên khoa", "Specialty"), col("licence_no", "Số giấy phép", "Licence number", required=True),
              col("licensed_on", "Ngày cấp phép", "Licensed on", "date"), col("updated_seq", "updated_seq", "Change sequence", "integer")],
             clinics, "sql", primary_key=["code"], date_column="licensed_on")
@@ -339,7 +340,7 @@ def build() -> None:
             ("Trạm y tế của 94 phường, xã, đặc khu.", "Health stations of the 94 wards, communes and special zone."),
             "y-te", "quarterly",
             [col("code", "Mã trạm", "Code", required=True), col("name", "Tên trạm", "Name", required=True), *ward_cols(),
-             col("phone", "Điện thoại", "Phone"), col("beds", "Số giường", "Beds", "integer", minimum=0)],
+             col("phone", "Điện thoại", "Phone", format="phone", public=True), col("beds", "Số giường", "Beds", "integer", minimum=0)],
             stations, "xlsx_merged", primary_key=["code"], row_count={"min": 94, "max": 94})
     donations = [{"event_no": f"HM-{i:03d}", "place": f"{rng.choice(['Nhà văn hóa', 'Trường Đại học', 'Cung Thể thao'])} {rng.choice(STREETS)}",
                   "held_on": day(date(2026, 9, 1), date(2026, 12, 31)).strftime("%d/%m/%Y"), "expected_units": rng.randint(100, 900)}
@@ -377,7 +378,8 @@ def build() -> None:
             "van-hoa-du-lich", "weekly",
             [col("code", "Mã cơ sở", "Code", required=True), col("name", "Tên cơ sở lưu trú", "Name", required=True),
              col("stars", "Hạng sao", "Stars", "integer", minimum=1, maximum=5), col("rooms", "Số phòng", "Rooms", "integer", minimum=1),
-             col("address", "Địa chỉ", "Address"), col("ward", "Phường/Xã", "Ward/commune"), col("phone", "Điện thoại", "Phone")],
+             col("address", "Địa chỉ", "Address"), col("ward", "Phường/Xã", "Ward/commune", reference="ward_name"),
+             col("phone", "Điện thoại", "Phone", format="phone", public=True)],
             hotels, "http", primary_key=["code"])
     sights = [{"code": f"DL-{i:03d}", "name": n, "kind": k, "ward": ward()[1]} for i, (n, k) in enumerate([
         ("Bán đảo Sơn Trà", "Thiên nhiên"), ("Ngũ Hành Sơn", "Danh thắng"), ("Bà Nà Hills", "Khu du lịch"), ("Cầu Rồng", "Công trình"),
@@ -442,6 +444,9 @@ def write(ds: dict) -> None:
             "contact": {"name": contact[0], "email": contact[1]}, "classification": "open",
             "update_frequency": ds["frequency"], "source": source, "primary_key": ds.get("primary_key", []),
             "columns": [{k: v for k, v in c.items() if v is not None and not (k == "type" and v == "string")} for c in ds["columns"]]}
+    for c in spec["columns"]:
+        if c.get("public") is False:
+            del c["public"]
     for key in ("date_column", "row_count"):
         if ds.get(key):
             spec[key] = ds[key]

@@ -29,3 +29,17 @@ def test_ingest_a_bad_file_exits_with_the_problems(tmp_path: Path, monkeypatch, 
     unreadable.write_text("a,b\n1,2\n")
     assert main(["ingest", "--dataset", "rain-gauge-stations", str(unreadable)]) == 2
     assert main(["ingest", "--dataset", "no-such-dataset", str(unreadable)]) == 3
+
+
+def test_check_prints_the_receipt_and_exits_by_verdict(tmp_path: Path, capsys) -> None:
+    assert main(["check", str(SAMPLE_DROP), "--dataset", "rain-gauge-stations"]) == 0
+    assert "ĐƯỢC CHẤP NHẬN / ACCEPTED" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text(SAMPLE_DROP.read_text(encoding="utf-8").replace("DN-RG-0002", "DN-RG-0001"), encoding="utf-8")
+    assert main(["check", str(bad), "--dataset", "rain-gauge-stations"]) == 1
+    out = capsys.readouterr().out
+    assert "BỊ TỪ CHỐI / REJECTED" in out and "DN-RG-0001" in out
+    unusable = tmp_path / "x.csv"
+    unusable.write_text("a,b\n1,2\n")
+    assert main(["check", str(unusable), "--dataset", "rain-gauge-stations"]) == 2
+    assert "The file could not be read" in capsys.readouterr().out

@@ -46,8 +46,9 @@ def test_every_sample_drop_reads_and_only_the_broken_one_is_rejected(key: str, p
     spec = REGISTRY.datasets[key]
     table = normalise_file(spec, path, path.name, tmp_path)
     assert table.rows > 0 and not table.type_failures, table.issues[:3]
-    checks, issues = run_expectations(pd.read_parquet(table.parquet),
-                                      expectations_from_spec(spec) + extra_expectations(spec, ROOT / "expectations"), key)
+    rules = expectations_from_spec(spec, REGISTRY.cities[spec.city].province_code) + \
+        extra_expectations(spec, ROOT / "expectations")
+    checks, issues = run_expectations(pd.read_parquet(table.parquet), rules, key)
     card = build_scorecard(key, "sha", table.rows, checks, table.issues + issues, table.type_failures)
     assert card.accepted == (key not in REJECTED_ON_PURPOSE), [i for i in card.issues if i.severity.value == "blocking"][:3]
     if "ward" in {c.name for c in spec.columns}:

@@ -87,6 +87,73 @@ def ingest(args: argparse.Namespace) -> int:
     return 1 if table["issues"] else 0
 
 
+def check(args: argparse.Namespace) -> int:
+    """An agency's pre-check: read, normalise and run the gate on FILE, print the receipt. Nothing is
+    archived or published. Exit 0 accepted, 1 rejected, 2 the file cannot be used, 3 setup problem."""
+    import tempfile
+
+    from rich.console import Console
+    from rich.markdown import Markdown
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from .exceptions import InputError, OpendataError
+
+    console = Console()
+    settings = load_settings()
+    reg = load_registry(settings.paths.registry)
+    try:
+        spec = reg.get(args.dataset)
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        return 3
+    path = Path(args.file)
+    if not path.is_file():
+        console.print(f"[red]không có tệp / no such file: {path}[/red]")
+        return 2
+    received = datetime.now(UTC).isoformat(timespec="seconds")
+    with tempfile.TemporaryDirectory() as tmp, Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                                         TimeElapsedColumn(), console=console, transient=True) as bar:
+        try:
+            step = bar.add_task(f"Đọc và chuẩn hóa / reading {path.name} ({path.stat().st_size / 2**20:.1f} MiB)")
+            from .normalise import normalise_file
+
+            table = normalise_file(spec, path, path.name, Path(tmp))
+            bar.update(step, description=f"Kiểm tra chất lượng / checking {table.rows:,} rows")
+            receipt = _gate(spec, reg.cities[spec.city].province_code, table, path.name, received)
+        except InputError as exc:
+            from .quality.receipt import receipt_dict
+
+            receipt = receipt_dict(spec.key, spec.title.vi, path.name, False, {}, None, [], received, error=exc.message)
+            code = 2
+        except OpendataError as exc:
+            console.print(f"[red]{exc}[/red]")
+            return 3
+        else:
+            code = 0 if receipt["accepted"] else 1
+    from .quality.receipt import render_markdown
+
+    console.print(Markdown(render_markdown(receipt)))
+    return code
+
+
+def _gate(spec, province_code: int, table, file_name: str, received: str) -> dict:
+    import pandas as pd
+
+    from .issues import RowIssue
+    from .quality.receipt import receipt_dict
+    from .quality.runner import run_expectations
+    from .quality.scorecard import build_scorecard
+    from .quality.suite import expectations_from_spec, extra_expectations
+
+    settings = load_settings()
+    rules = expectations_from_spec(spec, province_code, None, datetime.now(UTC)) + \
+        extra_expectations(spec, settings.paths.expectations)
+    checks, issues = run_expectations(pd.read_parquet(table.parquet), rules, spec.key)
+    type_issues = [RowIssue.from_dict(i.asdict()) for i in table.issues]
+    card = build_scorecard(spec.key, "-", table.rows, checks, type_issues + issues, table.type_failures)
+    return receipt_dict(spec.key, spec.title.vi, file_name, card.accepted, card.scores, card.overall, card.issues, received)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="opendata", description="Open-data platform / Nền tảng dữ liệu mở")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +163,10 @@ def main(argv: list[str] | None = None) -> int:
     ing.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
     ing.add_argument("file", nargs="?", help="a file to ingest instead of the dataset's source")
     ing.set_defaults(func=ingest)
+    chk = sub.add_parser("check", help="pre-check a file against a dataset's rules and print the receipt (nothing kept)")
+    chk.add_argument("file")
+    chk.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
+    chk.set_defaults(func=check)
     args = parser.parse_args(argv)
     return args.func(args)
 

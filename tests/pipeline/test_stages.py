@@ -56,3 +56,25 @@ def test_the_same_bytes_twice_are_a_repeat(ctx) -> None:
 
 def test_nothing_waiting_means_no_delivery(ctx) -> None:
     assert stages.ingest(SPEC, ctx) is None
+
+
+def test_every_delivery_gets_a_receipt_next_to_the_drop(ctx) -> None:
+    from opendata.exceptions import QualityGateFailed
+
+    drop(ctx, "tot.csv", SAMPLE_DROP.read_bytes())
+    checked = stages.check(SPEC, ctx, stages.normalise(SPEC, ctx, stages.ingest(SPEC, ctx)), 48)
+    receipt = json.loads(Path(checked["receipt"]).read_text())
+    assert receipt["accepted"] and receipt["problems"] == []
+    assert Path(checked["receipt"]).parent == ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id
+
+    lines = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()
+    cells = lines[4].split(",")
+    cells[2] = "Quận Hải Châu"  # districts were abolished in 2025: not in the current list
+    lines[4] = ",".join(cells)
+    drop(ctx, "sai.csv", ("\n".join(lines) + "\n").encode())
+    with pytest.raises(QualityGateFailed):
+        stages.check(SPEC, ctx, stages.normalise(SPEC, ctx, stages.ingest(SPEC, ctx)), 48)
+    folder = ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id
+    [md] = [p for p in folder.glob("*sai.receipt.md")]
+    text = md.read_text()
+    assert "BỊ TỪ CHỐI / REJECTED" in text and "| 5 | ward |" in text and "Cách sửa / How to fix" in text

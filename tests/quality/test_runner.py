@@ -22,7 +22,7 @@ def sample(tmp_path_factory) -> pd.DataFrame:
 
 def rules() -> list[dict]:
     spec = rain_spec()
-    return expectations_from_spec(spec) + extra_expectations(spec, ROOT / "expectations")
+    return expectations_from_spec(spec, 48) + extra_expectations(spec, ROOT / "expectations")
 
 
 def test_every_rule_carries_dimension_and_severity() -> None:

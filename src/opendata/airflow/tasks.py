@@ -27,10 +27,16 @@ def run_context() -> RunContext:
 
 def resolve(spec_key: str):
     """Spec and agency from the registry, re-read in the worker (tasks pass names, not objects)."""
+    spec, agency, _ = resolve_with_city(spec_key)
+    return spec, agency
+
+
+def resolve_with_city(spec_key: str):
     settings = load_settings()
     reg = load_registry(settings.paths.registry)
     spec = reg.get(spec_key)
-    return spec, reg.cities[spec.city].agency(spec.agency)
+    city = reg.cities[spec.city]
+    return spec, city.agency(spec.agency), city
 
 
 def portal_access():

@@ -80,7 +80,7 @@ def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
         raise
     log.info("normalised %d rows (%s), %d type problems", table.rows, table.encoding, len(table.issues))
     out = {**table.manifest(), "sha256": archived["sha256"], "original_name": archived["original_name"],
-           "meta": archived.get("meta", {})}
+           "received_at": archived.get("received_at", ctx.now.isoformat()), "meta": archived.get("meta", {})}
     current = DatasetState.load(ctx, spec).current
     if out["meta"].get("incremental") and current and Path(current).exists():
         out["rows"] = merge_by_key(Path(current), table.parquet, spec.primary_key)
@@ -88,22 +88,43 @@ def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
     return out
 
 
-def check(spec: DatasetSpec, ctx: RunContext, table: dict) -> dict:
-    """Run every rule; write the scorecard; quarantine and raise on any blocking failure."""
-    import pandas as pd
+def receipt_folder(spec: DatasetSpec, ctx: RunContext) -> Path:
+    """Next to the agency's drop, where it looks; API and database sources under receipts/."""
+    if spec.source.kind == "drop_zone":
+        return DropZone(ctx.settings.paths.dropzone_root).folder(spec)
+    return ctx.data / "receipts" / spec.city / spec.agency / spec.id
 
+
+def _receipt_stem(original_name: str, received_at: str) -> str:
+    stamp = received_at.replace("-", "").replace(":", "")[:15]
+    return f"{stamp}-{Path(original_name).stem}"
+
+
+def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | None = None) -> dict:
+    """Run every rule; write the scorecard and the agency's receipt; quarantine and raise on a blocking failure."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from ..quality.receipt import receipt_dict, write_receipt
     from ..quality.runner import run_expectations
     from ..quality.scorecard import build_scorecard
     from ..quality.suite import expectations_from_spec, extra_expectations
 
     frame = pd.read_parquet(table["parquet"])
-    configs = expectations_from_spec(spec) + extra_expectations(spec, ctx.settings.paths.expectations)
+    current = DatasetState.load(ctx, spec).current
+    previous_rows = pq.read_metadata(current).num_rows if current and Path(current).exists() else None
+    configs = expectations_from_spec(spec, province_code, previous_rows, ctx.now) + \
+        extra_expectations(spec, ctx.settings.paths.expectations)
     checks, issues = run_expectations(frame, configs, spec.key)
     type_issues = [RowIssue.from_dict(i) for i in table["issues"]]
     card = build_scorecard(spec.key, table["sha256"], table["rows"], checks, type_issues + issues,
                            table.get("type_failures"))
     out = Path(table["parquet"]).with_suffix(".scorecard.json")
     out.write_text(json.dumps(card.asdict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    receipt = write_receipt(receipt_folder(spec, ctx), _receipt_stem(table["original_name"], table["received_at"]),
+                            receipt_dict(spec.key, spec.title.vi, table["original_name"], card.accepted, card.scores,
+                                         card.overall, card.issues, table["received_at"]))
+    log.info("receipt for the agency: %s", receipt.markdown)
     if not card.accepted:
         _quarantine(spec, ctx, table, out)
         blocking = [i for i in card.issues if i.severity.value == "blocking"]
@@ -112,12 +133,18 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict) -> dict:
             f"{table['original_name']}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
             dataset=spec.key, stage="quality", run=ctx.run_id,
         )
-    return {**table, "scorecard": str(out), "scores": card.scores, "overall": card.overall,
+    return {**table, "scorecard": str(out), "receipt": str(receipt.json), "scores": card.scores, "overall": card.overall,
             "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
 
 
 def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: dict, exc: InputError) -> None:
     """An unreadable delivery is kept with its error; its bytes are in the archive already."""
+    from ..quality.receipt import receipt_dict, write_receipt
+
+    received = archived.get("received_at", ctx.now.isoformat())
+    write_receipt(receipt_folder(spec, ctx), _receipt_stem(archived["original_name"], received),
+                  receipt_dict(spec.key, spec.title.vi, archived["original_name"], False, {}, None, [], received,
+                               error=exc.message))
     target = ctx.quarantine(spec) / archived["sha256"]
     target.mkdir(parents=True, exist_ok=True)
     (target / "error.json").write_text(json.dumps({

@@ -74,10 +74,11 @@ def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) 
         dim, sev = Dimension(meta["dimension"]), Severity(meta["severity"])
         column = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list") or []) or None
         r = res.result or {}
-        failed = int(r.get("unexpected_count") or 0) if not res.success else 0
-        checked = int(r.get("element_count") or len(frame))
-        if not res.success and "unexpected_count" not in r:
-            failed = max(failed, 1)  # table-level rule (row count, column exists)
+        if "unexpected_count" in r:  # a rule on each value: the share of rows that pass
+            failed = int(r.get("unexpected_count") or 0) if not res.success else 0
+            checked = int(r.get("element_count") or len(frame))
+        else:  # a rule on the whole table or column (row count, newest date): passes or not
+            failed, checked = (0 if res.success else 1), 1
         checks.append(CheckResult(cfg.type, column, dim, sev, bool(res.success), checked, failed))
         if res.success:
             continue
@@ -85,9 +86,9 @@ def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) 
         if rows:
             for idx in rows[:MAX_EXAMPLES]:
                 value = frame.iloc[idx][column] if column in frame.columns else None
-                issues.append(_issue(cfg.type, dim, sev, column, int(row_numbers.iloc[idx]), value, cfg.kwargs))
+                issues.append(_issue(cfg.type, dim, sev, column, int(row_numbers.iloc[idx]), value, cfg.kwargs, meta.get("check")))
         else:
-            issues.append(_issue(cfg.type, dim, sev, column, None, r.get("observed_value"), cfg.kwargs))
+            issues.append(_issue(cfg.type, dim, sev, column, None, r.get("observed_value"), cfg.kwargs, meta.get("check")))
     return checks, issues
 
 
@@ -103,9 +104,22 @@ RULE_TEXT = {
 }
 
 
-def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: int | None, value, kwargs: dict) -> RowIssue:
-    vi, en = RULE_TEXT.get(rule, ("Vi phạm quy tắc", "Rule broken"))
-    detail = {k: v for k, v in kwargs.items() if k not in ("column", "column_list", "result_format", "batch_id")}
+CHECK_TEXT = {
+    "personal_data": ("Có thông tin cá nhân (số CCCD/CMND, số di động, e-mail)", "Personal data (ID, mobile number, e-mail)"),
+    "formula_injection": ("Ô bắt đầu bằng =, +, -, @ sẽ bị Excel chạy như công thức",
+                          "A cell starting with =, +, -, @ runs as a formula in Excel"),
+    "clean_text": ("Khoảng trắng thừa hoặc dấu chưa dựng sẵn (không phải NFC)", "Stray spaces or decomposed accents (not NFC)"),
+    "ward_reference": ("Không có trong danh mục phường, xã hiện hành", "Not in the current list of wards and communes"),
+    "row_count_collapse": ("Số dòng giảm hơn một nửa so với lần trước", "Fewer than half the rows of the previous delivery"),
+    "freshness": ("Dữ liệu mới nhất đã cũ hơn tần suất cập nhật đã cam kết", "The newest data is older than the promised frequency"),
+}
+QUIET_KWARGS = ("column", "column_list", "result_format", "batch_id", "regex_list", "value_set")
+
+
+def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: int | None, value, kwargs: dict,
+           check: str | None = None) -> RowIssue:
+    vi, en = CHECK_TEXT.get(check or "", RULE_TEXT.get(rule, ("Vi phạm quy tắc", "Rule broken")))
+    detail = {k: v for k, v in kwargs.items() if k not in QUIET_KWARGS and not (check and k == "regex")}
     if detail:
         vi, en = f"{vi} ({detail})", f"{en} ({detail})"
     return RowIssue(rule=rule, dimension=dim, severity=sev, message_vi=vi, message_en=en, row=row, column=column,

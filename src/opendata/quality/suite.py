@@ -7,38 +7,19 @@ GX's own suite format. Every expectation carries its dimension and severity in `
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 from ..exceptions import SpecError
 from ..issues import Dimension, Severity
-from ..spec.models import ColumnType, DatasetSpec
+from ..spec.models import DatasetSpec
+from .rules import rules_for
 
 
-def _exp(type_: str, dimension: Dimension, severity: Severity = Severity.blocking, **kwargs) -> dict:
-    return {"type": type_, "kwargs": kwargs, "meta": {"dimension": dimension.value, "severity": severity.value}}
-
-
-def expectations_from_spec(spec: DatasetSpec) -> list[dict]:
-    out: list[dict] = []
-    for col in spec.columns:
-        out.append(_exp("expect_column_to_exist", Dimension.complete, column=col.name))
-        if col.required:
-            out.append(_exp("expect_column_values_to_not_be_null", Dimension.complete, column=col.name))
-        if col.minimum is not None or col.maximum is not None:
-            out.append(_exp("expect_column_values_to_be_between", Dimension.correct, column=col.name,
-                            min_value=col.minimum, max_value=col.maximum))
-        if col.allowed_values:
-            out.append(_exp("expect_column_values_to_be_in_set", Dimension.correct, column=col.name,
-                            value_set=list(col.allowed_values)))
-        if col.pattern and col.type == ColumnType.string:
-            out.append(_exp("expect_column_values_to_match_regex", Dimension.correct, column=col.name, regex=col.pattern))
-    if len(spec.primary_key) == 1:
-        out.append(_exp("expect_column_values_to_be_unique", Dimension.clean, column=spec.primary_key[0]))
-    elif spec.primary_key:
-        out.append(_exp("expect_compound_columns_to_be_unique", Dimension.clean, column_list=list(spec.primary_key)))
-    out.append(_exp("expect_table_row_count_to_be_between", Dimension.complete,
-                    min_value=spec.row_count.min, max_value=spec.row_count.max))
-    return out
+def expectations_from_spec(spec: DatasetSpec, province_code: int | None = None, previous_rows: int | None = None,
+                           now: datetime | None = None) -> list[dict]:
+    """Every rule the spec implies (see quality.rules), in dimension order."""
+    return rules_for(spec, province_code, previous_rows, now)
 
 
 def extra_expectations(spec: DatasetSpec, folder: Path) -> list[dict]:

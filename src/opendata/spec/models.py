@@ -88,6 +88,11 @@ class ColumnSpec(Strict):
     minimum: float | None = None
     maximum: float | None = None
     pattern: str | None = Field(None, description="Regular expression every non-empty value must match")
+    format: Literal["phone", "mobile", "email", "tax_code", "url"] | None = Field(
+        None, description="A well-known format checked for every value (đúng)")
+    reference: Literal["ward_name", "ward_code"] | None = Field(
+        None, description="Values must be in the city's current administrative units (vietnam-provinces)")
+    public: bool = Field(False, description="Declares personal-looking values (phones, e-mails, ID numbers) as meant to be public")
     description: Text | None = None
 
     @field_validator("pattern")

@@ -1,0 +1,91 @@
+"""The receipt an agency gets for every delivery, in Vietnamese and English, as Markdown and JSON.
+
+Accepted or rejected, the scores per dimension, and for each problem: row, column, value, rule and
+how to fix it. Written next to the agency's drop (or under receipts/ for API and database sources).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..issues import RowIssue
+
+DIMENSION_NAMES = {"dung": ("Đúng", "Correct"), "du": ("Đủ", "Complete"), "sach": ("Sạch", "Clean"), "song": ("Sống", "Live")}
+HOW_TO_FIX = {
+    "expect_column_to_exist": ("Thêm cột theo đúng tên trong đặc tả.", "Add the column, named as in the specification."),
+    "expect_column_values_to_not_be_null": ("Điền giá trị cho ô bắt buộc.", "Fill in the required cell."),
+    "expect_column_values_to_be_between": ("Kiểm tra lại giá trị, đơn vị và dấu thập phân.",
+                                           "Check the value, its unit and the decimal separator."),
+    "expect_column_values_to_be_in_set": ("Dùng một giá trị trong danh mục (tên phường, xã theo danh mục hiện hành).",
+                                          "Use a value from the list (current ward/commune names)."),
+    "expect_column_values_to_match_regex": ("Sửa theo đúng định dạng yêu cầu.", "Write the value in the required format."),
+    "expect_column_values_to_be_unique": ("Mỗi mã chỉ xuất hiện một lần: xóa dòng trùng.", "Each key once: remove the duplicate row."),
+    "expect_compound_columns_to_be_unique": ("Xóa dòng trùng khóa.", "Remove the rows with a duplicate key."),
+    "expect_table_row_count_to_be_between": ("Gửi đủ số dòng như cam kết (tệp có bị cắt?).",
+                                             "Send all the rows promised (was the file cut short?)."),
+    "expect_column_values_to_not_match_regex": ("Bỏ ký tự =, +, -, @ ở đầu ô và khoảng trắng thừa.",
+                                                "Remove a leading =, +, -, @ and stray spaces."),
+    "expect_column_values_to_not_match_regex_list": (
+        "Dữ liệu mở không được chứa thông tin cá nhân (số CCCD/CMND, số di động, e-mail cá nhân): xóa hoặc ẩn.",
+        "Open data must not hold personal data (ID numbers, mobile numbers, personal e-mail): remove or mask it."),
+    "expect_column_max_to_be_between": ("Cập nhật dữ liệu mới nhất theo tần suất đã cam kết.",
+                                        "Send current data, as often as promised."),
+    "structure": ("Kiểm tra dấu phân cách và dấu ngoặc kép trong dòng này.", "Check the separators and quotes in this row."),
+}
+
+
+def _fix(rule: str) -> tuple[str, str]:
+    if rule.startswith("type:"):
+        return ("Nhập đúng kiểu dữ liệu (số dùng dấu phẩy thập phân, ngày dạng dd/mm/yyyy).",
+                "Use the column's type (numbers with a decimal comma, dates as dd/mm/yyyy).")
+    return HOW_TO_FIX.get(rule, ("Xem quy tắc trong đặc tả bộ dữ liệu.", "See the rule in the dataset specification."))
+
+
+@dataclass(frozen=True)
+class Receipt:
+    markdown: Path
+    json: Path
+
+
+def receipt_dict(dataset: str, title: str, original_name: str, accepted: bool, scores: dict[str, float], overall: float | None,
+                 issues: list[RowIssue], received_at: str, error: str | None = None) -> dict:
+    return {
+        "dataset": dataset, "title": title, "file": original_name, "received_at": received_at, "accepted": accepted,
+        "status_vi": "ĐƯỢC CHẤP NHẬN" if accepted else "BỊ TỪ CHỐI", "status_en": "ACCEPTED" if accepted else "REJECTED",
+        "scores": scores, "overall": overall, "error": error,
+        "problems": [{**i.asdict(), "fix_vi": _fix(i.rule)[0], "fix_en": _fix(i.rule)[1]} for i in issues],
+    }
+
+
+def render_markdown(r: dict) -> str:
+    lines = [f"# Biên nhận dữ liệu / Data receipt: {r['title']}", "",
+             f"- Tệp / File: `{r['file']}`", f"- Nhận lúc / Received: {r['received_at']}",
+             f"- Kết quả / Result: **{r['status_vi']} / {r['status_en']}**"]
+    if r.get("error"):
+        lines += ["", "## Không đọc được tệp / The file could not be read", "", r["error"]]
+    if r["scores"]:
+        lines += ["", "## Điểm chất lượng / Quality scores", "", "| Tiêu chí / Dimension | Điểm / Score |", "|---|---:|"]
+        lines += [f"| {DIMENSION_NAMES[d][0]} / {DIMENSION_NAMES[d][1]} | {s:.1f} |" for d, s in r["scores"].items()]
+        lines.append(f"| **Tổng / Overall** | **{r['overall']:.1f}** |")
+    if r["problems"]:
+        lines += ["", "## Cần sửa / To fix", "",
+                  "| Mức / Severity | Dòng / Row | Cột / Column | Giá trị / Value | Lỗi / Problem | Cách sửa / How to fix |",
+                  "|---|---:|---|---|---|---|"]
+        for p in r["problems"]:
+            sev = "Chặn / blocking" if p["severity"] == "blocking" else "Cảnh báo / warning"
+            value = str(p["value"] if p["value"] is not None else "").replace("|", "\\|")
+            lines.append(f"| {sev} | {p['row'] or ''} | {p['column'] or ''} | {value} | {p['message_vi']} / {p['message_en']} "
+                         f"| {p['fix_vi']} / {p['fix_en']} |")
+    elif not r.get("error"):
+        lines += ["", "Không có lỗi. / No problems found."]
+    return "\n".join(lines) + "\n"
+
+
+def write_receipt(folder: Path, stem: str, receipt: dict) -> Receipt:
+    folder.mkdir(parents=True, exist_ok=True)
+    md, js = folder / f"{stem}.receipt.md", folder / f"{stem}.receipt.json"
+    md.write_text(render_markdown(receipt), encoding="utf-8")
+    js.write_text(json.dumps(receipt, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return Receipt(md, js)

@@ -1,0 +1,114 @@
+"""The city's standard as expectations generated from the spec, one family per dimension.
+
+- đúng (correct): ranges, allowed values, regexes, formats (phone, tax code, e-mail), the city's
+  current wards, coordinates inside the city (ranges on latitude/longitude in the spec);
+- đủ (complete): columns present, required cells filled, expected row counts, no collapse against
+  the previous delivery;
+- sạch (clean): unique keys, no formula injection, no personal data in open data, text NFC/trimmed;
+- sống (live): the newest date within the promised frequency.
+Every rule carries its dimension and severity in ``meta``; the configurations are plain dicts.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from ..issues import Dimension, Severity
+from ..spec.models import ColumnType, DatasetSpec
+from .freshness import THRESHOLDS
+from .reference import current_wards
+
+FORMATS = {
+    "phone": r"^(?:\+84|0)[\d\s.\-]{8,13}$",
+    "mobile": r"^(?:\+84|0)[35789]\d{8}$",
+    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    "tax_code": r"^\d{10}(?:-\d{3})?$",
+    "url": r"^https?://\S+$",
+}
+# Personal data that must not reach open data unless the spec declares the column public.
+PII_PATTERNS = {
+    "cccd": r"(?<!\d)0\d{11}(?!\d)",  # citizen ID (CCCD): 12 digits, province code first
+    "cmnd": r"(?<![\d/])\d{9}(?![\d/])",  # old ID card (CMND): 9 digits
+    "mobile": r"(?<!\d)(?:\+84|0)(?:3|5|7|8|9)\d{8}(?!\d)",
+    "email": r"[\w.+-]+@[\w-]+\.[\w.-]+",
+}
+FORMULA = r"^[=+\-@](?![\d\s.,]*$)"  # a cell Excel would run as a formula (a signed number is fine)
+NOT_CLEAN_TEXT = r"^\s|\s$|[\u0300-\u036f]"  # untrimmed, or a combining mark left (not NFC)
+
+
+def _exp(type_: str, dimension: Dimension, severity: Severity = Severity.blocking, check: str | None = None, **kwargs) -> dict:
+    meta = {"dimension": dimension.value, "severity": severity.value}
+    if check:
+        meta["check"] = check  # names the rule in receipts when the expectation type alone would not
+    return {"type": type_, "kwargs": kwargs, "meta": meta}
+
+
+def correct(spec: DatasetSpec, province_code: int | None) -> list[dict]:
+    out = []
+    for col in spec.columns:
+        if col.minimum is not None or col.maximum is not None:
+            out.append(_exp("expect_column_values_to_be_between", Dimension.correct, column=col.name,
+                            min_value=col.minimum, max_value=col.maximum))
+        if col.allowed_values:
+            out.append(_exp("expect_column_values_to_be_in_set", Dimension.correct, column=col.name,
+                            value_set=list(col.allowed_values)))
+        if col.pattern and col.type == ColumnType.string:
+            out.append(_exp("expect_column_values_to_match_regex", Dimension.correct, column=col.name, regex=col.pattern))
+        if col.format:
+            out.append(_exp("expect_column_values_to_match_regex", Dimension.correct, check=f"format_{col.format}",
+                            column=col.name, regex=FORMATS[col.format]))
+        if col.reference and province_code is not None:
+            wards = current_wards(province_code)
+            values = [code for code, _ in wards] if col.reference == "ward_code" else [name for _, name in wards]
+            out.append(_exp("expect_column_values_to_be_in_set", Dimension.correct, check="ward_reference", column=col.name,
+                            value_set=values))
+    return out
+
+
+def complete(spec: DatasetSpec, previous_rows: int | None) -> list[dict]:
+    out = [_exp("expect_column_to_exist", Dimension.complete, column=c.name) for c in spec.columns]
+    out += [_exp("expect_column_values_to_not_be_null", Dimension.complete, column=c.name) for c in spec.columns if c.required]
+    out.append(_exp("expect_table_row_count_to_be_between", Dimension.complete,
+                    min_value=spec.row_count.min, max_value=spec.row_count.max))
+    if previous_rows:
+        floor = math.ceil(previous_rows * 0.5)  # half the rows gone is a broken export, not a real change
+        out.append(_exp("expect_table_row_count_to_be_between", Dimension.complete, check="row_count_collapse",
+                        min_value=floor, max_value=None))
+    return out
+
+
+def clean(spec: DatasetSpec) -> list[dict]:
+    out = []
+    if len(spec.primary_key) == 1:
+        out.append(_exp("expect_column_values_to_be_unique", Dimension.clean, column=spec.primary_key[0]))
+    elif spec.primary_key:
+        out.append(_exp("expect_compound_columns_to_be_unique", Dimension.clean, column_list=list(spec.primary_key)))
+    for col in spec.columns:
+        if col.type != ColumnType.string:
+            continue
+        out.append(_exp("expect_column_values_to_not_match_regex", Dimension.clean, check="formula_injection",
+                        column=col.name, regex=FORMULA))
+        out.append(_exp("expect_column_values_to_not_match_regex", Dimension.clean, Severity.warning, check="clean_text",
+                        column=col.name, regex=NOT_CLEAN_TEXT))
+        if not col.public and col.format not in ("phone", "mobile", "email"):
+            out.append(_exp("expect_column_values_to_not_match_regex_list", Dimension.clean, check="personal_data",
+                            column=col.name, regex_list=list(PII_PATTERNS.values())))
+        elif not col.public:  # a contact column not declared public: personal numbers and addresses stay out
+            out.append(_exp("expect_column_values_to_not_match_regex_list", Dimension.clean, check="personal_data",
+                            column=col.name, regex_list=[PII_PATTERNS["cccd"], PII_PATTERNS["mobile"], PII_PATTERNS["email"]]))
+    return out
+
+
+def live(spec: DatasetSpec, now: datetime | None) -> list[dict]:
+    if not spec.date_column or now is None:
+        return []
+    due_days = THRESHOLDS[spec.update_frequency][0]
+    oldest_allowed = (now - timedelta(days=due_days)).date().isoformat()
+    return [_exp("expect_column_max_to_be_between", Dimension.live, Severity.warning, check="freshness",
+                 column=spec.date_column, min_value=oldest_allowed, max_value=None)]
+
+
+def rules_for(spec: DatasetSpec, province_code: int | None = None, previous_rows: int | None = None,
+              now: datetime | None = None) -> list[dict]:
+    return correct(spec, province_code) + complete(spec, previous_rows) + clean(spec) + live(spec, now)

@@ -1,0 +1,110 @@
+"""Rules per dimension, failing and passing, and freshness over simulated time."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from opendata.quality.freshness import Freshness, freshness
+from opendata.quality.runner import run_expectations
+from opendata.quality.scorecard import build_scorecard
+from opendata.quality.suite import expectations_from_spec
+from opendata.spec.models import Frequency
+from tests.factories import small_spec
+
+NOW = datetime(2026, 11, 22, tzinfo=UTC)
+
+
+def spec(**overrides):
+    cols = [
+        {"name": "code", "label": {"vi": "Mã"}, "required": True},
+        {"name": "name", "label": {"vi": "Tên"}, "required": True},
+        {"name": "ward", "label": {"vi": "Phường/Xã"}, "reference": "ward_name"},
+        {"name": "note", "label": {"vi": "Ghi chú"}},
+        {"name": "hotline", "label": {"vi": "Đường dây nóng"}, "format": "phone", "public": True},
+        {"name": "opened_on", "label": {"vi": "Ngày"}, "type": "date"},
+    ]
+    return small_spec(columns=cols, primary_key=["code"], date_column="opened_on", **overrides)
+
+
+def frame(changes: dict | None = None) -> pd.DataFrame:
+    rows = [{"code": f"PK{i:03d}", "name": f"Phòng khám {i}", "ward": "Phường Hải Châu", "note": "",
+             "hotline": "0236 3822 111", "opened_on": date(2026, 11, 1)} for i in range(1, 11)]
+    for (row, column), value in (changes or {}).items():
+        rows[row][column] = value
+    return pd.DataFrame(rows)
+
+
+def problems(df: pd.DataFrame, previous_rows: int | None = None):
+    checks, issues = run_expectations(df, expectations_from_spec(spec(), 48, previous_rows, NOW), "t")
+    return build_scorecard("t", "sha", len(df), checks, issues), {(i.rule, i.row, i.column, i.severity.value) for i in issues}
+
+
+def test_a_clean_delivery_passes_every_dimension() -> None:
+    card, found = problems(frame())
+    assert card.accepted and found == set() and set(card.scores) == {"dung", "du", "sach", "song"}
+
+
+@pytest.mark.parametrize("pii", ["CCCD 048190001234", "gọi 0905123456", "+84905123456", "lien.he@gmail.com", "CMND 201234567"])
+def test_personal_data_in_open_data_is_blocking(pii: str) -> None:
+    card, found = problems(frame({(3, "note"): pii}))
+    assert ("expect_column_values_to_not_match_regex_list", 5, "note", "blocking") in found and not card.accepted
+
+
+def test_a_column_declared_public_may_hold_phone_numbers() -> None:
+    card, _ = problems(frame({(0, "hotline"): "0236 3822 222"}))
+    assert card.accepted
+
+
+@pytest.mark.parametrize(("value", "bad"), [("=HYPERLINK(\"http://x\")", True), ("@SUM(A1)", True), ("+cmd|' /C calc'!A0", True),
+                                            ("-5", False), ("+84 236 3822 111", False), ("Phòng khám", False)])
+def test_formula_injection(value: str, bad: bool) -> None:
+    card, found = problems(frame({(2, "note"): value}))
+    assert (("expect_column_values_to_not_match_regex", 4, "note", "blocking") in found) == bad
+    assert card.accepted == (not bad)
+
+
+def test_untrimmed_or_decomposed_text_is_a_warning() -> None:
+    card, found = problems(frame({(1, "name"): "Ho\u0300a Khánh"}))
+    assert ("expect_column_values_to_not_match_regex", 3, "name", "warning") in found and card.accepted
+
+
+def test_a_ward_name_from_before_the_2025_reform_is_not_correct() -> None:
+    card, found = problems(frame({(6, "ward"): "Phường Phước Ninh"}))
+    assert ("expect_column_values_to_be_in_set", 8, "ward", "blocking") in found and card.scores["dung"] < 100
+
+
+def test_row_count_collapsing_against_the_previous_delivery() -> None:
+    df = frame()
+    assert problems(df, previous_rows=18)[0].accepted
+    card, found = problems(df, previous_rows=30)
+    assert not card.accepted and any(r[0] == "expect_table_row_count_to_be_between" for r in found)
+
+
+def test_stale_data_is_a_sống_warning() -> None:
+    df = frame()
+    df["opened_on"] = date(2026, 1, 1)
+    card, found = problems(df)
+    assert ("expect_column_max_to_be_between", None, "opened_on", "warning") in found
+    assert card.accepted and card.scores["song"] == 0
+
+
+@pytest.mark.parametrize(
+    ("frequency", "days", "state"),
+    [(Frequency.quarterly, 0, Freshness.fresh), (Frequency.quarterly, 89, Freshness.fresh),
+     (Frequency.quarterly, 90, Freshness.due), (Frequency.quarterly, 119, Freshness.due),
+     (Frequency.quarterly, 120, Freshness.overdue), (Frequency.quarterly, 150, Freshness.delinquent),
+     (Frequency.monthly, 29, Freshness.fresh), (Frequency.monthly, 30, Freshness.due), (Frequency.monthly, 60, Freshness.delinquent),
+     (Frequency.weekly, 7, Freshness.due), (Frequency.weekly, 14, Freshness.overdue), (Frequency.daily, 3, Freshness.delinquent)],
+)
+def test_freshness_states(frequency: Frequency, days: int, state: Freshness) -> None:
+    assert freshness(NOW - timedelta(days=days), frequency, NOW) == state
+
+
+def test_freshness_moves_one_way_as_time_passes() -> None:
+    order = list(Freshness)
+    states = [freshness(NOW, Frequency.quarterly, NOW + timedelta(days=d)) for d in range(0, 200, 5)]
+    assert [order.index(s) for s in states] == sorted(order.index(s) for s in states)
+    assert states[0] == Freshness.fresh and states[-1] == Freshness.delinquent
