@@ -96,7 +96,8 @@ def test_stale_data_is_a_sống_warning() -> None:
     [(Frequency.quarterly, 0, Freshness.fresh), (Frequency.quarterly, 89, Freshness.fresh),
      (Frequency.quarterly, 90, Freshness.due), (Frequency.quarterly, 119, Freshness.due),
      (Frequency.quarterly, 120, Freshness.overdue), (Frequency.quarterly, 150, Freshness.delinquent),
-     (Frequency.monthly, 29, Freshness.fresh), (Frequency.monthly, 30, Freshness.due), (Frequency.monthly, 60, Freshness.delinquent),
+     (Frequency.monthly, 29, Freshness.fresh), (Frequency.monthly, 30, Freshness.due),
+     (Frequency.monthly, 60, Freshness.delinquent),
      (Frequency.weekly, 7, Freshness.due), (Frequency.weekly, 14, Freshness.overdue), (Frequency.daily, 3, Freshness.delinquent)],
 )
 def test_freshness_states(frequency: Frequency, days: int, state: Freshness) -> None:

@@ -86,7 +86,8 @@ def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) 
         if rows:
             for idx in rows[:MAX_EXAMPLES]:
                 value = frame.iloc[idx][column] if column in frame.columns else None
-                issues.append(_issue(cfg.type, dim, sev, column, int(row_numbers.iloc[idx]), value, cfg.kwargs, meta.get("check")))
+                row = int(row_numbers.iloc[idx])
+                issues.append(_issue(cfg.type, dim, sev, column, row, value, cfg.kwargs, meta.get("check")))
         else:
             issues.append(_issue(cfg.type, dim, sev, column, None, r.get("observed_value"), cfg.kwargs, meta.get("check")))
     return checks, issues
@@ -111,7 +112,8 @@ CHECK_TEXT = {
     "clean_text": ("Khoảng trắng thừa hoặc dấu chưa dựng sẵn (không phải NFC)", "Stray spaces or decomposed accents (not NFC)"),
     "ward_reference": ("Không có trong danh mục phường, xã hiện hành", "Not in the current list of wards and communes"),
     "row_count_collapse": ("Số dòng giảm hơn một nửa so với lần trước", "Fewer than half the rows of the previous delivery"),
-    "freshness": ("Dữ liệu mới nhất đã cũ hơn tần suất cập nhật đã cam kết", "The newest data is older than the promised frequency"),
+    "freshness": ("Dữ liệu mới nhất đã cũ hơn tần suất cập nhật đã cam kết",
+                  "The newest data is older than the promised frequency"),
 }
 QUIET_KWARGS = ("column", "column_list", "result_format", "batch_id", "regex_list", "value_set")
 

@@ -92,7 +92,7 @@ class ColumnSpec(Strict):
         None, description="A well-known format checked for every value (đúng)")
     reference: Literal["ward_name", "ward_code"] | None = Field(
         None, description="Values must be in the city's current administrative units (vietnam-provinces)")
-    public: bool = Field(False, description="Declares personal-looking values (phones, e-mails, ID numbers) as meant to be public")
+    public: bool = Field(False, description="Personal-looking values (phones, e-mails, ID numbers) here are meant to be public")
     description: Text | None = None
 
     @field_validator("pattern")
