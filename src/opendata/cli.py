@@ -148,7 +148,11 @@ def _gate(spec, province_code: int, table, file_name: str, received: str) -> dic
     settings = load_settings()
     rules = expectations_from_spec(spec, province_code, None, datetime.now(UTC)) + \
         extra_expectations(spec, settings.paths.expectations)
+    from .quality.metadata import metadata_checks
+
     checks, issues = run_expectations(pd.read_parquet(table.parquet), rules, spec.key)
+    meta_checks, meta_issues = metadata_checks(spec)
+    checks, issues = checks + meta_checks, issues + meta_issues
     type_issues = [RowIssue.from_dict(i.asdict()) for i in table.issues]
     card = build_scorecard(spec.key, "-", table.rows, checks, type_issues + issues, table.type_failures)
     return receipt_dict(spec.key, spec.title.vi, file_name, card.accepted, card.scores, card.overall, card.issues, received)

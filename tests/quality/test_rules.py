@@ -109,3 +109,20 @@ def test_freshness_moves_one_way_as_time_passes() -> None:
     states = [freshness(NOW, Frequency.quarterly, NOW + timedelta(days=d)) for d in range(0, 200, 5)]
     assert [order.index(s) for s in states] == sorted(order.index(s) for s in states)
     assert states[0] == Freshness.fresh and states[-1] == Freshness.delinquent
+
+
+def test_metadata_completeness_scores_but_does_not_block() -> None:
+    from opendata.quality.metadata import metadata_checks
+
+    full = spec(title={"vi": "Phòng khám", "en": "Clinics"},
+                description={"vi": "Danh sách phòng khám tư nhân được cấp phép hoạt động", "en": "Licensed clinics"},
+                tags=["y tế", "phòng khám"])
+    checks, issues = metadata_checks(full)
+    assert [i.rule for i in issues] == ["metadata:column_descriptions"]  # the labels above have no English
+    thin = spec(title={"vi": "PK"}, description={"vi": "PK"}, licence="proprietary")
+    checks, issues = metadata_checks(thin)
+    rules = {i.rule for i in issues}
+    assert {"metadata:title_en", "metadata:description_length", "metadata:open_licence", "metadata:tags"} <= rules
+    assert all(i.severity.value == "warning" and i.dimension.value == "du" for i in issues)
+    card = build_scorecard("t", "sha", 10, checks, issues)
+    assert card.accepted and card.scores["du"] < 100

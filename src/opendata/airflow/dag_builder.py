@@ -68,8 +68,9 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
             from ..pipeline import stages
             from . import tasks
 
-            spec_, _, city = tasks.resolve_with_city(key)
-            return tasks.guarded(stages.check, spec_, tasks.run_context(), table, city.province_code)
+            spec_, agency, city = tasks.resolve_with_city(key)
+            return tasks.guarded(stages.check, spec_, tasks.run_context(), table, city.province_code,
+                                 tasks.receipt_mailer(agency.email, spec_.title.vi))
 
         @task(task_id="publish")
         def publish_task(checked: dict) -> dict:

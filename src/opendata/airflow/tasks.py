@@ -83,6 +83,18 @@ def connection_resolver():
     return resolve
 
 
+def receipt_mailer(to: str | None, title: str):
+    """E-mails each receipt to the agency through the Airflow connection 'smtp_default', when there is one."""
+    from ..notify.mail import mail_receipt, smtp_from
+
+    smtp = smtp_from(connection_resolver())
+
+    def send(markdown, receipt_json, accepted: bool) -> None:
+        mail_receipt(smtp, str(to) if to else None, markdown, receipt_json, accepted, title)
+
+    return send
+
+
 def note_skip(reason: str, detail: dict) -> None:
     """Why a task skipped, as an XCom the run summary can read ('repeat' delivery, …)."""
     from airflow.sdk import get_current_context

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from ..archive import RawArchive
@@ -100,11 +101,14 @@ def _receipt_stem(original_name: str, received_at: str) -> str:
     return f"{stamp}-{Path(original_name).stem}"
 
 
-def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | None = None) -> dict:
-    """Run every rule; write the scorecard and the agency's receipt; quarantine and raise on a blocking failure."""
+def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | None = None,
+          on_receipt: Callable[[Path, Path, bool], None] | None = None) -> dict:
+    """Run every rule; write the scorecard and the agency's receipt (handed to ``on_receipt``, e.g. to
+    e-mail it); quarantine and raise on a blocking failure."""
     import pandas as pd
     import pyarrow.parquet as pq
 
+    from ..quality.metadata import metadata_checks
     from ..quality.receipt import receipt_dict, write_receipt
     from ..quality.runner import run_expectations
     from ..quality.scorecard import build_scorecard
@@ -116,6 +120,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
     configs = expectations_from_spec(spec, province_code, previous_rows, ctx.now) + \
         extra_expectations(spec, ctx.settings.paths.expectations)
     checks, issues = run_expectations(frame, configs, spec.key)
+    meta_checks, meta_issues = metadata_checks(spec)
+    checks, issues = checks + meta_checks, issues + meta_issues
     type_issues = [RowIssue.from_dict(i) for i in table["issues"]]
     card = build_scorecard(spec.key, table["sha256"], table["rows"], checks, type_issues + issues,
                            table.get("type_failures"))
@@ -125,6 +131,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
                             receipt_dict(spec.key, spec.title.vi, table["original_name"], card.accepted, card.scores,
                                          card.overall, card.issues, table["received_at"]))
     log.info("receipt for the agency: %s", receipt.markdown)
+    if on_receipt is not None:
+        on_receipt(receipt.markdown, receipt.json, card.accepted)
     if not card.accepted:
         _quarantine(spec, ctx, table, out)
         blocking = [i for i in card.issues if i.severity.value == "blocking"]

@@ -38,6 +38,9 @@ HOW_TO_FIX = {
 
 
 def _fix(rule: str) -> tuple[str, str]:
+    if rule.startswith("metadata:"):
+        return ("Bổ sung trong đặc tả bộ dữ liệu (Sở KH&CN hỗ trợ).",
+                "Add it to the dataset specification (the portal team can help).")
     if rule.startswith("type:"):
         return ("Nhập đúng kiểu dữ liệu (số dùng dấu phẩy thập phân, ngày dạng dd/mm/yyyy).",
                 "Use the column's type (numbers with a decimal comma, dates as dd/mm/yyyy).")
