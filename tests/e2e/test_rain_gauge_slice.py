@@ -81,7 +81,7 @@ def test_the_dataset_page_answers_and_shows_the_title(portal, published) -> None
     assert f"{SPEC.id}.csv" in r.text
 
 
-def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, published, pipeline_env) -> None:
+def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, published, pipeline_env, smtp_sink) -> None:
     before = portal.settle(NAME)
     csv_before = download(portal, before["resources"][0])
     text = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()
@@ -108,6 +108,13 @@ def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, publis
     assert {(i["row"], i["column"]) for i in card["issues"]} >= {(6, "latitude"), (10, "status")}
     archived = [p for p in (pipeline_env / "archive" / "objects").rglob("*") if p.is_file()]
     assert any(p.read_bytes() == bad.read_bytes() for p in archived)
+    # the agency's receipt, next to its drop and in its mailbox, names the row and the column
+    folder = pipeline_env / "dropzone" / SPEC.city / SPEC.agency / SPEC.id
+    [receipt] = folder.glob("*tram-do-mua-sai.receipt.md")
+    text = receipt.read_text(encoding="utf-8")
+    assert "BỊ TỪ CHỐI / REJECTED" in text and "| 6 | latitude |" in text and "| 10 | status |" in text
+    [mail] = smtp_sink
+    assert mail["To"] == "snnmt@danang.gov.vn" and "rejected" in mail["Subject"]
 
 
 def test_the_same_bytes_again_are_recognised_and_not_processed(portal, published, pipeline_env) -> None:
@@ -149,3 +156,16 @@ def test_changed_data_updates_in_place_and_the_token_is_never_printed(portal, pu
     out, err = capfd.readouterr()
     assert "updated" in out + err + caplog.text  # the run did log its work
     assert portal.token not in out + err + caplog.text
+
+
+def test_a_delivery_with_warnings_only_is_published_with_its_warnings(portal, published, pipeline_env) -> None:
+    text = SAMPLE_DROP.read_text(encoding="utf-8").replace(",2026-11-14,", ",2015-01-01,", 1)  # calibrated before installed
+    warned = pipeline_env / "warned.csv"
+    warned.write_text(text, encoding="utf-8")
+    drop(pipeline_env, warned, "tram-do-mua-canh-bao.csv")
+    run = run_dataset_dag()
+    assert run.outcome == "published", run.task_states
+    extras = {e["key"]: e["value"] for e in portal.get("package_show", id=NAME)["extras"]}
+    assert int(extras["quality_warnings"]) >= 1 and float(extras["quality_dung"]) < 100  # one row of 83: a small dent
+    page = requests.get(f"{portal.url}/dataset/{NAME}", timeout=30).text
+    assert "quality_warnings" in page and "quality_overall" in page
