@@ -78,3 +78,12 @@ def test_every_delivery_gets_a_receipt_next_to_the_drop(ctx) -> None:
     [md] = [p for p in folder.glob("*sai.receipt.md")]
     text = md.read_text()
     assert "BỊ TỪ CHỐI / REJECTED" in text and "| 5 | ward |" in text and "Cách sửa / How to fix" in text
+
+
+def test_the_quality_report_is_rendered_as_data_docs(ctx) -> None:
+    drop(ctx, "tot.csv", SAMPLE_DROP.read_bytes())
+    checked = stages.check(SPEC, ctx, stages.normalise(SPEC, ctx, stages.ingest(SPEC, ctx)), 48)
+    page = Path(checked["data_docs"])
+    html = page.read_text(encoding="utf-8")
+    assert "validations" in page.parts and "station_code" in html
+    assert (ctx.data / "docs" / SPEC.city / SPEC.agency / SPEC.id / "index.html").exists()

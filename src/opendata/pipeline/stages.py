@@ -110,7 +110,7 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
 
     from ..quality.metadata import metadata_checks
     from ..quality.receipt import receipt_dict, write_receipt
-    from ..quality.runner import run_expectations
+    from ..quality.runner import run_suite
     from ..quality.scorecard import build_scorecard
     from ..quality.suite import expectations_from_spec, extra_expectations
 
@@ -119,7 +119,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
     previous_rows = pq.read_metadata(current).num_rows if current and Path(current).exists() else None
     configs = expectations_from_spec(spec, province_code, previous_rows, ctx.now) + \
         extra_expectations(spec, ctx.settings.paths.expectations)
-    checks, issues = run_expectations(frame, configs, spec.key)
+    suite_run = run_suite(frame, configs, spec.key, ctx.data / "docs" / spec.city / spec.agency / spec.id)
+    checks, issues = suite_run.checks, suite_run.issues
     meta_checks, meta_issues = metadata_checks(spec)
     checks, issues = checks + meta_checks, issues + meta_issues
     type_issues = [RowIssue.from_dict(i) for i in table["issues"]]
@@ -141,7 +142,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
             f"{table['original_name']}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
             dataset=spec.key, stage="quality", run=ctx.run_id,
         )
-    return {**table, "scorecard": str(out), "receipt": str(receipt.json), "scores": card.scores, "overall": card.overall,
+    return {**table, "scorecard": str(out), "receipt": str(receipt.json),
+            "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None, "scores": card.scores, "overall": card.overall,
             "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -44,11 +45,29 @@ def _gx():
 ROW_COLUMN = "_source_row"  # the file row of each record, written by the normalise stage
 
 
+@dataclass
+class SuiteRun:
+    checks: list[CheckResult]
+    issues: list[RowIssue]
+    docs_page: Path | None  # GX Data Docs page of this validation, when a docs site was asked for
+
+
 def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) -> tuple[list[CheckResult], list[RowIssue]]:
+    run = run_suite(frame, configs, suite_name)
+    return run.checks, run.issues
+
+
+def run_suite(frame: pd.DataFrame, configs: list[dict], suite_name: str, docs_dir: Path | None = None) -> SuiteRun:
+    """Validate; with ``docs_dir``, also render GX Data Docs there (the site keeps every run: the history)."""
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     ctx = gx.get_context(mode="ephemeral")
+    if docs_dir is not None:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+        ctx.add_data_docs_site(site_name="opendata", site_config={
+            "class_name": "SiteBuilder", "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)}})
     try:
         ctx.variables.progress_bars = {"globally": False}
     except Exception:  # noqa: BLE001 - cosmetic only
@@ -64,7 +83,18 @@ def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) 
     if len(suite.expectations) != len(configs):
         raise SpecError(f"suite {suite_name}: GX kept {len(suite.expectations)} of {len(configs)} rules", stage="quality")
     definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-    outcome = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+    docs_page = None
+    if docs_dir is None:
+        outcome = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+    else:
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        before = set(docs_dir.glob("validations/**/*.html"))
+        checkpoint = ctx.checkpoints.add(gx.Checkpoint(
+            name=f"{suite_name}-checkpoint", validation_definitions=[definition], result_format={"result_format": "COMPLETE"},
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=["opendata"])]))
+        outcome = next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
+        docs_page = next(iter(set(docs_dir.glob("validations/**/*.html")) - before), None)
     row_numbers = frame[ROW_COLUMN] if ROW_COLUMN in frame.columns else pd.Series(range(2, len(frame) + 2))
 
     checks, issues = [], []
@@ -90,7 +120,7 @@ def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) 
                 issues.append(_issue(cfg.type, dim, sev, column, row, value, cfg.kwargs, meta.get("check")))
         else:
             issues.append(_issue(cfg.type, dim, sev, column, None, r.get("observed_value"), cfg.kwargs, meta.get("check")))
-    return checks, issues
+    return SuiteRun(checks, issues, docs_page)
 
 
 RULE_TEXT = {
