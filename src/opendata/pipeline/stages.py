@@ -143,7 +143,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
             dataset=spec.key, stage="quality", run=ctx.run_id,
         )
     return {**table, "scorecard": str(out), "receipt": str(receipt.json),
-            "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None, "scores": card.scores, "overall": card.overall,
+            "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None,
+            "scores": card.scores, "overall": card.overall,
             "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
 
 
