@@ -12,7 +12,7 @@ export AIRFLOW__CORE__PARALLELISM := 4
 export NO_COLOR := 1
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 
-.PHONY: help system-deps install portal-up portal-down portal-status demo test lint lock clean-dev
+.PHONY: help system-deps install portal-up portal-down portal-status demo test bench lint lock clean-dev
 
 help:
 	@echo "make demo          install, start the local portal, run the sample pipelines, print where to look"
@@ -61,6 +61,7 @@ install: system-deps $(VENV)/.installed $(VENV_CKAN)/.installed
 lock: | $(UV)
 	$(UV) pip compile -q --python-version 3.11 requirements/airflow.in -o requirements/airflow.lock
 	$(UV) pip compile -q --python-version 3.11 --override requirements/ckan-overrides.txt requirements/ckan.in -o requirements/ckan.lock
+	$(UV) pip compile -q --python-version 3.11 requirements/airflow.in requirements/bench.in -o requirements/bench.lock
 
 portal-up: install
 	$(VENV)/bin/python dev/portal.py up
@@ -76,6 +77,13 @@ demo: portal-up
 
 test: install
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures beside the peer tools' (pandera, frictionless are installed for them only).
+bench: install
+	$(UV) pip install -q --python $(VENV)/bin/python --no-deps -r requirements/bench.lock
+	$(VENV)/bin/python bench/registry_1000.py
+	$(VENV)/bin/python bench/normalise_1m.py
+	$(VENV)/bin/python bench/quality_1m.py
 
 lint: install
 	$(VENV)/bin/ruff check src dags plugins dev tests bench
