@@ -83,9 +83,9 @@ def _canonical_datetime(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArr
     ]
     result = pa.nulls(len(text), pa.string())
     for shape in shapes:
+        if not pc.any(pc.match_substring_regex(text, shape)).as_py():
+            continue  # matching is much cheaper than extracting: extract only the shapes present
         parts = pc.extract_regex(text, shape)
-        if pc.all(pc.is_null(parts)).as_py():
-            continue
 
         def part(name: str, width: int, default: str = "00", parts=parts) -> pa.Array:
             value = pc.struct_field(parts, name)
@@ -102,12 +102,32 @@ def _canonical_datetime(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArr
 
 def _dates(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
     canonical = _canonical_datetime(text, with_time)
-    fmt = "%Y-%m-%d %H:%M:%S"
-    parsed = pc.strptime(canonical, format=fmt, unit="s", error_is_null=True)
-    back = pc.strftime(parsed, format=fmt)
-    exact = pc.fill_null(pc.equal(back, canonical), False)  # 31/02 parses as 2 March: not equal, so invalid
-    parsed = pc.if_else(exact, parsed, pa.scalar(None, pa.timestamp("s")))
+    parsed = pc.strptime(canonical, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    # strptime reads 31/02 as 2 March: the day and month it produced must be the ones written
+    day = pc.cast(pc.utf8_slice_codeunits(canonical, 8, 10), pa.int64())
+    month = pc.cast(pc.utf8_slice_codeunits(canonical, 5, 7), pa.int64())
+    exact = pc.fill_null(pc.and_(pc.equal(pc.day(parsed), day), pc.equal(pc.month(parsed), month)), False)
+    parsed = pc.if_else(exact, parsed, pa.nulls(len(parsed), pa.timestamp("s")))
     return parsed if with_time else pc.cast(parsed, pa.date32())
+
+
+STRICT_TYPES = {ColumnType.integer: pa.int64(), ColumnType.number: pa.float64(), ColumnType.date: pa.date32(),
+                ColumnType.datetime: pa.timestamp("s"), ColumnType.boolean: pa.bool_()}
+
+
+def _strict(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Arrow's own strict conversion (plain numbers, ISO dates), when every value of the column takes it
+    and numbers stay inside the spec's range; otherwise None and the forgiving rules decide."""
+    try:
+        typed = pc.cast(pc.if_else(present, text, pa.nulls(len(text), pa.string())), STRICT_TYPES[col.type])
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if col.type in (ColumnType.integer, ColumnType.number) and (col.minimum is not None or col.maximum is not None):
+        lo_hi = pc.min_max(typed).as_py()
+        if lo_hi["min"] is not None and ((col.minimum is not None and lo_hi["min"] < col.minimum)
+                                        or (col.maximum is not None and lo_hi["max"] > col.maximum)):
+            return None
+    return typed
 
 
 def _booleans(text: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -127,9 +147,12 @@ EXPECTED = {
 
 def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ColumnFailures | None]:
     """``text`` is NFC, trimmed, '' for empty; ``rows`` the file row number of each value."""
-    present = pc.not_equal(text, "")
+    present = pc.greater(pc.binary_length(text), 0)
     if col.type == ColumnType.string:
-        return pc.if_else(present, text, pa.scalar(None, pa.string())), None
+        return pc.if_else(present, text, pa.nulls(len(text), pa.string())), None  # not pa.scalar: it imports pandas
+    strict = _strict(col, text, present)
+    if strict is not None:
+        return strict, None
     if col.type in (ColumnType.integer, ColumnType.number):
         typed = _numbers(text, col)
     elif col.type in (ColumnType.date, ColumnType.datetime):

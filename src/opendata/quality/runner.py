@@ -1,19 +1,24 @@
-"""Run a dataset's expectations on its normalised table with GX, and turn results into issues.
+"""Judge a dataset's expectations on its normalised table and turn the results into issues.
 
-One ephemeral GX context per call, created inside the task. GX silently drops an expectation it
-cannot build, so the count is checked: a rule that does not run is an error, not a pass.
+The rules are GX expectation configurations. Those of the types the platform generates are judged
+vectorised (quality.fast); any other goes to GX, in an ephemeral context created inside the task.
+GX also renders the Data Docs of tables up to DOCS_MAX_ROWS rows.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..exceptions import SpecError
 from ..issues import Dimension, RowIssue, Severity
+from .fast import Outcome, evaluate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_EXAMPLES = 20
 
@@ -43,6 +48,7 @@ def _gx():
 
 
 ROW_COLUMN = "_source_row"  # the file row of each record, written by the normalise stage
+DOCS_MAX_ROWS = 200_000  # GX renders Data Docs up to this size; above it the receipt and scorecard are the report
 
 
 @dataclass
@@ -50,15 +56,55 @@ class SuiteRun:
     checks: list[CheckResult]
     issues: list[RowIssue]
     docs_page: Path | None  # GX Data Docs page of this validation, when a docs site was asked for
+    engine: dict[str, int] = field(default_factory=dict)  # how many rules each engine decided: {"arrow": n, "gx": m}
 
 
-def run_expectations(frame: pd.DataFrame, configs: list[dict], suite_name: str) -> tuple[list[CheckResult], list[RowIssue]]:
+def run_expectations(frame, configs: list[dict], suite_name: str) -> tuple[list[CheckResult], list[RowIssue]]:
     run = run_suite(frame, configs, suite_name)
     return run.checks, run.issues
 
 
-def run_suite(frame: pd.DataFrame, configs: list[dict], suite_name: str, docs_dir: Path | None = None) -> SuiteRun:
-    """Validate; with ``docs_dir``, also render GX Data Docs there (the site keeps every run: the history)."""
+def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None = None) -> SuiteRun:
+    """Judge every rule: vectorised (quality.fast) where it can, GX for the rest. With ``docs_dir`` and a
+    table of at most DOCS_MAX_ROWS rows, GX also validates the whole suite to render Data Docs there."""
+    import pyarrow as pa
+
+    table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    outcomes: list[Outcome | None] = [evaluate(table, cfg, MAX_EXAMPLES) for cfg in configs]
+    leftover = [i for i, o in enumerate(outcomes) if o is None]
+    want_docs = docs_dir is not None and table.num_rows <= DOCS_MAX_ROWS
+    docs_page = None
+    if leftover or want_docs:
+        frame = data if not isinstance(data, pa.Table) else data.to_pandas()
+        chosen = list(range(len(configs))) if want_docs else leftover
+        gx_outcomes, docs_page = _run_gx(frame, [configs[i] for i in chosen], suite_name, docs_dir if want_docs else None)
+        for i, outcome in zip(chosen, gx_outcomes, strict=True):
+            if outcomes[i] is None:
+                outcomes[i] = outcome
+    rows = table.column(ROW_COLUMN).to_pylist() if ROW_COLUMN in table.column_names else None
+    checks, issues = [], []
+    for cfg, outcome in zip(configs, outcomes, strict=True):
+        meta = cfg.get("meta") or {}
+        dim, sev = Dimension(meta["dimension"]), Severity(meta["severity"])
+        kw = cfg.get("kwargs", {})
+        column = kw.get("column") or ",".join(kw.get("column_list") or []) or None
+        checks.append(CheckResult(cfg["type"], column, dim, sev, outcome.success, outcome.checked, outcome.unexpected))
+        if outcome.success:
+            continue
+        if outcome.rows:
+            for idx in outcome.rows[:MAX_EXAMPLES]:
+                value = table.column(column)[idx].as_py() if column in table.column_names else None
+                row = rows[idx] if rows else idx + 2
+                issues.append(_issue(cfg["type"], dim, sev, column, row, value, kw, meta.get("check")))
+        else:
+            issues.append(_issue(cfg["type"], dim, sev, column, None, outcome.observed, kw, meta.get("check")))
+    engine = {"arrow": len(configs) - len(leftover), "gx": len(leftover)}
+    return SuiteRun(checks, issues, docs_page, engine)
+
+
+def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str, docs_dir: Path | None) -> tuple[list[Outcome], Path | None]:
+    """One ephemeral GX context per call. GX drops an expectation it cannot build without raising, so
+    the count is checked: a rule that does not run is an error, not a pass."""
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -85,7 +131,7 @@ def run_suite(frame: pd.DataFrame, configs: list[dict], suite_name: str, docs_di
     definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
     docs_page = None
     if docs_dir is None:
-        outcome = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
+        result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
     else:
         from great_expectations.checkpoint import UpdateDataDocsAction
 
@@ -93,34 +139,20 @@ def run_suite(frame: pd.DataFrame, configs: list[dict], suite_name: str, docs_di
         checkpoint = ctx.checkpoints.add(gx.Checkpoint(
             name=f"{suite_name}-checkpoint", validation_definitions=[definition], result_format={"result_format": "COMPLETE"},
             actions=[UpdateDataDocsAction(name="data_docs", site_names=["opendata"])]))
-        outcome = next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
+        result = next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
         docs_page = next(iter(set(docs_dir.glob("validations/**/*.html")) - before), None)
-    row_numbers = frame[ROW_COLUMN] if ROW_COLUMN in frame.columns else pd.Series(range(2, len(frame) + 2))
-
-    checks, issues = [], []
-    for res in outcome.results:
-        cfg = res.expectation_config
-        meta = cfg.meta or {}
-        dim, sev = Dimension(meta["dimension"]), Severity(meta["severity"])
-        column = cfg.kwargs.get("column") or ",".join(cfg.kwargs.get("column_list") or []) or None
+    by_id = {res.expectation_config.id: res for res in result.results}  # GX does not keep the suite's order
+    outcomes = []
+    for expectation in suite.expectations:  # the configs' order
+        res = by_id[expectation.id]
         r = res.result or {}
         if "unexpected_count" in r:  # a rule on each value: the share of rows that pass
             failed = int(r.get("unexpected_count") or 0) if not res.success else 0
-            checked = int(r.get("element_count") or len(frame))
+            outcomes.append(Outcome(bool(res.success), int(r.get("element_count") or len(frame)), failed,
+                                    [int(i) for i in (r.get("unexpected_index_list") or [])][:MAX_EXAMPLES]))
         else:  # a rule on the whole table or column (row count, newest date): passes or not
-            failed, checked = (0 if res.success else 1), 1
-        checks.append(CheckResult(cfg.type, column, dim, sev, bool(res.success), checked, failed))
-        if res.success:
-            continue
-        rows = r.get("unexpected_index_list") or []
-        if rows:
-            for idx in rows[:MAX_EXAMPLES]:
-                value = frame.iloc[idx][column] if column in frame.columns else None
-                row = int(row_numbers.iloc[idx])
-                issues.append(_issue(cfg.type, dim, sev, column, row, value, cfg.kwargs, meta.get("check")))
-        else:
-            issues.append(_issue(cfg.type, dim, sev, column, None, r.get("observed_value"), cfg.kwargs, meta.get("check")))
-    return SuiteRun(checks, issues, docs_page)
+            outcomes.append(Outcome(bool(res.success), 1, 0 if res.success else 1, [], r.get("observed_value")))
+    return outcomes, docs_page
 
 
 RULE_TEXT = {
@@ -155,4 +187,4 @@ def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: in
     if detail:
         vi, en = f"{vi} ({detail})", f"{en} ({detail})"
     return RowIssue(rule=rule, dimension=dim, severity=sev, message_vi=vi, message_en=en, row=row, column=column,
-                    value=None if value is None or pd.isna(value) else str(value))
+                    value=None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value))
