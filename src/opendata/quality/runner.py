@@ -102,7 +102,8 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
     return SuiteRun(checks, issues, docs_page, engine)
 
 
-def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str, docs_dir: Path | None) -> tuple[list[Outcome], Path | None]:
+def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
+            docs_dir: Path | None) -> tuple[list[Outcome], Path | None]:
     """One ephemeral GX context per call. GX drops an expectation it cannot build without raising, so
     the count is checked: a rule that does not run is an error, not a pass."""
     gx = _gx()
