@@ -37,12 +37,10 @@ def ingest(args: argparse.Namespace) -> int:
 
     console = Console()
     settings = load_settings()
-    reg = load_registry(settings.paths.registry)
-    try:
-        spec = reg.get(args.dataset)
-    except KeyError as exc:
-        console.print(f"[red]{exc.args[0]}[/red]")
+    found = _spec_or_none(console, settings, args.dataset)
+    if found is None:
         return 3
+    spec, _ = found
     now = datetime.now(UTC)
     ctx = RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
     try:
@@ -100,12 +98,10 @@ def check(args: argparse.Namespace) -> int:
 
     console = Console()
     settings = load_settings()
-    reg = load_registry(settings.paths.registry)
-    try:
-        spec = reg.get(args.dataset)
-    except KeyError as exc:
-        console.print(f"[red]{exc.args[0]}[/red]")
+    found = _spec_or_none(console, settings, args.dataset)
+    if found is None:
         return 3
+    spec, reg = found
     path = Path(args.file)
     if not path.is_file():
         console.print(f"[red]không có tệp / no such file: {path}[/red]")
@@ -137,25 +133,23 @@ def check(args: argparse.Namespace) -> int:
 
 
 def _gate(spec, province_code: int, table, file_name: str, received: str) -> dict:
-    import pandas as pd
-
-    from .issues import RowIssue
+    from .quality.gate import judge
     from .quality.receipt import receipt_dict
-    from .quality.runner import run_expectations
-    from .quality.scorecard import build_scorecard
-    from .quality.suite import expectations_from_spec, extra_expectations
 
     settings = load_settings()
-    rules = expectations_from_spec(spec, province_code, None, datetime.now(UTC)) + \
-        extra_expectations(spec, settings.paths.expectations)
-    from .quality.metadata import metadata_checks
-
-    checks, issues = run_expectations(pd.read_parquet(table.parquet), rules, spec.key)
-    meta_checks, meta_issues = metadata_checks(spec)
-    checks, issues = checks + meta_checks, issues + meta_issues
-    type_issues = [RowIssue.from_dict(i.asdict()) for i in table.issues]
-    card = build_scorecard(spec.key, "-", table.rows, checks, type_issues + issues, table.type_failures)
+    card, _ = judge(spec, table.parquet, "-", list(table.issues), table.type_failures, province_code=province_code,
+                    previous_rows=None, now=datetime.now(UTC), expectations_dir=settings.paths.expectations)
     return receipt_dict(spec.key, spec.title.vi, file_name, card.accepted, card.scores, card.overall, card.issues, received)
+
+
+def _spec_or_none(console, settings, key: str):
+    """The spec and its registry, or None after saying which datasets exist."""
+    reg = load_registry(settings.paths.registry)
+    try:
+        return reg.get(key), reg
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,27 +105,17 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
           on_receipt: Callable[[Path, Path, bool], None] | None = None) -> dict:
     """Run every rule; write the scorecard and the agency's receipt (handed to ``on_receipt``, e.g. to
     e-mail it); quarantine and raise on a blocking failure."""
-    import pandas as pd
     import pyarrow.parquet as pq
 
-    from ..quality.metadata import metadata_checks
+    from ..quality.gate import judge
     from ..quality.receipt import receipt_dict, write_receipt
-    from ..quality.runner import run_suite
-    from ..quality.scorecard import build_scorecard
-    from ..quality.suite import expectations_from_spec, extra_expectations
 
-    frame = pd.read_parquet(table["parquet"])
     current = DatasetState.load(ctx, spec).current
     previous_rows = pq.read_metadata(current).num_rows if current and Path(current).exists() else None
-    configs = expectations_from_spec(spec, province_code, previous_rows, ctx.now) + \
-        extra_expectations(spec, ctx.settings.paths.expectations)
-    suite_run = run_suite(frame, configs, spec.key, ctx.data / "docs" / spec.city / spec.agency / spec.id)
-    checks, issues = suite_run.checks, suite_run.issues
-    meta_checks, meta_issues = metadata_checks(spec)
-    checks, issues = checks + meta_checks, issues + meta_issues
-    type_issues = [RowIssue.from_dict(i) for i in table["issues"]]
-    card = build_scorecard(spec.key, table["sha256"], table["rows"], checks, type_issues + issues,
-                           table.get("type_failures"))
+    card, suite_run = judge(spec, Path(table["parquet"]), table["sha256"], [RowIssue.from_dict(i) for i in table["issues"]],
+                            table.get("type_failures") or {}, province_code=province_code, previous_rows=previous_rows,
+                            now=ctx.now, expectations_dir=ctx.settings.paths.expectations,
+                            docs_dir=ctx.data / "docs" / spec.city / spec.agency / spec.id)
     out = Path(table["parquet"]).with_suffix(".scorecard.json")
     out.write_text(json.dumps(card.asdict(), ensure_ascii=False, indent=1), encoding="utf-8")
     receipt = write_receipt(receipt_folder(spec, ctx), _receipt_stem(table["original_name"], table["received_at"]),

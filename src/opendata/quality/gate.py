@@ -1,0 +1,31 @@
+"""The judgement of one normalised delivery: every rule (spec, extra suite, metadata), one scorecard.
+
+Used by the pipeline's quality stage and by ``opendata check``, so an agency's pre-check and the
+real run judge alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from ..issues import RowIssue
+from ..spec.models import DatasetSpec
+from .metadata import metadata_checks
+from .runner import SuiteRun, run_suite
+from .scorecard import Scorecard, build_scorecard
+from .suite import expectations_from_spec, extra_expectations
+
+
+def judge(spec: DatasetSpec, parquet: Path, sha256: str, type_issues: list[RowIssue], type_failures: dict[str, int],
+          *, province_code: int | None, previous_rows: int | None, now: datetime, expectations_dir: Path,
+          docs_dir: Path | None = None) -> tuple[Scorecard, SuiteRun]:
+    table = pq.read_table(parquet)
+    configs = expectations_from_spec(spec, province_code, previous_rows, now) + extra_expectations(spec, expectations_dir)
+    run = run_suite(table, configs, spec.key, docs_dir)
+    meta_checks, meta_issues = metadata_checks(spec)
+    card = build_scorecard(spec.key, sha256, table.num_rows, run.checks + meta_checks,
+                           type_issues + run.issues + meta_issues, type_failures)
+    return card, run
