@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..archive import RawArchive
-from ..exceptions import InputError, QualityGateFailed, SourceError
+from ..exceptions import InputError, QualityGateFailed
 from ..issues import RowIssue
 from ..normalise import normalise_file
 from ..normalise.table import ROW_COLUMN
@@ -187,7 +187,3 @@ def publish(spec: DatasetSpec, agency: Agency, ctx: RunContext, checked: dict, a
     if result.outcome == "unchanged":
         log.info("content unchanged (sha256 %s): nothing uploaded", result.content_sha256)
     return result.asdict()
-
-
-def no_new_delivery(spec: DatasetSpec) -> SourceError:
-    return SourceError("no new delivery in the drop zone / không có tệp mới", dataset=spec.key, stage="ingest")
