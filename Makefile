@@ -11,6 +11,9 @@ export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__CORE__PARALLELISM := 4
 export NO_COLOR := 1
 export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
+# Byte-code compiled at install: with PYTHONDONTWRITEBYTECODE set (as on this machine) every process
+# would otherwise compile pandas, Airflow and GX from source again (about a second per process).
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: help system-deps install portal-up portal-down portal-status demo test bench lint lock clean-dev
 

@@ -164,3 +164,34 @@ def test_json_records(tmp_path: Path) -> None:
             ' {"Mã": "PK002", "Tên phòng khám": "B"}]}}')
     table, rows = run(tmp_path, "pk.json", body.encode(), records_path="data.items")
     assert [(r["code"], r["beds"], r["_source_row"]) for r in rows] == [("PK001", 12, 1), ("PK002", None, 2)]
+
+
+def test_a_long_plain_column_with_a_few_odd_values(tmp_path: Path) -> None:
+    """Thousands of plain values take the strict cast; the few others go through the forgiving rules
+    alone (a Vietnamese number, a dd/mm/yyyy date) or are reported (30 February, 'hôm qua')."""
+    n = 500
+    beds = [str(i % 90) for i in range(n)]
+    opened = [f"2020-01-{1 + i % 28:02d}" for i in range(n)]
+    beds[7], opened[7] = "1.250", "05/09/2020"
+    opened[11], opened[13] = "2020-02-30", "hôm qua"
+    body = "Mã,Tên phòng khám,Số giường,Ngày thành lập\n" + "".join(
+        f"PK{i:04d},A,{b},{o}\n" for i, (b, o) in enumerate(zip(beds, opened, strict=True)))
+    table, rows = run(tmp_path, "pk.csv", body.encode())
+    assert rows[7]["beds"] == 1250 and str(rows[7]["opened_on"]) == "2020-09-05"
+    assert rows[11]["opened_on"] is None and rows[13]["opened_on"] is None
+    assert str(rows[12]["opened_on"]) == "2020-01-13" and rows[12]["beds"] == 12
+    assert [(i.row, i.column, i.value) for i in table.issues] == [(13, "opened_on", "2020-02-30"), (15, "opened_on", "hôm qua")]
+
+
+def test_plain_numbers_out_of_range_are_weighed_against_the_vietnamese_reading(tmp_path: Path) -> None:
+    """'1.250' in a column of 0–2000: the Vietnamese reading (1250) fits better than 1.25 does not, so
+    both readings are weighed; values that fit only the plain reading keep it."""
+    spec = small_spec(columns=[{"name": "code", "label": {"vi": "Mã"}, "required": True},
+                               {"name": "x", "label": {"vi": "Giá trị"}, "type": "number", "minimum": 100, "maximum": 2000}],
+                      primary_key=[])
+    for values, expected in [(["1.250", "1.500", "150"], [1250.0, 1500.0, 150.0]),
+                             (["150.5", "199.25", "5000"], [150.5, 199.25, 5000.0])]:
+        path = tmp_path / "x.csv"
+        path.write_text("Mã,Giá trị\n" + "".join(f"P{i},{v}\n" for i, v in enumerate(values)), encoding="utf-8")
+        table = normalise_file(spec, path, "x.csv", tmp_path / "out")
+        assert pq.read_table(table.parquet).column("x").to_pylist() == expected

@@ -59,3 +59,11 @@ def test_parity_on_broken_data() -> None:
     table = pa.Table.from_pandas(pd.DataFrame(df), preserve_index=False)
     configs = expectations_from_spec(spec(), 48, 30, NOW)
     assert compare(table, configs) == len(configs)
+
+
+@pytest.mark.parametrize("values", [[5, 3, None, 5, 1, None, 3, 9], [1, 2, 3], [None, None], [7, 7, 7]])
+def test_duplicated_numeric_keys_by_sorting_agree_with_gx(values: list) -> None:
+    table = pa.table({"id": pa.array(values, pa.int64()), "when": pa.array(values, pa.int64()).cast(pa.timestamp("s"))})
+    configs = [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": c},
+                "meta": {"dimension": "sach", "severity": "blocking"}} for c in ("id", "when")]
+    assert compare(table, configs) == 2

@@ -100,34 +100,112 @@ def _canonical_datetime(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArr
     return result
 
 
-def _dates(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
-    canonical = _canonical_datetime(text, with_time)
-    parsed = pc.strptime(canonical, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
-    # strptime reads 31/02 as 2 March: the day and month it produced must be the ones written
-    day = pc.cast(pc.utf8_slice_codeunits(canonical, 8, 10), pa.int64())
-    month = pc.cast(pc.utf8_slice_codeunits(canonical, 5, 7), pa.int64())
+def _strptime_exact(iso: pa.ChunkedArray, fmt: str, with_time: bool) -> pa.ChunkedArray:
+    """strptime reads 31/02 as 2 March: the day and month it produced must be the ones written
+    (``iso`` is 'YYYY-MM-DD…' or null)."""
+    parsed = pc.strptime(iso, format=fmt, unit="s", error_is_null=True)
+    day = pc.cast(pc.utf8_slice_codeunits(iso, 8, 10), pa.int64())
+    month = pc.cast(pc.utf8_slice_codeunits(iso, 5, 7), pa.int64())
     exact = pc.fill_null(pc.and_(pc.equal(pc.day(parsed), day), pc.equal(pc.month(parsed), month)), False)
     parsed = pc.if_else(exact, parsed, pa.nulls(len(parsed), pa.timestamp("s")))
     return parsed if with_time else pc.cast(parsed, pa.date32())
 
 
+def _dates(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
+    return _strptime_exact(_canonical_datetime(text, with_time), "%Y-%m-%d %H:%M:%S", with_time)
+
+
 STRICT_TYPES = {ColumnType.integer: pa.int64(), ColumnType.number: pa.float64(), ColumnType.date: pa.date32(),
                 ColumnType.datetime: pa.timestamp("s"), ColumnType.boolean: pa.bool_()}
+# The spellings Arrow's strict cast reads, per type. Values of these shapes take the fast cast; the few
+# others in a column (a typo, 'hôm qua', '1.234,5') go through the forgiving rules on their own.
+_PLAIN = {ColumnType.integer: r"^[+-]?\d+$", ColumnType.number: _PLAIN_NUMBER,
+          ColumnType.date: r"^\d{4}-\d{2}-\d{2}$", ColumnType.datetime: r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}$"}
+RESIDUAL_SHARE = 0.01  # at most this share of a column's values may take the forgiving rules one by one
+
+
+def out_of_range(col: ColumnSpec, typed: pa.ChunkedArray) -> bool:
+    if col.type not in (ColumnType.integer, ColumnType.number) or (col.minimum is None and col.maximum is None):
+        return False
+    lo_hi = pc.min_max(typed).as_py()
+    return lo_hi["min"] is not None and ((col.minimum is not None and lo_hi["min"] < col.minimum)
+                                         or (col.maximum is not None and lo_hi["max"] > col.maximum))
+
+
+def _in_range(col: ColumnSpec, values: pa.ChunkedArray) -> int:
+    inside = pc.is_valid(values)
+    if col.minimum is not None:
+        inside = pc.and_(inside, pc.greater_equal(values, col.minimum))
+    if col.maximum is not None:
+        inside = pc.and_(inside, pc.less_equal(values, col.maximum))
+    return pc.sum(pc.fill_null(inside, False)).as_py() or 0
+
+
+def _other_reading_better(col: ColumnSpec, plain_text: pa.ChunkedArray, typed: pa.ChunkedArray) -> bool:
+    """Plain numbers out of range may be the other convention ('1.250' meant 1250): the Vietnamese
+    reading (dots as thousands) wins only if it puts more values inside the spec's range."""
+    if col.type != ColumnType.number or not out_of_range(col, typed):
+        return False
+    try:
+        vi = pc.cast(pc.replace_substring(plain_text, ".", ""), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return _in_range(col, vi) > _in_range(col, typed)
 
 
 def _strict(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArray) -> pa.ChunkedArray | None:
     """Arrow's own strict conversion (plain numbers, ISO dates), when every value of the column takes it
-    and numbers stay inside the spec's range; otherwise None and the forgiving rules decide."""
+    and no value suggests the other number convention; otherwise None and the forgiving rules decide."""
+    plain_text = pc.if_else(present, text, pa.nulls(len(text), pa.string()))
     try:
-        typed = pc.cast(pc.if_else(present, text, pa.nulls(len(text), pa.string())), STRICT_TYPES[col.type])
+        typed = pc.cast(plain_text, STRICT_TYPES[col.type])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if col.type in (ColumnType.integer, ColumnType.number) and (col.minimum is not None or col.maximum is not None):
-        lo_hi = pc.min_max(typed).as_py()
-        if lo_hi["min"] is not None and ((col.minimum is not None and lo_hi["min"] < col.minimum)
-                                        or (col.maximum is not None and lo_hi["max"] > col.maximum)):
-            return None
-    return typed
+    return None if _other_reading_better(col, plain_text, typed) else typed
+
+
+def _plain_dates(text: pa.ChunkedArray, plain: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
+    """ISO values; an impossible date (30 Feb) is null."""
+    iso = pc.if_else(plain, pc.replace_substring(text, "T", " "), pa.nulls(len(text), pa.string()))
+    return _strptime_exact(iso, "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d", with_time)
+
+
+def _forgiving(col: ColumnSpec, text: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    if col.type in (ColumnType.integer, ColumnType.number):
+        return _numbers(text, col)
+    if col.type in (ColumnType.date, ColumnType.datetime):
+        return _dates(text, col.type == ColumnType.datetime)
+    return _booleans(text)
+
+
+def _mostly_plain(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArray) -> pa.Array | None:
+    """A column of plain values with a few others: the plain ones cast strictly, the others through the
+    forgiving rules on their own, put back in place. None when more than RESIDUAL_SHARE are not plain."""
+    shape = _PLAIN.get(col.type)
+    if shape is None:
+        return None
+    plain = pc.match_substring_regex(text, shape)
+    others = pc.and_(present, pc.invert(plain))
+    n_others, n_present = pc.sum(others).as_py() or 0, pc.sum(present).as_py() or 0
+    if n_others > n_present * RESIDUAL_SHARE:
+        return None
+    try:
+        if col.type in (ColumnType.date, ColumnType.datetime):
+            typed = _plain_dates(text, plain, col.type == ColumnType.datetime)
+        else:
+            plain_text = pc.if_else(plain, text, pa.nulls(len(text), pa.string()))
+            typed = pc.cast(plain_text, STRICT_TYPES[col.type])
+            if _other_reading_better(col, plain_text, typed):
+                return None
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None  # e.g. an integer beyond 64 bits: the forgiving rules report it
+    typed = typed.combine_chunks() if isinstance(typed, pa.ChunkedArray) else typed
+    if not n_others:
+        return typed
+    mask = others.combine_chunks() if isinstance(others, pa.ChunkedArray) else others
+    rest = _forgiving(col, pc.filter(text, others))
+    rest = rest.combine_chunks() if isinstance(rest, pa.ChunkedArray) else rest
+    return pc.replace_with_mask(typed, mask, rest.cast(typed.type))
 
 
 def _booleans(text: pa.ChunkedArray) -> pa.ChunkedArray:
@@ -146,19 +224,23 @@ EXPECTED = {
 
 
 def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ColumnFailures | None]:
-    """``text`` is NFC, trimmed, '' for empty; ``rows`` the file row number of each value."""
+    """``text`` is '' for empty, trimmed and NFC for text and yes/no columns (numbers and dates may
+    still hold spaces); ``rows`` the file row number of each value."""
     present = pc.greater(pc.binary_length(text), 0)
     if col.type == ColumnType.string:
         return pc.if_else(present, text, pa.nulls(len(text), pa.string())), None  # not pa.scalar: it imports pandas
     strict = _strict(col, text, present)
     if strict is not None:
         return strict, None
-    if col.type in (ColumnType.integer, ColumnType.number):
-        typed = _numbers(text, col)
-    elif col.type in (ColumnType.date, ColumnType.datetime):
-        typed = _dates(text, col.type == ColumnType.datetime)
-    else:
-        typed = _booleans(text)
+    if col.type != ColumnType.boolean:
+        text = pc.utf8_trim_whitespace(text)
+        present = pc.greater(pc.binary_length(text), 0)
+        strict = _strict(col, text, present)
+        if strict is not None:
+            return strict, None
+    typed = _mostly_plain(col, text, present)
+    if typed is None:
+        typed = _forgiving(col, text)
     bad = pc.and_(present, pc.is_null(typed))
     count = pc.sum(bad).as_py() or 0
     if not count:

@@ -20,11 +20,12 @@ import pyarrow.parquet as pq
 from ..exceptions import InputError
 from ..issues import Dimension, RowIssue, Severity
 from ..spec.models import ColumnType, DatasetSpec
-from .casting import cast_column
+from .casting import cast_column, out_of_range
 from .headers import is_footer, match_headers
 from .readers import Grid, kind_of, plan_csv, read_csv, read_csv_typed, read_excel, read_json
 
 ROW_COLUMN = "_source_row"
+WORDY = (ColumnType.string, ColumnType.boolean)
 FOOTER_SCAN = 50
 ARROW_TYPES = {ColumnType.string: pa.string(), ColumnType.integer: pa.int64(), ColumnType.number: pa.float64(),
                ColumnType.boolean: pa.bool_(), ColumnType.date: pa.date32(), ColumnType.datetime: pa.timestamp("s")}
@@ -52,23 +53,34 @@ _MAYBE_NOT_NFC = ("[\\p{M}\\x{0340}-\\x{0344}\\x{0374}\\x{037E}\\x{0387}\\x{1100
                   "\\x{2000}\\x{2001}\\x{2126}\\x{212A}\\x{212B}\\x{2329}\\x{232A}\\x{F900}-\\x{FAFF}\\x{2F800}-\\x{2FA1D}]")
 
 
+_UNTRIMMED = r"^\s|\s$"
+
+
+def _trimmed(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimming copies the whole column: only done when some value needs it (a scan costs a mask)."""
+    return pc.utf8_trim_whitespace(text) if pc.any(pc.match_substring_regex(text, _UNTRIMMED)).as_py() else text
+
+
 def clean_text(text: pa.ChunkedArray, needs_nfc: bool) -> pa.ChunkedArray:
     """Trimmed and NFC. A column with few distinct values is cleaned through its dictionary: each
-    distinct value once, then taken back, which is far cheaper than touching every cell."""
+    distinct value once, then taken back (only if cleaning changed any), far cheaper than every cell."""
     if not needs_nfc or pc.all(pc.string_is_ascii(text)).as_py():
-        return pc.utf8_trim_whitespace(text)
+        return _trimmed(text)
     encoded = pc.dictionary_encode(text)
     if sum(len(c.dictionary) for c in encoded.chunks) < len(text) // 2:
-        return pa.chunked_array(
-            [pc.take(pc.utf8_trim_whitespace(pc.utf8_normalize(c.dictionary, "NFC")), c.indices) for c in encoded.chunks],
-            pa.string())
+        chunks, changed = [], False
+        for c in encoded.chunks:
+            cleaned = pc.utf8_trim_whitespace(pc.utf8_normalize(c.dictionary, "NFC"))
+            changed = changed or not cleaned.equals(c.dictionary)
+            chunks.append(pc.take(cleaned, c.indices))
+        return pa.chunked_array(chunks, pa.string()) if changed else text
     if pc.any(pc.match_substring_regex(text, _MAYBE_NOT_NFC)).as_py():
         text = pc.utf8_normalize(text, "NFC")
-    return pc.utf8_trim_whitespace(text)
+    return _trimmed(text)
 
 
 def _is_empty(value) -> bool:
-    return value is None or value == ""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _data_extent(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, n: int) -> int:
@@ -107,11 +119,8 @@ def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Type
         col, values = spec.column(name), grid.columns[pos]
         if col.type == ColumnType.string:
             values = clean_text(values, grid.needs_nfc)
-        elif col.type in (ColumnType.integer, ColumnType.number) and (col.minimum is not None or col.maximum is not None):
-            lo_hi = pc.min_max(values).as_py()
-            if lo_hi["min"] is not None and ((col.minimum is not None and lo_hi["min"] < col.minimum)
-                                            or (col.maximum is not None and lo_hi["max"] > col.maximum)):
-                return None
+        elif out_of_range(col, values):
+            return None
         columns[name] = values
     total = len(grid.rows)
     keep = _data_extent(columns, spec, total) if total else 0
@@ -130,7 +139,10 @@ def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Type
 
 def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed:
     """Every cell as text, converted with the forgiving rules (Vietnamese numbers, dd/mm/yyyy …)."""
-    texts = {name: clean_text(grid.columns[pos], grid.needs_nfc) for pos, name in mapping.items()}
+    # cleaned (trimmed, NFC) where words are read: text, yes/no. Numbers and dates are digits and
+    # separators: the cast tries them as they are and trims only if that fails.
+    texts = {name: clean_text(grid.columns[pos], grid.needs_nfc) if spec.column(name).type in WORDY
+             else grid.columns[pos] for pos, name in mapping.items()}
     total = len(grid.rows)
     keep = _data_extent(texts, spec, total) if total else 0
     rows = grid.rows.slice(0, keep)

@@ -81,7 +81,7 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
         for i, outcome in zip(chosen, gx_outcomes, strict=True):
             if outcomes[i] is None:
                 outcomes[i] = outcome
-    rows = table.column(ROW_COLUMN).to_pylist() if ROW_COLUMN in table.column_names else None
+    rows = table.column(ROW_COLUMN) if ROW_COLUMN in table.column_names else None
     checks, issues = [], []
     for cfg, outcome in zip(configs, outcomes, strict=True):
         meta = cfg.get("meta") or {}
@@ -94,7 +94,7 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
         if outcome.rows:
             for idx in outcome.rows[:MAX_EXAMPLES]:
                 value = table.column(column)[idx].as_py() if column in table.column_names else None
-                row = rows[idx] if rows else idx + 2
+                row = rows[idx].as_py() if rows is not None else idx + 2
                 issues.append(_issue(cfg["type"], dim, sev, column, row, value, kw, meta.get("check")))
         else:
             issues.append(_issue(cfg["type"], dim, sev, column, None, outcome.observed, kw, meta.get("check")))
