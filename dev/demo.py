@@ -38,6 +38,22 @@ def airflow_env(lay: Layout) -> dict[str, str]:
     return {**AIRFLOW_DEFAULTS, **os.environ, "AIRFLOW_CONN_OPENDATA_CKAN": json.dumps(conn)}
 
 
+def provision_agencies(lay: Layout, registry) -> dict[str, str]:
+    """Groups, organizations and one publisher user per agency (editor of its own organization), with
+    the platform's sysadmin token; returns the agencies' own connections for the pipelines."""
+    from pydantic import SecretStr
+
+    from opendata.publish.client import CkanClient, PortalAccess
+    from opendata.publish.provision import as_environment, provision
+
+    admin = CkanClient(PortalAccess(lay.portal_url, SecretStr(lay.token_file.read_text().strip())))
+    tokens = lay.dev / "ckan" / "agency-connections.json"
+    report = provision(admin, registry, tokens)
+    print(f"[demo] portal provisioned: {len(report.organizations)} organizations, {len(report.groups)} groups, "
+          f"{len(report.users)} agency publishers ({len(report.new_tokens)} new token(s), kept in {tokens.name})")
+    return as_environment(tokens)
+
+
 def agency_services(registry, data: Path) -> tuple[dict[str, str], list]:
     """What the agencies would run themselves: the tourism API and the health database, served locally."""
     import sqlite3
@@ -107,6 +123,7 @@ def main() -> int:
     print(f"[demo] {seed_drops(registry, settings.paths.dropzone_root)} sample file(s) dropped in {settings.paths.dropzone_root}")
 
     os.environ.update(env)
+    os.environ.update(provision_agencies(lay, registry))
     services_env, servers = agency_services(registry, settings.paths.data)
     os.environ.update(services_env)
     from opendata.airflow.dag_builder import dag_id_for

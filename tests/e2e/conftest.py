@@ -32,20 +32,28 @@ class Portal:
         return body["result"]
 
     def settle(self, package: str, timeout_s: float = 60) -> dict:
-        """Wait for xloader's background job on every resource, then for the metadata to stop moving."""
+        """The dataset once its metadata has stopped moving (background jobs such as xloader's done)."""
         import time
 
         deadline = time.monotonic() + timeout_s
         last = None
         while time.monotonic() < deadline:
             pkg = self.get("package_show", id=package)
-            done = all(self.action("xloader_status", resource_id=r["id"]).get("status") in ("complete", "error")
-                       for r in pkg["resources"])
-            if done and last is not None and pkg["metadata_modified"] == last:
+            if last is not None and pkg["metadata_modified"] == last:
                 return pkg
-            last = pkg["metadata_modified"] if done else None
+            last = pkg["metadata_modified"]
             time.sleep(1.0)
-        raise AssertionError(f"{package} kept changing for {timeout_s} s (xloader still busy?)")
+        raise AssertionError(f"{package} kept changing for {timeout_s} s")
+
+    def resource(self, package: str | dict, name: str) -> dict:
+        pkg = self.get("package_show", id=package) if isinstance(package, str) else package
+        [res] = [r for r in pkg["resources"] if r["name"] == name]
+        return res
+
+    def rows(self, resource_id: str, **params) -> list[dict]:
+        """What the public gets from the DataStore API (without CKAN's _id)."""
+        out = self.get("datastore_search", resource_id=resource_id, limit=32000, **params)
+        return [{k: v for k, v in r.items() if k != "_id"} for r in out["records"]]
 
     def get(self, action: str, /, **params) -> dict | None:
         """Anonymous read, as the public sees it; None when CKAN says not found."""
@@ -82,14 +90,29 @@ def airflow_db() -> Path:
     return home
 
 
+@pytest.fixture(scope="session")
+def agency_connections(portal: Portal) -> dict[str, str]:
+    """The portal provisioned from the sample registry: AIRFLOW_CONN_* of every agency's own publisher."""
+    from demo import provision_agencies
+    from portal import Layout
+
+    from opendata.settings import load_settings
+    from opendata.spec import load_registry
+
+    return provision_agencies(Layout.from_env(), load_registry(load_settings().paths.registry))
+
+
 @pytest.fixture()
-def pipeline_env(portal: Portal, airflow_db: Path, tmp_path: Path, monkeypatch) -> Path:
-    """A private data folder (drop zone, archive, staging) and the CKAN connection, for one test."""
+def pipeline_env(portal: Portal, airflow_db: Path, agency_connections: dict[str, str], tmp_path: Path, monkeypatch) -> Path:
+    """A private data folder (drop zone, archive, staging) and the CKAN connections, for one test: the
+    agencies publish with their own tokens; the platform connection is there for the rest."""
     data = tmp_path / "data"
     monkeypatch.setenv("OPENDATA__PATHS__DATA", str(data))
     host, port = portal.url.removeprefix("http://").split(":")
     conn = {"conn_type": "http", "host": host, "port": int(port), "schema": "http", "password": portal.token}
     monkeypatch.setenv("AIRFLOW_CONN_OPENDATA_CKAN", json.dumps(conn))
+    for name, value in agency_connections.items():
+        monkeypatch.setenv(name, value)
     return data
 
 

@@ -58,32 +58,51 @@ def published(portal, pipeline_env):
     return run
 
 
+def typed(row: dict[str, str]) -> dict:
+    """A CSV row as values, so '641.0' in the drop and 641 from the portal compare equal."""
+    kinds = {c.name: c.type.value for c in SPEC.columns}
+    return {k: (float(v) if kinds[k] in ("number", "integer") and v != "" else v) for k, v in row.items() if k != "_id"}
+
+
 def test_the_dag_publishes_the_drop_and_the_api_gives_back_the_same_rows(portal, published) -> None:
     assert published.state == "success", published.task_states
     assert published.outcome == "published"
     pkg = portal.get("package_show", id=NAME)
     assert pkg["title"] == SPEC.title.vi
     assert pkg["organization"]["name"] == "danang-snnmt"
+    assert [g["name"] for g in pkg["groups"]] == [SPEC.domain.value]
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert extras["quality_overall"] == "100.0" and len(extras["archive_sha256"]) == 64
-    [resource] = [r for r in pkg["resources"] if r["name"] == f"{SPEC.id}.csv"]
-    published_rows = rows_of(download(portal, resource))
+    assert extras["freshness_state"] == "fresh" and extras["update_frequency"] == "quarterly"
+    assert sorted(r["name"] for r in pkg["resources"]) == sorted(
+        [SPEC.id, f"{SPEC.id}.parquet", f"{SPEC.id}-quality-report.html"])
+    data = portal.resource(pkg, SPEC.id)
+    assert data["url_type"] == "datastore" and data["format"] == "CSV" and data["datastore_active"]
     dropped_rows = rows_of(SAMPLE_DROP.read_text(encoding="utf-8"))
     labels = {c.label.vi: c.name for c in SPEC.columns}
-    expected = [{labels[k]: v for k, v in row.items()} for row in dropped_rows]
-    assert published_rows == expected
+    expected = [typed({labels[k]: v for k, v in row.items()}) for row in dropped_rows]
+    assert [typed(r) for r in rows_of(download(portal, data))] == expected  # the CSV download
+    # the DataStore API, with the spec's types (xloader would give text) and the data dictionary
+    info = portal.get("datastore_search", resource_id=data["id"], limit=0)
+    types = {f["id"]: f["type"] for f in info["fields"]}
+    assert types["latitude"] == "float8" and types["ward_code"] == "int8" and types["installed_on"] == "date"
+    assert info["total"] == len(expected)
+    labelled = {f["id"]: f.get("info", {}).get("label") for f in info["fields"]}
+    assert labelled["station_code"].startswith("Mã trạm")
+    views = portal.get("resource_view_list", id=data["id"])
+    assert "datatables_view" in [v["view_type"] for v in views]
 
 
 def test_the_dataset_page_answers_and_shows_the_title(portal, published) -> None:
     r = requests.get(f"{portal.url}/dataset/{NAME}", timeout=30)
     assert r.status_code == 200
     assert SPEC.title.vi in r.text
-    assert f"{SPEC.id}.csv" in r.text
+    assert f"{SPEC.id}.parquet" in r.text and "Chất lượng / Quality: 100/100" in r.text
 
 
 def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, published, pipeline_env, smtp_sink) -> None:
     before = portal.settle(NAME)
-    csv_before = download(portal, before["resources"][0])
+    rows_before = portal.rows(portal.resource(before, SPEC.id)["id"])
     text = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()
     text[5] = text[5].replace(",15.", ",21.", 1)  # a latitude in Hà Nội, outside the city (row 6)
     text[9] = text[9].replace("Hoạt động", "Đang hỏng").replace("Bảo trì", "Đang hỏng").replace("Ngừng hoạt động", "Đang hỏng")
@@ -98,7 +117,7 @@ def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, publis
     after = portal.get("package_show", id=NAME)
     assert after["metadata_modified"] == before["metadata_modified"]
     assert after["resources"] == before["resources"]
-    assert download(portal, after["resources"][0]) == csv_before
+    assert portal.rows(portal.resource(after, SPEC.id)["id"]) == rows_before
     # the rejected delivery is kept: raw bytes in the archive, scorecard in quarantine naming the rows
     quarantined = list((pipeline_env / "quarantine").rglob("scorecard.json"))
     assert len(quarantined) == 1
@@ -135,13 +154,20 @@ def test_the_same_data_in_other_bytes_is_not_uploaded_again(portal, published, p
     run = run_dataset_dag()
     assert run.outcome == "unchanged"
     after = portal.get("package_show", id=NAME)
-    assert after["resources"][0]["last_modified"] == before["resources"][0]["last_modified"]
+    stamps = ("last_modified", "metadata_modified", "size", "url")
+    assert [{k: r.get(k) for k in stamps} for r in after["resources"]] == \
+        [{k: r.get(k) for k in stamps} for r in before["resources"]]
+    old, new = ({e["key"]: e["value"] for e in p["extras"]} for p in (before, after))
+    assert new["last_checked_at"] > old["last_checked_at"] and new["last_refreshed_at"] == old["last_refreshed_at"]
 
 
-def test_changed_data_updates_in_place_and_the_token_is_never_printed(portal, published, pipeline_env,
-                                                                      capfd, caplog) -> None:
+def test_changed_data_updates_in_place_and_no_token_is_printed(portal, published, pipeline_env, agency_connections,
+                                                                capfd, caplog) -> None:
+    import json
+
     before = portal.settle(NAME)
     text = SAMPLE_DROP.read_text(encoding="utf-8").replace("DN-RG-0001,Trạm đo mưa", "DN-RG-0001,Trạm quan trắc mưa")
+    text = text.replace("\nDN-RG-0083,", "\nDN-RG-0084,")  # one station closed, another opened
     changed = pipeline_env / "changed.csv"
     changed.write_text(text, encoding="utf-8")
     drop(pipeline_env, changed, "tram-do-mua-cap-nhat.csv")
@@ -150,12 +176,19 @@ def test_changed_data_updates_in_place_and_the_token_is_never_printed(portal, pu
     run = run_dataset_dag()
 
     assert run.outcome == "published" and run.returns["publish"]["outcome"] == "updated"
+    # only the changed and the new row went to the DataStore; the vanished one was deleted
+    assert run.returns["publish"]["datastore"] | {"seconds": 0} == {"mode": "changes", "rows_sent": 2, "rows_deleted": 1,
+                                                                    "seconds": 0}
     after = portal.get("package_show", id=NAME)
     assert [r["id"] for r in after["resources"]] == [r["id"] for r in before["resources"]]
-    assert rows_of(download(portal, after["resources"][0]))[0]["station_name"].startswith("Trạm quan trắc mưa")
+    rows = portal.rows(portal.resource(after, SPEC.id)["id"], sort="station_code")
+    assert rows[0]["station_name"].startswith("Trạm quan trắc mưa") and len(rows) == 83
+    assert rows[-1]["station_code"] == "DN-RG-0084" and "DN-RG-0083" not in {r["station_code"] for r in rows}
     out, err = capfd.readouterr()
-    assert "updated" in out + err + caplog.text  # the run did log its work
-    assert portal.token not in out + err + caplog.text
+    logs = out + err + caplog.text
+    assert "updated" in logs  # the run did log its work
+    tokens = [portal.token] + [json.loads(v)["password"] for v in agency_connections.values()]
+    assert not [t for t in tokens if t in logs]
 
 
 def test_a_delivery_with_warnings_only_is_published_with_its_warnings(portal, published, pipeline_env) -> None:
@@ -165,7 +198,10 @@ def test_a_delivery_with_warnings_only_is_published_with_its_warnings(portal, pu
     drop(pipeline_env, warned, "tram-do-mua-canh-bao.csv")
     run = run_dataset_dag()
     assert run.outcome == "published", run.task_states
-    extras = {e["key"]: e["value"] for e in portal.get("package_show", id=NAME)["extras"]}
+    pkg = portal.get("package_show", id=NAME)
+    extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert int(extras["quality_warnings"]) >= 1 and float(extras["quality_dung"]) < 100  # one row of 83: a small dent
     page = requests.get(f"{portal.url}/dataset/{NAME}", timeout=30).text
-    assert "quality_warnings" in page and "quality_overall" in page
+    assert f"Chất lượng / Quality: {float(extras['quality_overall']):.0f}/100" in page and "quality_warnings" in page
+    report = requests.get(portal.resource(pkg, f"{SPEC.id}-quality-report.html")["url"], timeout=30).content.decode()
+    assert "Cảnh báo / warning" in report

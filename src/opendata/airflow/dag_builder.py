@@ -77,8 +77,9 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
             from ..pipeline import stages
             from . import tasks
 
-            spec_, agency = tasks.resolve(key)
-            return tasks.guarded(stages.publish, spec_, agency, tasks.run_context(), checked, tasks.portal_access())
+            spec_, agency, city = tasks.resolve_with_city(key)
+            return tasks.guarded(stages.publish, spec_, agency, city, tasks.run_context(), checked,
+                                 tasks.portal_access(agency, city))
 
         publish_task(quality_task(normalise_task(ingest_task())))
     return dag

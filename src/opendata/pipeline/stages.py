@@ -18,7 +18,6 @@ from ..archive import RawArchive
 from ..exceptions import InputError, QualityGateFailed
 from ..issues import RowIssue
 from ..normalise import normalise_file
-from ..normalise.table import ROW_COLUMN
 from ..sources import DropZone
 from ..sources.base import RawDelivery
 from ..sources.connections import Resolver, from_environment
@@ -109,6 +108,7 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
 
     from ..quality.gate import judge
     from ..quality.receipt import receipt_dict, write_receipt
+    from ..quality.report_html import write_html
 
     current = DatasetState.load(ctx, spec).current
     previous_rows = pq.read_metadata(current).num_rows if current and Path(current).exists() else None
@@ -122,6 +122,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
                             receipt_dict(spec.key, spec.title.vi, table["original_name"], card.accepted, card.scores,
                                          card.overall, card.issues, table["received_at"]))
     log.info("receipt for the agency: %s", receipt.markdown)
+    report_html = write_html(json.loads(receipt.json.read_text(encoding="utf-8")), ctx.now.isoformat(timespec="seconds"),
+                             Path(table["parquet"]).with_suffix(".quality.html"))
     if on_receipt is not None:
         on_receipt(receipt.markdown, receipt.json, card.accepted)
     if not card.accepted:
@@ -132,7 +134,7 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
             f"{table['original_name']}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
             dataset=spec.key, stage="quality", run=ctx.run_id,
         )
-    return {**table, "scorecard": str(out), "receipt": str(receipt.json),
+    return {**table, "scorecard": str(out), "receipt": str(receipt.json), "report_html": str(report_html),
             "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None,
             "scores": card.scores, "overall": card.overall,
             "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
@@ -163,27 +165,23 @@ def _quarantine(spec: DatasetSpec, ctx: RunContext, table: dict, scorecard: Path
                                                      ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def publish(spec: DatasetSpec, agency: Agency, ctx: RunContext, checked: dict, access) -> dict:
-    """Write the clean CSV and sync it to CKAN. ``access`` is a publish.client.PortalAccess."""
-    import pandas as pd
-
+def publish(spec: DatasetSpec, agency: Agency, city, ctx: RunContext, checked: dict, access) -> dict:
+    """Put the accepted delivery on the portal (publish.sync) with the agency's own token (``access``,
+    a publish.client.PortalAccess); then remember it as the table now published."""
     from ..publish.client import CkanClient
-    from ..publish.sync import publish_csv
+    from ..publish.mapping import Quality
+    from ..publish.sync import Delivery, Publisher
 
-    csv_path = Path(checked["parquet"]).with_suffix(".csv")
-    frame = pd.read_parquet(checked["parquet"])
-    frame.drop(columns=[ROW_COLUMN], errors="ignore").to_csv(csv_path, index=False, encoding="utf-8")
-    extras = {
-        "archive_sha256": checked["sha256"],
-        "quality_overall": str(checked["overall"]),
-        **{f"quality_{dim}": str(score) for dim, score in checked["scores"].items()},
-        "quality_warnings": str(checked["warnings"]),
-        "last_refreshed_at": ctx.now.isoformat(),
-        "last_checked_at": ctx.now.isoformat(),
-    }
-    result = publish_csv(CkanClient(access), spec, agency, csv_path, extras, access.url)
+    state = DatasetState.load(ctx, spec)
+    delivery = Delivery(
+        table=Path(checked["parquet"]), archive_sha256=checked["sha256"],
+        quality=Quality(checked.get("overall"), checked.get("scores") or {}, int(checked.get("warnings") or 0), "fresh"),
+        now=ctx.now, report_html=Path(checked["report_html"]) if checked.get("report_html") else None,
+        previous_table=Path(state.current) if state.current else None)
+    publisher = Publisher(CkanClient(access), city, agency, access.url)
+    result = publisher.publish(spec, delivery, ctx.staging(spec) / "publish")
     log.info("%s %s at %s", result.outcome, spec.ckan_name, result.url)
-    DatasetState.load(ctx, spec).published(ctx, spec, Path(checked["parquet"]), checked.get("meta", {}))
     if result.outcome == "unchanged":
         log.info("content unchanged (sha256 %s): nothing uploaded", result.content_sha256)
+    state.published(ctx, spec, Path(checked["parquet"]), checked.get("meta", {}))
     return result.asdict()

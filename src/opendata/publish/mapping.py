@@ -1,48 +1,131 @@
-"""From a spec, its agency and a scorecard to the dicts CKAN expects. Pure functions, no I/O."""
+"""From the registry, a delivery's scorecard and its table to the dicts CKAN expects. Pure functions, no I/O."""
 
 from __future__ import annotations
 
-from ..spec.models import Agency, DatasetSpec
+from dataclasses import dataclass, field
+
+from ..spec.models import Agency, City, ColumnType, DatasetSpec, Domain, Frequency
 
 DOMAIN_TITLES = {
-    "dat-dai": "Đất đai", "do-thi": "Quản lý đô thị", "giao-thong": "Giao thông", "y-te": "Y tế",
-    "giao-duc": "Giáo dục", "an-toan-thuc-pham": "An toàn thực phẩm", "moi-truong": "Môi trường",
-    "van-hoa-du-lich": "Văn hóa, du lịch", "thanh-tra": "Thanh tra", "tu-phap": "Tư pháp",
-    "lao-dong": "Lao động", "cong-thuong": "Công thương", "kinh-te": "Kinh tế",
-    "khoa-hoc-cong-nghe": "Khoa học và công nghệ",
+    "dat-dai": ("Đất đai", "Land"), "do-thi": ("Quản lý đô thị", "Urban management"),
+    "giao-thong": ("Giao thông", "Transport"), "y-te": ("Y tế", "Health"), "giao-duc": ("Giáo dục", "Education"),
+    "an-toan-thuc-pham": ("An toàn thực phẩm", "Food safety"), "moi-truong": ("Môi trường", "Environment"),
+    "van-hoa-du-lich": ("Văn hóa, du lịch", "Culture and tourism"), "thanh-tra": ("Thanh tra", "Inspection"),
+    "tu-phap": ("Tư pháp", "Justice"), "lao-dong": ("Lao động", "Labour"), "cong-thuong": ("Công thương", "Industry and trade"),
+    "kinh-te": ("Kinh tế", "Economy"), "khoa-hoc-cong-nghe": ("Khoa học và công nghệ", "Science and technology"),
 }
+FREQUENCY_VI = {
+    Frequency.hourly: "hằng giờ", Frequency.daily: "hằng ngày", Frequency.weekly: "hằng tuần",
+    Frequency.monthly: "hằng tháng", Frequency.quarterly: "hằng quý", Frequency.semiannual: "6 tháng một lần",
+    Frequency.annual: "hằng năm",
+}
+# The spec's column types as DataStore (PostgreSQL) types: typed columns, unlike xloader's all-text tables.
+DATASTORE_TYPES = {ColumnType.string: "text", ColumnType.integer: "int8", ColumnType.number: "float8",
+                   ColumnType.boolean: "bool", ColumnType.date: "date", ColumnType.datetime: "timestamp"}
+DIMENSIONS = (("dung", "Đúng", "correct"), ("du", "Đủ", "complete"), ("sach", "Sạch", "clean"), ("song", "Sống", "live"))
+
+
+@dataclass(frozen=True)
+class Quality:
+    """What the portal shows of a delivery's scorecard."""
+
+    overall: float | None
+    scores: dict[str, float] = field(default_factory=dict)
+    warnings: int = 0
+    freshness: str = "fresh"
 
 
 def organization_dict(agency: Agency, city: str) -> dict:
-    desc = agency.name.en or ""
-    return {"name": agency.ckan_name(city), "title": agency.name.vi, "description": desc}
+    description = "\n\n".join(t for t in (agency.description.vi if agency.description else agency.name.vi,
+                                          agency.description.en if agency.description else agency.name.en) if t)
+    org = {"name": agency.ckan_name(city), "title": agency.name.vi, "description": description}
+    if agency.image_url:
+        org["image_url"] = agency.image_url
+    return org
 
 
-def dataset_dict(spec: DatasetSpec, org_id: str, extras: dict[str, str]) -> dict:
-    notes = spec.description.vi + (f"\n\n**English:** {spec.description.en}" if spec.description.en else "")
-    return {
+def group_dict(domain: Domain) -> dict:
+    vi, en = DOMAIN_TITLES[domain.value]
+    return {"name": domain.value, "title": vi, "description": f"{vi} / {en}"}
+
+
+def quality_line(q: Quality, refreshed_at: str) -> str:
+    """The first line of the dataset's description: the scores where every visitor sees them."""
+    if q.overall is None:
+        return ""
+    dims = " · ".join(f"{vi} / {en} {q.scores[key]:.0f}" for key, vi, en in DIMENSIONS if key in q.scores)
+    return (f"**Chất lượng / Quality: {q.overall:.0f}/100** ({dims}) · "
+            f"cập nhật / refreshed {refreshed_at[:10]} · tình trạng / freshness: {q.freshness}")
+
+
+def dataset_dict(spec: DatasetSpec, agency: Agency, city: City, org_id: str, extras: dict[str, str],
+                 quality: Quality, refreshed_at: str) -> dict:
+    header = quality_line(quality, refreshed_at)
+    body = spec.description.vi + (f"\n\n**English:** {spec.description.en}" if spec.description.en else "")
+    pkg = {
         "name": spec.ckan_name,
         "title": spec.title.vi,
-        "notes": notes,
+        "notes": f"{header}\n\n{body}" if header else body,
         "owner_org": org_id,
         "license_id": spec.licence,
         "private": False,
-        "author": spec.contact.name,
-        "author_email": str(spec.contact.email),
+        "author": agency.name.vi,
+        "author_email": str(agency.email) if agency.email else None,
         "maintainer": spec.contact.name,
         "maintainer_email": str(spec.contact.email),
+        "url": spec.source_url or "",
         "tags": [{"name": t} for t in spec.tags],
+        "groups": [{"name": spec.domain.value}],
         "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
     }
+    return pkg
 
 
-def base_extras(spec: DatasetSpec) -> dict[str, str]:
+def base_extras(spec: DatasetSpec, city: City) -> dict[str, str]:
+    """What the spec says, as CKAN extras (strings): stable between deliveries."""
+    spatial = spec.spatial or city.name
     return {
         "opendata_key": spec.key,
         "title_en": spec.title.en or "",
         "domain": spec.domain.value,
-        "domain_title": DOMAIN_TITLES[spec.domain.value],
+        "domain_title": DOMAIN_TITLES[spec.domain.value][0],
         "update_frequency": spec.update_frequency.value,
+        "update_frequency_vi": FREQUENCY_VI[spec.update_frequency],
         "classification": spec.classification.value,
         "source_kind": spec.source.kind,
+        "spatial_coverage": f"{spatial.vi} / {spatial.en}" if spatial.en else spatial.vi,
+        "province_code": str(city.province_code),
+        "contact_phone": spec.contact.phone or "",
     }
+
+
+def delivery_extras(quality: Quality, archive_sha256: str, content_sha256: str, refreshed_at: str, checked_at: str,
+                    temporal: tuple[str, str] | None) -> dict[str, str]:
+    """What one delivery says: scores, freshness, times, fingerprints, the period the data covers."""
+    extras = {
+        "quality_overall": "" if quality.overall is None else f"{quality.overall:.1f}",
+        **{f"quality_{key}": f"{quality.scores[key]:.1f}" for key, _, _ in DIMENSIONS if key in quality.scores},
+        "quality_warnings": str(quality.warnings),
+        "freshness_state": quality.freshness,
+        "last_refreshed_at": refreshed_at,
+        "last_checked_at": checked_at,
+        "archive_sha256": archive_sha256,
+        "content_sha256": content_sha256,
+    }
+    if temporal:
+        extras["temporal_coverage_start"], extras["temporal_coverage_end"] = temporal
+    return extras
+
+
+def datastore_fields(spec: DatasetSpec) -> list[dict]:
+    """The data dictionary: DataStore column types from the spec, labels, units and descriptions."""
+    fields = []
+    for col in spec.columns:
+        desc = col.description
+        notes = [desc.vi if desc else "", (desc.en or "") if desc else ""]
+        if col.unit:
+            notes.append(f"Đơn vị / unit: {col.unit}")
+        label = f"{col.label.vi} / {col.label.en}" if col.label.en else col.label.vi
+        fields.append({"id": col.name, "type": DATASTORE_TYPES[col.type],
+                       "info": {"label": label, "notes": "\n\n".join(n for n in notes if n), "type_override": ""}})
+    return fields

@@ -1,20 +1,46 @@
-"""Make the portal show one delivery: organization, dataset, data resource. Idempotent.
+"""Make the portal show one delivery: dataset metadata, typed DataStore, Parquet, quality report.
 
-The dataset name comes from the spec and the resource is found by its name, so a re-run updates
-in place; the same content (sha256 of the clean CSV) is not uploaded again. Only ``open`` data is
-published, and only into the spec's own agency organization.
+Order matters for crash safety. Metadata first (keeping the previous delivery's fingerprints), then
+the DataStore (see publish.datastore), then the files, and only at the end the dataset's
+``content_sha256``: a run killed anywhere before that is redone in full by the next run, which finds
+the same dataset and resources by name and updates them in place (never a duplicate). The same
+content as last time uploads nothing; only ``last_checked_at`` moves.
+
+A publisher acts for one agency: a spec of any other agency or city is refused before any call.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from ..exceptions import PublishError
-from ..spec.models import Agency, Classification, DatasetSpec
+from ..spec.models import Agency, City, Classification, DatasetSpec
 from .client import CkanClient
-from .mapping import base_extras, dataset_dict, organization_dict
+from .datastore import MARKER, DatastoreLoader
+from .mapping import Quality, base_extras, dataset_dict, delivery_extras, organization_dict
+
+log = logging.getLogger(__name__)
+ROW_COLUMN = "_source_row"  # the normalise stage's file row numbers: for receipts, not for the public
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What the quality stage accepted, ready to publish."""
+
+    table: Path  # the normalised Parquet (with _source_row)
+    archive_sha256: str
+    quality: Quality
+    now: datetime
+    report_html: Path | None = None
+    previous_table: Path | None = None  # the last published normalised Parquet, for changes-only loads
 
 
 @dataclass(frozen=True)
@@ -22,60 +48,147 @@ class Publication:
     dataset: str
     ckan_name: str
     url: str
-    resource_id: str
+    resource_ids: dict[str, str]
     content_sha256: str
     outcome: str  # created | updated | unchanged
+    datastore: dict = field(default_factory=dict)
+
+    @property
+    def resource_id(self) -> str:
+        return self.resource_ids["data"]
 
     def asdict(self) -> dict:
-        return asdict(self)
+        return {**asdict(self), "resource_id": self.resource_id}
 
 
-def ensure_organization(client: CkanClient, agency: Agency, city: str) -> dict:
-    wanted = organization_dict(agency, city)
-    current = client.show("organization_show", wanted["name"])
-    if current is None:
-        return client.call("organization_create", wanted)
-    if current.get("title") != wanted["title"] or (current.get("description") or "") != wanted["description"]:
-        return client.call("organization_patch", {"id": current["id"], **wanted})
-    return current
+def public_table(path: Path) -> pa.Table:
+    table = pq.read_table(path)
+    return table.drop_columns([ROW_COLUMN]) if ROW_COLUMN in table.column_names else table
 
 
-def publish_csv(client: CkanClient, spec: DatasetSpec, agency: Agency, csv_path: Path,
-                extras: dict[str, str], portal_url: str) -> Publication:
-    if spec.classification != Classification.open:
-        raise PublishError(f"'{spec.key}' is {spec.classification.value}: only open data is published",
-                           dataset=spec.key, stage="publish")
-    if agency.code != spec.agency:
-        raise PublishError(f"'{spec.key}' belongs to {spec.agency}, not {agency.code}", dataset=spec.key, stage="publish")
-    content_sha = hashlib.sha256(csv_path.read_bytes()).hexdigest()
-    org = ensure_organization(client, agency, spec.city)
-    current = client.show("package_show", spec.ckan_name)
-    resource_name = f"{spec.id}.csv"
-    if current and current.get("owner_org") != org["id"]:
-        raise PublishError(f"dataset '{spec.ckan_name}' exists in another organization; refusing to take it over",
-                           dataset=spec.key, stage="publish")
-    old_extras = {e["key"]: e["value"] for e in (current or {}).get("extras", [])}
-    existing = next((r for r in (current or {}).get("resources", []) if r.get("name") == resource_name), None)
-    all_extras = {**base_extras(spec), **extras, "content_sha256": content_sha}
-    if current and existing and old_extras.get("content_sha256") == content_sha:
-        outcome = "unchanged"
-        resource_id = existing["id"]
-        keep = {k: v for k, v in all_extras.items() if k != "last_refreshed_at"}
-        keep["last_refreshed_at"] = old_extras.get("last_refreshed_at", extras.get("last_refreshed_at", ""))
-        client.call("package_patch", {"id": current["id"], "extras": [{"key": k, "value": v} for k, v in sorted(keep.items())]})
-    else:
-        body = dataset_dict(spec, org["id"], all_extras)
-        pkg = client.call("package_update", {**body, "id": current["id"], "resources": current.get("resources", [])}) \
-            if current else client.call("package_create", body)
-        resource = {"package_id": pkg["id"], "name": resource_name, "format": "CSV", "mimetype": "text/csv",
-                    "description": f"Dữ liệu đã kiểm tra chất lượng / Quality-checked data ({spec.title.en or spec.title.vi})"}
-        with open(csv_path, "rb") as fh:
-            files = {"upload": fh}
+def write_public(table: pa.Table, path: Path) -> str:
+    """The published Parquet (deterministic bytes for the same table) and its sha256: the content fingerprint."""
+    pq.write_table(table, path, compression="zstd")
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def temporal_coverage(spec: DatasetSpec, table: pa.Table) -> tuple[str, str] | None:
+    if not spec.date_column or spec.date_column not in table.column_names or table.num_rows == 0:
+        return None
+    lo_hi = pc.min_max(table.column(spec.date_column)).as_py()
+    if lo_hi["min"] is None:
+        return None
+    return lo_hi["min"].isoformat()[:10], lo_hi["max"].isoformat()[:10]
+
+
+def _named(pkg: dict | None, name: str) -> dict | None:
+    return next((r for r in (pkg or {}).get("resources", []) if r.get("name") == name), None)
+
+
+def _extras(pkg: dict | None) -> dict[str, str]:
+    return {e["key"]: e["value"] for e in (pkg or {}).get("extras", [])}
+
+
+class Publisher:
+    def __init__(self, client: CkanClient, city: City, agency: Agency, portal_url: str, loader: DatastoreLoader | None = None):
+        self.client, self.city, self.agency, self.portal_url = client, city, agency, portal_url.rstrip("/")
+        self.loader = loader or DatastoreLoader(client)
+
+    def refuse_foreign(self, spec: DatasetSpec) -> None:
+        """Before any call: only open data of this publisher's own agency and city."""
+        if spec.agency != self.agency.code or spec.city != self.city.code:
+            raise PublishError(f"'{spec.key}' belongs to {spec.city}/{spec.agency}: the publisher of "
+                               f"{self.city.code}/{self.agency.code} refuses to publish it "
+                               f"/ không được đăng dữ liệu của đơn vị khác", dataset=spec.key, stage="publish", status=403)
+        if spec.classification != Classification.open:
+            raise PublishError(f"'{spec.key}' is {spec.classification.value}: only open data is published",
+                               dataset=spec.key, stage="publish")
+
+    def organization(self) -> dict:
+        """The agency's organization; created or updated only by a token allowed to (provisioning does it)."""
+        wanted = organization_dict(self.agency, self.city.code)
+        current = self.client.show("organization_show", wanted["name"])
+        if current is None:
+            try:
+                return self.client.call("organization_create", wanted)
+            except PublishError as exc:
+                raise PublishError(f"organization '{wanted['name']}' does not exist and this token may not create it: "
+                                   f"run 'opendata portal provision' ({exc.message})", stage="publish") from None
+        return current
+
+    def publish(self, spec: DatasetSpec, delivery: Delivery, workdir: Path) -> Publication:
+        self.refuse_foreign(spec)
+        table = public_table(delivery.table)
+        workdir.mkdir(parents=True, exist_ok=True)
+        parquet = workdir / f"{spec.id}.parquet"
+        content_sha = write_public(table, parquet)
+        org = self.organization()
+        current = self.client.show("package_show", spec.ckan_name)
+        if current and current.get("owner_org") != org["id"]:
+            raise PublishError(f"dataset '{spec.ckan_name}' belongs to another organization; refusing to take it over",
+                               dataset=spec.key, stage="publish", status=403)
+        now = delivery.now.isoformat(timespec="seconds")
+        old = _extras(current)
+        data_res = _named(current, spec.id)
+        if (current and data_res and old.get("content_sha256") == content_sha and data_res.get(MARKER) == content_sha
+                and _named(current, f"{spec.id}.parquet")):
+            self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, "last_checked_at": now})})
+            return self._result(spec, current, content_sha, "unchanged", {})
+
+        # 1. metadata (the previous delivery's fingerprints kept until the end)
+        temporal = temporal_coverage(spec, table)
+        new_extras = {**base_extras(spec, self.city),
+                      **delivery_extras(delivery.quality, delivery.archive_sha256, content_sha, now, now, temporal)}
+        keep = {k: old[k] for k in ("content_sha256", "archive_sha256", "last_refreshed_at") if k in old}
+        body = dataset_dict(spec, self.agency, self.city, org["id"], {**new_extras, "content_sha256": "", **keep},
+                            delivery.quality, now)
+        if current:
+            pkg = self.client.call("package_patch", {**body, "id": current["id"]})
+        else:
+            pkg = self.client.call("package_create", body)
+        # 2. the typed DataStore table
+        description = (f"Dữ liệu đã kiểm tra chất lượng, tải về CSV (UTF-8) / Quality-checked data, CSV download (UTF-8): "
+                       f"{spec.title.en or spec.title.vi}")
+        rid, fresh = self.loader.ensure_resource(spec, pkg["id"], data_res, description)
+        previous = public_table(delivery.previous_table) if delivery.previous_table and delivery.previous_table.exists() \
+            else None
+        load = self.loader.load(spec, rid, table, content_sha, (data_res or {}).get(MARKER), previous,
+                                old.get("content_sha256"), fresh)
+        self.loader.ensure_table_view(rid)
+        # 3. files: Parquet and the quality report, updated in place by name
+        pkg = self.client.call("package_show", {"id": pkg["id"]})
+        self._upload(pkg, f"{spec.id}.parquet", "Parquet", "application/vnd.apache.parquet", parquet,
+                     "Cùng dữ liệu, định dạng Parquet có kiểu / The same data as typed Parquet")
+        if delivery.report_html and delivery.report_html.exists():
+            self._upload(pkg, f"{spec.id}-quality-report.html", "HTML", "text/html", delivery.report_html,
+                         "Báo cáo chất lượng của lần cập nhật này / Quality report of this delivery")
+        # 4. commit: the dataset now shows this delivery
+        final = dataset_dict(spec, self.agency, self.city, org["id"], new_extras, delivery.quality, now)
+        pkg = self.client.call("package_patch", {"id": pkg["id"], "notes": final["notes"], "extras": final["extras"]})
+        return self._result(spec, pkg, content_sha, "updated" if current else "created",
+                            {"mode": load.mode, "rows_sent": load.rows_sent, "rows_deleted": load.rows_deleted,
+                             "seconds": load.seconds})
+
+    def _upload(self, pkg: dict, name: str, fmt: str, mimetype: str, path: Path, description: str) -> dict:
+        existing = _named(pkg, name)
+        resource = {"package_id": pkg["id"], "name": name, "format": fmt, "mimetype": mimetype, "description": description}
+        with open(path, "rb") as fh:
             if existing:
-                res = client.call("resource_update", {**resource, "id": existing["id"]}, files=files)
-            else:
-                res = client.call("resource_create", resource, files=files)
-        resource_id = res["id"]
-        outcome = "updated" if current else "created"
-    return Publication(spec.key, spec.ckan_name, f"{portal_url.rstrip('/')}/dataset/{spec.ckan_name}",
-                       resource_id, content_sha, outcome)
+                return self.client.call("resource_patch", {**resource, "id": existing["id"]}, files={"upload": fh})
+            return self.client.call("resource_create", resource, files={"upload": fh})
+
+    def _result(self, spec: DatasetSpec, pkg: dict, content_sha: str, outcome: str, datastore: dict) -> Publication:
+        pkg = pkg if pkg.get("resources") is not None else self.client.call("package_show", {"id": pkg["id"]})
+        ids = {"data": (_named(pkg, spec.id) or {}).get("id", ""),
+               "parquet": (_named(pkg, f"{spec.id}.parquet") or {}).get("id", ""),
+               "report": (_named(pkg, f"{spec.id}-quality-report.html") or {}).get("id", "")}
+        return Publication(spec.key, spec.ckan_name, f"{self.portal_url}/dataset/{spec.ckan_name}", ids, content_sha,
+                           outcome, datastore)
+
+
+def _as_list(extras: dict[str, str]) -> list[dict]:
+    return [{"key": k, "value": v} for k, v in sorted(extras.items())]

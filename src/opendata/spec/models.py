@@ -201,6 +201,8 @@ class DatasetSpec(Strict):
     columns: list[ColumnSpec] = Field(min_length=1)
     primary_key: list[str] = Field(default_factory=list)
     date_column: str | None = Field(None, description="Column whose newest value tells how current the data is")
+    spatial: Text | None = Field(None, description="Area covered, when narrower than the city (e.g. a district)")
+    source_url: str | None = Field(None, pattern=r"^https?://", description="Where the agency publishes it itself, if anywhere")
     row_count: RowCount = RowCount()
 
     @property
@@ -241,9 +243,20 @@ class Agency(Strict):
     code: str = Field(pattern=SLUG)
     name: Text
     email: EmailStr | None = None
+    description: Text | None = None
+    image_url: str | None = Field(None, pattern=r"^https?://", description="Logo shown on the portal (optional)")
+    ckan_conn_id: str | None = Field(None, description="Airflow connection with this agency's own CKAN token; "
+                                     "default ckan_<city>_<agency>")
 
     def ckan_name(self, city: str) -> str:
         return f"{city}-{self.code}"
+
+    def publisher_name(self, city: str) -> str:
+        """The agency's own CKAN user: editor of its organization and nothing else."""
+        return f"{city}-{self.code}-publisher"
+
+    def conn_id(self, city: str) -> str:
+        return self.ckan_conn_id or f"ckan_{city}_{self.code}".replace("-", "_")
 
 
 class City(Strict):

@@ -1,0 +1,161 @@
+"""A typed table into CKAN's DataStore through its API, in chunks, converging after a crash.
+
+The data resource is a DataStore resource (``url_type`` datastore): its CSV download is the
+DataStore dump, xloader leaves it alone, and columns carry the spec's types and data dictionary.
+
+Crash safety rests on one marker on the resource, ``datastore_content_sha256``: it names the content
+the table holds completely. It is cleared before rows change and set after the last chunk, so a
+load killed half-way leaves no marker and the next run reloads in full. When the marker names the
+previously published table and the spec has a primary key, only changed rows are upserted and
+vanished keys deleted; otherwise the table is emptied and filled again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..spec.models import DatasetSpec
+from .client import CkanClient
+from .mapping import datastore_fields
+
+log = logging.getLogger(__name__)
+
+MARKER = "datastore_content_sha256"
+CHUNK_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class DatastoreLoad:
+    resource_id: str
+    mode: str  # full | changes
+    rows_sent: int
+    rows_deleted: int
+    seconds: float
+
+
+def records(table: pa.Table) -> list[dict]:
+    """JSON-ready rows: dates and times as ISO text (what the DataStore parses into date/timestamp)."""
+    columns = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_timestamp(col.type):
+            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
+        elif pa.types.is_date(col.type):
+            col = pc.cast(col, pa.string())
+        elif pa.types.is_floating(col.type):
+            col = pc.if_else(pc.is_nan(col), pa.nulls(len(col), col.type), col)  # NaN is not JSON
+        columns[name] = col
+    return pa.table(columns).to_pylist()
+
+
+def _same_schema(info: dict | None, wanted: list[dict]) -> bool:
+    if not info:
+        return False
+    have = [(f["id"], f["type"]) for f in info.get("fields", []) if not f["id"].startswith("_")]
+    return have == [(f["id"], f["type"]) for f in wanted]
+
+
+def _chunks(table: pa.Table, size: int):
+    for start in range(0, table.num_rows, size):
+        yield table.slice(start, size)
+
+
+def changed_rows(new: pa.Table, old: pa.Table) -> pa.Table:
+    """Rows of ``new`` with no identical row in ``old`` (new keys and changed values)."""
+    return new.join(old, keys=new.column_names, join_type="left anti")
+
+
+def vanished_keys(new: pa.Table, old: pa.Table, key: list[str]) -> pa.Table:
+    return old.select(key).join(new.select(key), keys=key, join_type="left anti")
+
+
+class DatastoreLoader:
+    def __init__(self, client: CkanClient, chunk_rows: int = CHUNK_ROWS,
+                 on_chunk: Callable[[int, int], None] | None = None) -> None:
+        self.client = client
+        self.chunk_rows = chunk_rows
+        self.on_chunk = on_chunk  # (rows sent so far, rows in all): progress, and where tests interrupt
+
+    def ensure_resource(self, spec: DatasetSpec, package_id: str, existing: dict | None, description: str) -> tuple[str, bool]:
+        """The data resource with a table of the spec's columns and key. True when the table is new (empty)."""
+        fields = datastore_fields(spec)
+        key = {"primary_key": list(spec.primary_key)} if spec.primary_key else {}
+        if existing is None:
+            created = self.client.call("datastore_create", {
+                "resource": {"package_id": package_id, "name": spec.id, "format": "CSV", "description": description,
+                             MARKER: ""},
+                "fields": fields, **key})
+            return created["resource_id"], True
+        rid = existing["id"]
+        info = self._info(rid)
+        fresh = False
+        if info is not None and not _same_schema(info, fields):
+            log.info("the columns of %s changed: its DataStore table is rebuilt", spec.key)
+            self.client.call("resource_patch", {"id": rid, MARKER: ""})
+            self.client.call("datastore_delete", {"resource_id": rid, "force": True})
+            info = None
+        if info is None:
+            fresh = True
+        # also refreshes the data dictionary (labels, notes) of an existing table
+        self.client.call("datastore_create", {"resource_id": rid, "fields": fields, "force": True, **key})
+        return rid, fresh
+
+    def _info(self, rid: str) -> dict | None:
+        import ckanapi
+
+        try:
+            return self.client.call("datastore_info", {"id": rid})
+        except ckanapi.NotFound:
+            return None
+
+    def load(self, spec: DatasetSpec, rid: str, table: pa.Table, content_sha: str, marker: str | None,
+             previous: pa.Table | None, previous_sha: str | None, fresh: bool) -> DatastoreLoad:
+        started = time.monotonic()
+        self.client.call("resource_patch", {"id": rid, MARKER: ""})  # from here until the end the table is in flux
+        incremental = (not fresh and bool(spec.primary_key) and previous is not None and previous_sha is not None
+                       and marker == previous_sha and previous.schema.equals(table.schema))
+        deleted = 0
+        if incremental:
+            send, method = changed_rows(table, previous), "upsert"
+            gone = vanished_keys(table, previous, list(spec.primary_key))
+            deleted = self._delete_keys(rid, gone, list(spec.primary_key))
+        else:
+            send, method = table, "insert"
+            if not fresh:
+                self.client.call("datastore_delete", {"resource_id": rid, "filters": {}, "force": True})
+        sent = 0
+        for chunk in _chunks(send, self.chunk_rows):
+            self.client.call("datastore_upsert", {"resource_id": rid, "records": records(chunk), "method": method,
+                                                  "force": True, "calculate_record_count": False})
+            sent += chunk.num_rows
+            if self.on_chunk:
+                self.on_chunk(sent, send.num_rows)
+        self.client.call("resource_patch", {"id": rid, MARKER: content_sha})
+        mode = "changes" if incremental else "full"
+        return DatastoreLoad(rid, mode, sent, deleted, round(time.monotonic() - started, 3))
+
+    def _delete_keys(self, rid: str, keys: pa.Table, key: list[str]) -> int:
+        if keys.num_rows == 0:
+            return 0
+        if len(key) == 1:
+            values = records(keys)
+            for start in range(0, len(values), 1000):
+                batch = [v[key[0]] for v in values[start:start + 1000]]
+                self.client.call("datastore_delete", {"resource_id": rid, "filters": {key[0]: batch}, "force": True})
+        else:
+            for row in records(keys):
+                self.client.call("datastore_delete", {"resource_id": rid, "filters": row, "force": True})
+        return keys.num_rows
+
+    def ensure_table_view(self, rid: str) -> None:
+        """The datatables view, so the page shows a searchable table (CKAN adds it only if the table existed first)."""
+        views = self.client.call("resource_view_list", {"id": rid})
+        if not any(v.get("view_type") == "datatables_view" for v in views):
+            self.client.call("resource_view_create", {"resource_id": rid, "view_type": "datatables_view",
+                                                      "title": "Bảng dữ liệu / Data table"})
