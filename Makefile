@@ -23,7 +23,8 @@ help:
 	@echo "make portal-up | portal-down | portal-status   the local CKAN stack (dev/)"
 	@echo "make lint          ruff"
 
-# Debian packages the portal needs: PostgreSQL 15 server, redis, headers to build psycopg2.
+# Debian packages the portal needs: PostgreSQL 15 server, redis, headers to build psycopg2;
+# and headless Chromium for the browser tests.
 system-deps: .dev/.system-deps
 .dev/.system-deps:
 	@mkdir -p .dev
@@ -33,6 +34,7 @@ system-deps: .dev/.system-deps
 	  command -v redis-server >/dev/null || need="$$need redis-server"; \
 	  command -v pg_config >/dev/null || need="$$need libpq-dev"; \
 	  command -v runuser >/dev/null || need="$$need util-linux"; \
+	  command -v chromium >/dev/null || need="$$need chromium"; \
 	  if [ -n "$$need" ]; then \
 	    echo "[install] apt-get install$$need"; \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -1,4 +1,4 @@
-"""The local, Docker-free CKAN portal: ``python dev/portal.py up|down|status|url|purge``.
+"""The local, Docker-free CKAN portal: ``python dev/portal.py up|down|status|url|purge|stop SERVICE``.
 
 Starts, under ``.dev/`` (override with OPENDATA_DEV_DIR): a private PostgreSQL cluster (CKAN DB,
 DataStore DB and its read-only user), redis, the Solr-compatible dev search index, CKAN 2.12 and
@@ -374,8 +374,11 @@ def up(lay: Layout) -> None:
         f"(API token in {lay.token_file.relative_to(ROOT) if lay.token_file.is_relative_to(ROOT) else lay.token_file})")
 
 
+SERVICES = ("ckan-worker", "ckan", "searchindex", "redis")
+
+
 def down(lay: Layout) -> None:
-    for name in ("ckan-worker", "ckan", "searchindex", "redis"):
+    for name in SERVICES:
         stop(lay, name)
     postgres_down(lay)
 
@@ -405,6 +408,9 @@ def main(argv: list[str]) -> int:
         for folder in (lay.pg_root, lay.dev):
             shutil.rmtree(folder, ignore_errors=True)
         say(f"removed {lay.dev} and {lay.pg_root}")
+        return 0
+    if command == "stop" and len(argv) > 2 and argv[2] in SERVICES:  # one service, e.g. to test an outage
+        stop(lay, argv[2])
         return 0
     if command == "url":
         print(lay.portal_url)

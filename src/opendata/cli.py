@@ -132,6 +132,67 @@ def check(args: argparse.Namespace) -> int:
     return code
 
 
+def publish(args: argparse.Namespace) -> int:
+    """The publish stage alone: the dataset's latest accepted delivery onto the portal, with the agency's
+    own connection (AIRFLOW_CONN_CKAN_<CITY>_<AGENCY>) or the platform's."""
+    from rich.console import Console
+
+    from .exceptions import OpendataError
+    from .pipeline import stages
+    from .pipeline.context import RunContext
+    from .publish.access import access_for
+    from .sources.connections import from_environment
+
+    console = Console()
+    settings = load_settings()
+    found = _spec_or_none(console, settings, args.dataset)
+    if found is None:
+        return 3
+    spec, reg = found
+    city = reg.cities[spec.city]
+    agency = city.agency(spec.agency)
+    now = datetime.now(UTC)
+    ctx = RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
+    checked = stages.latest_accepted(spec, ctx)
+    if checked is None:
+        console.print(f"[red]Chưa có lần nộp nào đạt kiểm tra / no accepted delivery of {spec.key} yet: "
+                      f"run its DAG or `opendata ingest` and `opendata check` first[/red]")
+        return 1
+    try:
+        result = stages.publish(spec, agency, city, ctx, checked, access_for(agency, city, from_environment, settings))
+    except OpendataError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 3 if not exc.transient else 4
+    console.print(f"{result['outcome']}: {result['url']} (sha256 {result['content_sha256'][:16]}…)")
+    return 0
+
+
+def portal_provision(args: argparse.Namespace) -> int:
+    """Groups, organizations and a least-privilege publisher per agency, with the platform's sysadmin token
+    (OPENDATA__CKAN__TOKEN). Agency tokens go to FILE (Airflow `connections import` format, mode 600)."""
+    from rich.console import Console
+
+    from .exceptions import OpendataError
+    from .publish.client import CkanClient, PortalAccess
+    from .publish.provision import provision
+
+    console = Console()
+    settings = load_settings()
+    if settings.ckan.token is None:
+        console.print("[red]OPENDATA__CKAN__TOKEN (a sysadmin token) is needed to provision the portal[/red]")
+        return 3
+    reg = load_registry(settings.paths.registry)
+    try:
+        report = provision(CkanClient(PortalAccess(settings.ckan.url, settings.ckan.token)), reg, Path(args.tokens_file))
+    except OpendataError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 3
+    console.print(f"{len(report.groups)} nhóm / groups, {len(report.organizations)} tổ chức / organizations, "
+                  f"{len(report.users)} tài khoản đăng dữ liệu / publishers ({len(report.new_tokens)} new token(s)); "
+                  f"connections in {args.tokens_file}: `airflow connections import {args.tokens_file}`")
+    return 0
+
+
 def _gate(spec, province_code: int, table, file_name: str, received: str) -> dict:
     from .quality.gate import judge
     from .quality.receipt import receipt_dict
@@ -165,6 +226,13 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("file")
     chk.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
     chk.set_defaults(func=check)
+    pub = sub.add_parser("publish", help="publish the dataset's latest accepted delivery (the publish stage alone)")
+    pub.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
+    pub.set_defaults(func=publish)
+    portal = sub.add_parser("portal", help="the CKAN portal").add_subparsers(dest="portal_command", required=True)
+    prov = portal.add_parser("provision", help="groups, organizations and one publisher per agency (sysadmin token)")
+    prov.add_argument("--tokens-file", default="agency-connections.json", help="where the agency connections go (mode 600)")
+    prov.set_defaults(func=portal_provision)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -45,9 +45,10 @@ class Portal:
             time.sleep(1.0)
         raise AssertionError(f"{package} kept changing for {timeout_s} s")
 
-    def resource(self, package: str | dict, name: str) -> dict:
+    def resource(self, package: str | dict, role: str) -> dict:
+        """The one resource the publisher stamped with ``role`` (data, parquet, report)."""
         pkg = self.get("package_show", id=package) if isinstance(package, str) else package
-        [res] = [r for r in pkg["resources"] if r["name"] == name]
+        [res] = [r for r in pkg["resources"] if r.get("opendata_role") == role]
         return res
 
     def rows(self, resource_id: str, **params) -> list[dict]:

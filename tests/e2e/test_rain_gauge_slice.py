@@ -6,13 +6,14 @@ import csv
 import io
 import os
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.factories import SAMPLE_DROP, rain_spec
+from tests.factories import ROOT, SAMPLE_DROP, rain_spec
 
 pytestmark = [pytest.mark.portal, pytest.mark.airflow]
 
@@ -74,9 +75,8 @@ def test_the_dag_publishes_the_drop_and_the_api_gives_back_the_same_rows(portal,
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert extras["quality_overall"] == "100.0" and len(extras["archive_sha256"]) == 64
     assert extras["freshness_state"] == "fresh" and extras["update_frequency"] == "quarterly"
-    assert sorted(r["name"] for r in pkg["resources"]) == sorted(
-        [SPEC.id, f"{SPEC.id}.parquet", f"{SPEC.id}-quality-report.html"])
-    data = portal.resource(pkg, SPEC.id)
+    assert sorted(r["opendata_role"] for r in pkg["resources"]) == ["data", "parquet", "report"]
+    data = portal.resource(pkg, "data")
     assert data["url_type"] == "datastore" and data["format"] == "CSV" and data["datastore_active"]
     dropped_rows = rows_of(SAMPLE_DROP.read_text(encoding="utf-8"))
     labels = {c.label.vi: c.name for c in SPEC.columns}
@@ -97,12 +97,12 @@ def test_the_dataset_page_answers_and_shows_the_title(portal, published) -> None
     r = requests.get(f"{portal.url}/dataset/{NAME}", timeout=30)
     assert r.status_code == 200
     assert SPEC.title.vi in r.text
-    assert f"{SPEC.id}.parquet" in r.text and "Chất lượng / Quality: 100/100" in r.text
+    assert "Dữ liệu Parquet / Data as Parquet" in r.text and "Chất lượng / Quality: 100/100" in r.text
 
 
 def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, published, pipeline_env, smtp_sink) -> None:
     before = portal.settle(NAME)
-    rows_before = portal.rows(portal.resource(before, SPEC.id)["id"])
+    rows_before = portal.rows(portal.resource(before, "data")["id"])
     text = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()
     text[5] = text[5].replace(",15.", ",21.", 1)  # a latitude in Hà Nội, outside the city (row 6)
     text[9] = text[9].replace("Hoạt động", "Đang hỏng").replace("Bảo trì", "Đang hỏng").replace("Ngừng hoạt động", "Đang hỏng")
@@ -117,7 +117,7 @@ def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, publis
     after = portal.get("package_show", id=NAME)
     assert after["metadata_modified"] == before["metadata_modified"]
     assert after["resources"] == before["resources"]
-    assert portal.rows(portal.resource(after, SPEC.id)["id"]) == rows_before
+    assert portal.rows(portal.resource(after, "data")["id"]) == rows_before
     # the rejected delivery is kept: raw bytes in the archive, scorecard in quarantine naming the rows
     quarantined = list((pipeline_env / "quarantine").rglob("scorecard.json"))
     assert len(quarantined) == 1
@@ -181,7 +181,7 @@ def test_changed_data_updates_in_place_and_no_token_is_printed(portal, published
                                                                     "seconds": 0}
     after = portal.get("package_show", id=NAME)
     assert [r["id"] for r in after["resources"]] == [r["id"] for r in before["resources"]]
-    rows = portal.rows(portal.resource(after, SPEC.id)["id"], sort="station_code")
+    rows = portal.rows(portal.resource(after, "data")["id"], sort="station_code")
     assert rows[0]["station_name"].startswith("Trạm quan trắc mưa") and len(rows) == 83
     assert rows[-1]["station_code"] == "DN-RG-0084" and "DN-RG-0083" not in {r["station_code"] for r in rows}
     out, err = capfd.readouterr()
@@ -202,6 +202,42 @@ def test_a_delivery_with_warnings_only_is_published_with_its_warnings(portal, pu
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert int(extras["quality_warnings"]) >= 1 and float(extras["quality_dung"]) < 100  # one row of 83: a small dent
     page = requests.get(f"{portal.url}/dataset/{NAME}", timeout=30).text
-    assert f"Chất lượng / Quality: {float(extras['quality_overall']):.0f}/100" in page and "quality_warnings" in page
-    report = requests.get(portal.resource(pkg, f"{SPEC.id}-quality-report.html")["url"], timeout=30).content.decode()
+    assert f"Đúng / correct {extras['quality_dung']}" in page and "quality_warnings" in page
+    report = requests.get(portal.resource(pkg, "report")["url"], timeout=30).content.decode()
     assert "Cảnh báo / warning" in report
+
+
+def chromium(*args: str, timeout: float = 90) -> subprocess.CompletedProcess:
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert exe, "Debian's chromium is not installed: make system-deps installs it"
+    return subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--lang=vi",
+                           "--window-size=1280,1800", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_the_dataset_page_in_a_browser_shows_title_resources_and_scores(portal, published, tmp_path: Path) -> None:
+    url = f"{portal.url}/dataset/{NAME}"
+    dom = chromium("--dump-dom", url)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    html = dom.stdout
+    pkg = portal.get("package_show", id=NAME)
+    assert SPEC.title.vi in html and "Sở Nông nghiệp và Môi trường" in html
+    for resource in pkg["resources"]:
+        assert resource["name"] in html
+    assert "Chất lượng / Quality: 100/100" in html and "Sạch / clean 100" in html
+    shot = tmp_path / "dataset-page.png"
+    out = chromium(f"--screenshot={shot}", url)
+    assert out.returncode == 0 and shot.stat().st_size > 20_000, out.stderr[-2000:]
+    keep = ROOT / ".dev" / "test-output"  # beside the test's tmp_path, where a person looks after a run
+    keep.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, keep / "dataset-page.png")
+
+
+def test_the_publish_stage_alone_from_the_cli(portal, published, pipeline_env, tmp_path: Path, monkeypatch, capsys) -> None:
+    from opendata.cli import main
+
+    capsys.readouterr()
+    assert main(["publish", "--dataset", SPEC.id]) == 0
+    assert "unchanged" in capsys.readouterr().out  # the DAG published this very delivery already
+    monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path / "empty"))
+    assert main(["publish", "--dataset", SPEC.id]) == 1
+    assert "no accepted delivery" in capsys.readouterr().out

@@ -39,30 +39,11 @@ def resolve_with_city(spec_key: str):
     return spec, city.agency(spec.agency), city
 
 
-def portal_access(agency=None, city=None):
-    """CKAN URL and token. The agency's own connection (``ckan_<city>_<agency>``: an editor of its
-    organization only) when it exists; else the platform connection; else OPENDATA__CKAN__* settings."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowNotFoundException
-    from pydantic import SecretStr
+def portal_access(agency, city):
+    """The agency's own CKAN connection, or the platform's (publish.access), through Airflow's connections."""
+    from ..publish.access import access_for
 
-    from ..publish.client import PortalAccess
-
-    settings = load_settings()
-    candidates = ([agency.conn_id(city.code)] if agency is not None and city is not None else []) + [settings.ckan.conn_id]
-    for conn_id in candidates:
-        try:
-            conn = BaseHook.get_connection(conn_id)
-        except AirflowNotFoundException:
-            continue
-        if conn.host:
-            host = conn.host if "://" in conn.host else f"{conn.schema or 'http'}://{conn.host}"
-            url = f"{host}:{conn.port}" if conn.port else host
-            return PortalAccess(url, SecretStr(conn.password or ""), settings.ckan.timeout_s)
-    if settings.ckan.token is None:
-        raise OpendataError(f"no Airflow connection {' or '.join(repr(c) for c in candidates)} and no "
-                            "OPENDATA__CKAN__TOKEN: cannot publish", stage="publish")
-    return PortalAccess(settings.ckan.url, settings.ckan.token, settings.ckan.timeout_s)
+    return access_for(agency, city, connection_resolver(), load_settings())
 
 
 def connection_resolver():

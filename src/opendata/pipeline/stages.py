@@ -134,10 +134,27 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
             f"{table['original_name']}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
             dataset=spec.key, stage="quality", run=ctx.run_id,
         )
-    return {**table, "scorecard": str(out), "receipt": str(receipt.json), "report_html": str(report_html),
-            "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None,
-            "scores": card.scores, "overall": card.overall,
-            "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
+    checked = {**table, "scorecard": str(out), "receipt": str(receipt.json), "report_html": str(report_html),
+               "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None,
+               "scores": card.scores, "overall": card.overall,
+               "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
+    _write_atomic(ctx.staging(spec) / ACCEPTED, checked)  # what `opendata publish` publishes
+    return checked
+
+
+ACCEPTED = "accepted.json"  # the latest delivery that passed the gate, in the dataset's staging folder
+
+
+def _write_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    tmp.replace(path)
+
+
+def latest_accepted(spec: DatasetSpec, ctx: RunContext) -> dict | None:
+    path = ctx.staging(spec) / ACCEPTED
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: dict, exc: InputError) -> None:

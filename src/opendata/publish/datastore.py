@@ -82,14 +82,15 @@ class DatastoreLoader:
         self.chunk_rows = chunk_rows
         self.on_chunk = on_chunk  # (rows sent so far, rows in all): progress, and where tests interrupt
 
-    def ensure_resource(self, spec: DatasetSpec, package_id: str, existing: dict | None, description: str) -> tuple[str, bool]:
+    def ensure_resource(self, spec: DatasetSpec, package_id: str, existing: dict | None, title: str,
+                        description: str) -> tuple[str, bool]:
         """The data resource with a table of the spec's columns and key. True when the table is new (empty)."""
         fields = datastore_fields(spec)
         key = {"primary_key": list(spec.primary_key)} if spec.primary_key else {}
         if existing is None:
             created = self.client.call("datastore_create", {
-                "resource": {"package_id": package_id, "name": spec.id, "format": "CSV", "description": description,
-                             MARKER: ""},
+                "resource": {"package_id": package_id, "name": title, "format": "CSV", "description": description,
+                             "opendata_role": "data", MARKER: ""},
                 "fields": fields, **key})
             return created["resource_id"], True
         rid = existing["id"]

@@ -49,12 +49,17 @@ def group_dict(domain: Domain) -> dict:
     return {"name": domain.value, "title": vi, "description": f"{vi} / {en}"}
 
 
+def score_text(score: float) -> str:
+    """99.8 stays 99.8 (not a rounded 100 that hides a warning); 100.0 reads 100."""
+    return f"{score:.1f}".removesuffix(".0")
+
+
 def quality_line(q: Quality, refreshed_at: str) -> str:
     """The first line of the dataset's description: the scores where every visitor sees them."""
     if q.overall is None:
         return ""
-    dims = " · ".join(f"{vi} / {en} {q.scores[key]:.0f}" for key, vi, en in DIMENSIONS if key in q.scores)
-    return (f"**Chất lượng / Quality: {q.overall:.0f}/100** ({dims}) · "
+    dims = " · ".join(f"{vi} / {en} {score_text(q.scores[key])}" for key, vi, en in DIMENSIONS if key in q.scores)
+    return (f"**Chất lượng / Quality: {score_text(q.overall)}/100** ({dims}) · "
             f"cập nhật / refreshed {refreshed_at[:10]} · tình trạng / freshness: {q.freshness}")
 
 

@@ -85,8 +85,16 @@ def temporal_coverage(spec: DatasetSpec, table: pa.Table) -> tuple[str, str] | N
     return lo_hi["min"].isoformat()[:10], lo_hi["max"].isoformat()[:10]
 
 
-def _named(pkg: dict | None, name: str) -> dict | None:
-    return next((r for r in (pkg or {}).get("resources", []) if r.get("name") == name), None)
+ROLES = {  # what each resource holds → (its title on the page, the file name suffix)
+    "data": "Dữ liệu (CSV, API) / Data (CSV, API)",
+    "parquet": "Dữ liệu Parquet / Data as Parquet",
+    "report": "Báo cáo chất lượng / Quality report",
+}
+
+
+def _resource(pkg: dict | None, role: str) -> dict | None:
+    """Our resources are found by the role we stamp on them, never by position: titles may change."""
+    return next((r for r in (pkg or {}).get("resources", []) if r.get("opendata_role") == role), None)
 
 
 def _extras(pkg: dict | None) -> dict[str, str]:
@@ -133,9 +141,9 @@ class Publisher:
                                dataset=spec.key, stage="publish", status=403)
         now = delivery.now.isoformat(timespec="seconds")
         old = _extras(current)
-        data_res = _named(current, spec.id)
+        data_res = _resource(current, "data")
         if (current and data_res and old.get("content_sha256") == content_sha and data_res.get(MARKER) == content_sha
-                and _named(current, f"{spec.id}.parquet")):
+                and _resource(current, "parquet")):
             self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, "last_checked_at": now})})
             return self._result(spec, current, content_sha, "unchanged", {})
 
@@ -153,7 +161,7 @@ class Publisher:
         # 2. the typed DataStore table
         description = (f"Dữ liệu đã kiểm tra chất lượng, tải về CSV (UTF-8) / Quality-checked data, CSV download (UTF-8): "
                        f"{spec.title.en or spec.title.vi}")
-        rid, fresh = self.loader.ensure_resource(spec, pkg["id"], data_res, description)
+        rid, fresh = self.loader.ensure_resource(spec, pkg["id"], data_res, ROLES["data"], description)
         previous = public_table(delivery.previous_table) if delivery.previous_table and delivery.previous_table.exists() \
             else None
         load = self.loader.load(spec, rid, table, content_sha, (data_res or {}).get(MARKER), previous,
@@ -161,10 +169,10 @@ class Publisher:
         self.loader.ensure_table_view(rid)
         # 3. files: Parquet and the quality report, updated in place by name
         pkg = self.client.call("package_show", {"id": pkg["id"]})
-        self._upload(pkg, f"{spec.id}.parquet", "Parquet", "application/vnd.apache.parquet", parquet,
+        self._upload(pkg, "parquet", "Parquet", "application/vnd.apache.parquet", parquet,
                      "Cùng dữ liệu, định dạng Parquet có kiểu / The same data as typed Parquet")
         if delivery.report_html and delivery.report_html.exists():
-            self._upload(pkg, f"{spec.id}-quality-report.html", "HTML", "text/html", delivery.report_html,
+            self._upload(pkg, "report", "HTML", "text/html", delivery.report_html,
                          "Báo cáo chất lượng của lần cập nhật này / Quality report of this delivery")
         # 4. commit: the dataset now shows this delivery
         final = dataset_dict(spec, self.agency, self.city, org["id"], new_extras, delivery.quality, now)
@@ -173,9 +181,10 @@ class Publisher:
                             {"mode": load.mode, "rows_sent": load.rows_sent, "rows_deleted": load.rows_deleted,
                              "seconds": load.seconds})
 
-    def _upload(self, pkg: dict, name: str, fmt: str, mimetype: str, path: Path, description: str) -> dict:
-        existing = _named(pkg, name)
-        resource = {"package_id": pkg["id"], "name": name, "format": fmt, "mimetype": mimetype, "description": description}
+    def _upload(self, pkg: dict, role: str, fmt: str, mimetype: str, path: Path, description: str) -> dict:
+        existing = _resource(pkg, role)
+        resource = {"package_id": pkg["id"], "name": ROLES[role], "format": fmt, "mimetype": mimetype,
+                    "description": description, "opendata_role": role}
         with open(path, "rb") as fh:
             if existing:
                 return self.client.call("resource_patch", {**resource, "id": existing["id"]}, files={"upload": fh})
@@ -183,9 +192,7 @@ class Publisher:
 
     def _result(self, spec: DatasetSpec, pkg: dict, content_sha: str, outcome: str, datastore: dict) -> Publication:
         pkg = pkg if pkg.get("resources") is not None else self.client.call("package_show", {"id": pkg["id"]})
-        ids = {"data": (_named(pkg, spec.id) or {}).get("id", ""),
-               "parquet": (_named(pkg, f"{spec.id}.parquet") or {}).get("id", ""),
-               "report": (_named(pkg, f"{spec.id}-quality-report.html") or {}).get("id", "")}
+        ids = {role: (_resource(pkg, role) or {}).get("id", "") for role in ROLES}
         return Publication(spec.key, spec.ckan_name, f"{self.portal_url}/dataset/{spec.ckan_name}", ids, content_sha,
                            outcome, datastore)
 

@@ -1,0 +1,204 @@
+"""The publisher against the real local CKAN: crash mid-publish and converge, outage then retries,
+agencies kept inside their own organization."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from pydantic import SecretStr
+
+from opendata.exceptions import PublishError
+from opendata.publish.client import CkanClient, PortalAccess
+from opendata.publish.datastore import MARKER
+from opendata.publish.mapping import Quality
+from opendata.publish.sync import Delivery, Publisher
+from opendata.settings import load_settings
+from opendata.spec import load_registry
+from tests.factories import ROOT, small_spec
+
+pytestmark = [pytest.mark.portal]
+
+REGISTRY = load_registry(load_settings().paths.registry)
+CITY = REGISTRY.cities["danang"]
+SYT, SNNMT = CITY.agency("syt"), CITY.agency("snnmt")
+
+
+def clinics(n: int, version: int, folder: Path) -> Path:
+    """n clinics; ``version`` changes every bed count, so two versions differ in every row."""
+    folder.mkdir(parents=True, exist_ok=True)
+    first = date(2000, 1, 1)
+    table = pa.table({
+        "code": [f"PK{i:06d}" for i in range(n)], "name": [f"Phòng khám số {i}" for i in range(n)],
+        "beds": pa.array([(i + version) % 400 for i in range(n)], pa.int64()),
+        "opened_on": [first + timedelta(days=i % 9000) for i in range(n)], "_source_row": list(range(2, n + 2))})
+    path = folder / f"clinics-v{version}.parquet"
+    pq.write_table(table, path)
+    return path
+
+
+def agency_client(agency_connections: dict, agency, **kw) -> CkanClient:
+    conn = json.loads(agency_connections[f"AIRFLOW_CONN_{agency.conn_id('danang').upper()}"])
+    return CkanClient(PortalAccess(f"{conn['schema']}://{conn['host']}:{conn['port']}", SecretStr(conn["password"])), **kw)
+
+
+def publish(client: CkanClient, spec, table: Path, workdir: Path, agency=SYT) -> dict:
+    delivery = Delivery(table, "0" * 64, Quality(90.0, {"dung": 100, "du": 100, "sach": 80, "song": 80}), datetime.now(UTC))
+    return Publisher(client, CITY, agency, client.access.url).publish(spec, delivery, workdir).asdict()
+
+
+CRASHING_CHILD = r"""
+import json, sys
+from datetime import UTC, datetime
+from pathlib import Path
+from pydantic import SecretStr
+sys.path.insert(0, sys.argv[1])
+from opendata.publish.client import CkanClient, PortalAccess
+from opendata.publish.datastore import DatastoreLoader
+from opendata.publish.mapping import Quality
+from opendata.publish.sync import Delivery, Publisher
+from tests.e2e.test_publishing import CITY, SYT, crash_spec
+url, token, table, workdir = sys.argv[2:6]
+client = CkanClient(PortalAccess(url, SecretStr(token)))
+loader = DatastoreLoader(client, chunk_rows=500, on_chunk=lambda sent, total: print(f"sent {sent} of {total}", flush=True))
+Publisher(client, CITY, SYT, url, loader).publish(
+    crash_spec(), Delivery(Path(table), "1" * 64, Quality(90.0, {}), datetime.now(UTC)), Path(workdir))
+print("finished", flush=True)
+"""
+
+
+def crash_spec():
+    return small_spec(id="clinics-crash-test")
+
+
+def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_connections, tmp_path: Path) -> None:
+    spec = crash_spec()
+    client = agency_client(agency_connections, SYT)
+    if portal.get("package_show", id=spec.ckan_name):
+        portal.action("dataset_purge", id=spec.ckan_name)
+    publish(client, spec, clinics(20_000, 1, tmp_path), tmp_path / "w1")
+    v2 = clinics(20_000, 2, tmp_path)
+
+    child = subprocess.Popen([sys.executable, "-c", CRASHING_CHILD, str(ROOT), client.access.url,
+                              client.access.token.get_secret_value(), str(v2), str(tmp_path / "w2")],
+                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    for line in child.stdout:
+        if line.startswith("sent ") and int(line.split()[1]) >= 5_000:
+            child.kill()  # SIGKILL: no clean-up of any kind
+            break
+    child.wait(30)
+    assert child.returncode == -9
+    half = portal.get("package_show", id=spec.ckan_name)
+    data = portal.resource(half, "data")
+    assert data[MARKER] == ""  # the table is known to be in flux
+    assert portal.get("datastore_search", resource_id=data["id"], limit=0)["total"] < 20_000
+
+    result = publish(client, spec, v2, tmp_path / "w3")
+
+    assert result["outcome"] == "updated" and result["datastore"]["mode"] == "full"
+    found = portal.get("package_search", fq=f"name:{spec.ckan_name}")["count"]
+    after = portal.get("package_show", id=spec.ckan_name)
+    assert found == 1 and sorted(r["opendata_role"] for r in after["resources"]) == ["data", "parquet"]
+    assert portal.resource(after, "data")["id"] == data["id"]  # updated in place
+    assert portal.get("datastore_search", resource_id=data["id"], limit=0)["total"] == 20_000
+    sample = portal.get("datastore_search", resource_id=data["id"], filters=json.dumps({"code": "PK000007"}))["records"]
+    assert sample[0]["beds"] == 9  # version 2: (7 + 2) % 400
+    extras = {e["key"]: e["value"] for e in after["extras"]}
+    assert extras["content_sha256"] == result["content_sha256"] == portal.resource(after, "data")[MARKER]
+
+
+def test_ckan_down_then_up_is_retried_until_it_answers(portal, agency_connections, tmp_path: Path, caplog) -> None:
+    spec = small_spec(id="clinics-outage-test")
+    if portal.get("package_show", id=spec.ckan_name):
+        portal.action("dataset_purge", id=spec.ckan_name)
+    client = agency_client(agency_connections, SYT, retries=8, backoff_s=1.0)
+    table = clinics(50, 1, tmp_path)
+    down = subprocess.run([sys.executable, str(ROOT / "dev" / "portal.py"), "stop", "ckan"], capture_output=True, text=True)
+    assert down.returncode == 0, down.stderr
+    outcome: dict = {}
+
+    def run() -> None:
+        try:
+            outcome["result"] = publish(client, spec, table, tmp_path / "w")
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            outcome["error"] = exc
+
+    caplog.set_level(logging.WARNING, logger="opendata.publish.client")
+    worker = threading.Thread(target=run)
+    worker.start()
+    time.sleep(3)
+    up = subprocess.run([sys.executable, str(ROOT / "dev" / "portal.py"), "up"], capture_output=True, text=True)
+    assert up.returncode == 0, up.stderr
+    worker.join(180)
+
+    assert "error" not in outcome, outcome.get("error")
+    assert outcome["result"]["outcome"] == "created"
+    assert "ConnectionError; retry 1/8" in caplog.text
+    assert portal.get("datastore_search", resource_id=outcome["result"]["resource_id"], limit=0)["total"] == 50
+
+
+def test_a_4xx_fails_at_once_with_ckans_message(portal, agency_connections) -> None:
+    client = agency_client(agency_connections, SYT)
+    started = time.monotonic()
+    with pytest.raises(PublishError) as err:
+        client.call("package_create", {"name": "Không hợp lệ", "owner_org": "danang-syt"})
+    assert err.value.status == 409 and "name" in err.value.message and time.monotonic() - started < 5
+
+
+def test_a_spec_of_another_agency_is_refused_before_any_call(agency_connections, tmp_path: Path) -> None:
+    calls: list[str] = []
+
+    class Counting(CkanClient):
+        def call(self, action, data=None, files=None):
+            calls.append(action)
+            return super().call(action, data, files)
+
+    client = agency_client(agency_connections, SNNMT)
+    counting = Counting(client.access)
+    with pytest.raises(PublishError) as err:
+        publish(counting, small_spec(id="clinics-not-mine"), clinics(5, 1, tmp_path), tmp_path / "w", agency=SNNMT)
+    assert err.value.status == 403 and "danang/syt" in err.value.message
+    assert calls == []
+
+
+def test_an_agency_token_cannot_touch_another_agencys_dataset(portal, agency_connections, tmp_path: Path) -> None:
+    spec = small_spec(id="clinics-owned-by-syt")
+    publish(agency_client(agency_connections, SYT), spec, clinics(5, 1, tmp_path), tmp_path / "w")
+    intruder = agency_client(agency_connections, SNNMT)
+    with pytest.raises(PublishError) as err:
+        intruder.call("package_patch", {"id": spec.ckan_name, "title": "Bị sửa / tampered"})
+    assert err.value.status == 403
+    with pytest.raises(PublishError):
+        intruder.call("package_create", {"name": "snnmt-in-syt", "title": "x", "owner_org": "danang-syt"})
+    assert portal.get("package_show", id=spec.ckan_name)["title"] == spec.title.vi
+    # the agency's user is an editor of its own organization, nothing more
+    roles = {o["name"]: o.get("capacity") for o in portal.action("organization_list_for_user", id="danang-syt-publisher",
+                                                                   permission="read")}
+    assert roles == {"danang-syt": "editor"}
+
+
+def test_provisioning_from_the_cli_keeps_tokens_private_and_reuses_them(portal, tmp_path: Path, monkeypatch, capsys) -> None:
+    from opendata.cli import main
+
+    monkeypatch.setenv("OPENDATA__CKAN__URL", portal.url)
+    monkeypatch.setenv("OPENDATA__CKAN__TOKEN", portal.token)
+    tokens = tmp_path / "agency-connections.json"
+    assert main(["portal", "provision", "--tokens-file", str(tokens)]) == 0
+    first = json.loads(tokens.read_text())
+    assert tokens.stat().st_mode & 0o777 == 0o600
+    assert sorted(first) == sorted(a.conn_id("danang") for a in CITY.agencies)
+    assert main(["portal", "provision", "--tokens-file", str(tokens)]) == 0
+    out = capsys.readouterr().out
+    assert "(0 new token(s))" in out and json.loads(tokens.read_text()) == first
+    assert not [c["password"] for c in first.values() if c["password"] in out] and portal.token not in out
+    groups = {g for g in portal.get("group_list")}
+    assert {"moi-truong", "y-te"} <= groups
