@@ -54,10 +54,11 @@ $(VENV)/.installed: requirements/airflow.lock pyproject.toml | $(UV)
 	@touch $@
 
 # CKAN 2.12 and ckanext-xloader in their own venv (CKAN pins SQLAlchemy/Flask apart from Airflow's).
-$(VENV_CKAN)/.installed: requirements/ckan.lock | $(UV) system-deps
-	@echo "[install] $(VENV_CKAN): CKAN 2.12, ckanext-xloader"
+$(VENV_CKAN)/.installed: requirements/ckan.lock deploy/ckanext-opendata/pyproject.toml | $(UV) system-deps
+	@echo "[install] $(VENV_CKAN): CKAN 2.12, ckanext-xloader, ckanext-opendata"
 	[ -x $(VENV_CKAN)/bin/python ] || $(PY) -m venv $(VENV_CKAN)
 	$(UV) pip install -q --python $(VENV_CKAN)/bin/python --no-deps -r requirements/ckan.lock
+	$(UV) pip install -q --python $(VENV_CKAN)/bin/python --no-deps -e deploy/ckanext-opendata
 	@touch $@
 
 install: system-deps $(VENV)/.installed $(VENV_CKAN)/.installed

@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("OPENDATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
-PLUGINS = "activity datastore xloader datatables_view image_view"
+PLUGINS = "activity datastore xloader datatables_view image_view opendata"
 ADMIN = "opendata_admin"
 
 

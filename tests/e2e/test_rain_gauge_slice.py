@@ -89,6 +89,8 @@ def test_the_dag_publishes_the_drop_and_the_api_gives_back_the_same_rows(portal,
     assert info["total"] == len(expected)
     labelled = {f["id"]: f.get("info", {}).get("label") for f in info["fields"]}
     assert labelled["station_code"].startswith("Mã trạm")
+    found = portal.get("datastore_search", resource_id=data["id"], q="Hòa Khánh")["records"]  # full-text search works
+    assert found and all("Hòa Khánh" in r["station_name"] + r["ward"] for r in found)
     views = portal.get("resource_view_list", id=data["id"])
     assert "datatables_view" in [v["view_type"] for v in views]
 

@@ -1,0 +1,130 @@
+"""Rows per second into CKAN's DataStore: this publisher beside ckanext-xloader, same CSV, same portal.
+
+    .venv/bin/python bench/datastore_1m.py [--rows 1000000] [--chunk 10000]
+
+Brings the local portal up, provisions it, normalises the 16-column file of bench/normalise_1m.py,
+then (1) publishes it with the agency's own token through opendata.publish (typed columns, primary
+key, chunked inserts through the DataStore API) and (2) uploads the same CSV as a resource and lets
+xloader load it (its job worker is part of the dev portal), timing from upload to xloader's
+'complete'. Prints rows/s of each and the column types each leaves in the DataStore. Target
+(issue 5): at least xloader's rate, with typed columns where xloader gives text. Both test
+datasets are purged at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from pydantic import SecretStr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "dev"))
+
+from normalise_1m import OUT, make_csv, spec_dict  # noqa: E402
+
+from opendata.normalise import normalise_file  # noqa: E402
+from opendata.publish.client import CkanClient, PortalAccess  # noqa: E402
+from opendata.publish.datastore import DatastoreLoader  # noqa: E402
+from opendata.publish.mapping import Quality  # noqa: E402
+from opendata.publish.sync import Delivery, Publisher  # noqa: E402
+from opendata.settings import load_settings  # noqa: E402
+from opendata.spec import load_registry  # noqa: E402
+from opendata.spec.models import DatasetSpec  # noqa: E402
+
+
+def purge(admin: CkanClient, name: str) -> None:
+    if admin.show("package_show", name) is not None:
+        admin.call("dataset_purge", {"id": name})
+
+
+def types_of(admin: CkanClient, rid: str) -> str:
+    fields = admin.call("datastore_info", {"id": rid})["fields"]
+    kinds = sorted({f["type"] for f in fields if not f["id"].startswith("_")})
+    return ", ".join(kinds)
+
+
+def xloader(admin: CkanClient, org: str, csv_path: Path, timeout_s: float) -> tuple[float, float, str]:
+    """Upload the CSV and wait for xloader: (seconds from upload start, seconds after the upload, types)."""
+    name = "bench-xloader-datastore"
+    purge(admin, name)
+    pkg = admin.call("package_create", {"name": name, "title": "Bench xloader", "owner_org": org})
+    started = time.monotonic()
+    with open(csv_path, "rb") as fh:
+        res = admin.call("resource_create", {"package_id": pkg["id"], "name": csv_path.name, "format": "CSV"},
+                         files={"upload": fh})
+    uploaded = time.monotonic()
+    while time.monotonic() - started < timeout_s:
+        status = admin.call("xloader_status", {"resource_id": res["id"]})
+        if status.get("status") == "complete":
+            done = time.monotonic()
+            kinds = types_of(admin, res["id"])
+            purge(admin, name)
+            return done - started, done - uploaded, kinds
+        if status.get("status") == "error":
+            raise SystemExit(f"xloader failed: {status.get('error')}")
+        time.sleep(0.5)
+    raise SystemExit(f"xloader did not finish in {timeout_s} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--chunk", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args()
+    up = subprocess.run([sys.executable, str(ROOT / "dev" / "portal.py"), "up"], capture_output=True, text=True)
+    if up.returncode != 0:
+        raise SystemExit(up.stderr)
+    from demo import provision_agencies
+    from portal import Layout
+
+    lay = Layout.from_env()
+    registry = load_registry(load_settings().paths.registry)
+    conns = provision_agencies(lay, registry)
+    city = registry.cities["danang"]
+    agency = city.agency("skhcn")
+    conn = json.loads(conns[f"AIRFLOW_CONN_{agency.conn_id('danang').upper()}"])
+    client = CkanClient(PortalAccess(lay.portal_url, SecretStr(conn["password"]), timeout_s=300))
+    admin = CkanClient(PortalAccess(lay.portal_url, SecretStr(lay.token_file.read_text().strip()), timeout_s=300))
+
+    csv_path = OUT / f"readings-{args.rows}.csv"
+    if not csv_path.exists():
+        make_csv(csv_path, args.rows)
+    spec = DatasetSpec.model_validate({**spec_dict(), "id": "bench-datastore", "agency": "skhcn", "primary_key": ["id"]})
+    table = normalise_file(spec, csv_path, csv_path.name, OUT / "datastore")
+    print(f"{args.rows:,} rows × 16 columns ({csv_path.stat().st_size / 2**20:.0f} MiB CSV), chunks of {args.chunk:,}\n",
+          flush=True)
+
+    purge(admin, spec.ckan_name)
+    loader = DatastoreLoader(client, chunk_rows=args.chunk)
+    started = time.monotonic()
+    pub = Publisher(client, city, agency, lay.portal_url, loader).publish(
+        spec, Delivery(table.parquet, "0" * 64, Quality(100.0, {}), datetime.now(UTC)), OUT / "datastore" / "publish")
+    whole = time.monotonic() - started
+    ours_types = types_of(admin, pub.resource_id)
+    load_s = pub.datastore["seconds"]
+    total = requests.get(f"{lay.portal_url}/api/3/action/datastore_search",
+                         params={"resource_id": pub.resource_id, "limit": 0}, timeout=60).json()["result"]["total"]
+    assert total == args.rows, f"the DataStore holds {total} rows, not {args.rows}"
+    purge(admin, spec.ckan_name)
+
+    x_all, x_after, x_types = xloader(admin, f"danang-{agency.code}", csv_path, args.timeout)
+    print(f"{'loader':44} {'seconds':>8} {'rows/s':>9}  column types")
+    print(f"{'opendata publisher: DataStore load':44} {load_s:8.1f} {args.rows / load_s:9,.0f}  {ours_types}")
+    print(f"{'opendata publisher: whole publish':44} {whole:8.1f} {args.rows / whole:9,.0f}")
+    print(f"{'xloader: upload → complete':44} {x_all:8.1f} {args.rows / x_all:9,.0f}  {x_types}")
+    print(f"{'xloader: after the upload':44} {x_after:8.1f} {args.rows / x_after:9,.0f}")
+    print(f"\nopendata / xloader (end to end): {x_all / whole:.2f}× the rate (target ≥ 1×)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
