@@ -193,6 +193,41 @@ def portal_provision(args: argparse.Namespace) -> int:
     return 0
 
 
+def catalogue_dcat(args: argparse.Namespace) -> int:
+    """The city's catalogue as DCAT JSON-LD: from the registry and what the portal shows (read anonymously)."""
+    import json
+
+    from pydantic import SecretStr
+    from rich.console import Console
+
+    from .exceptions import OpendataError
+    from .publish.client import CkanClient, PortalAccess
+    from .publish.dcat import catalogue
+
+    console = Console(stderr=True)
+    settings = load_settings()
+    reg = load_registry(settings.paths.registry)
+    if args.city not in reg.cities:
+        console.print(f"[red]không có thành phố / no city '{args.city}' (known: {', '.join(sorted(reg.cities))})[/red]")
+        return 3
+    public = CkanClient(PortalAccess(settings.ckan.url, SecretStr("")), retries=1)
+    packages = {}
+    try:
+        for spec in reg.datasets.values():
+            if spec.city == args.city and (pkg := public.show("package_show", spec.ckan_name)) is not None:
+                packages[spec.ckan_name] = pkg
+    except OpendataError as exc:
+        console.print(f"[red]{exc}[/red]")
+        return 3
+    text = json.dumps(catalogue(reg, args.city, settings.ckan.url, packages), ensure_ascii=False, indent=1)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+        console.print(f"{len(packages)} bộ dữ liệu trên cổng / datasets on the portal → {args.out}")
+    else:
+        print(text)
+    return 0
+
+
 def _gate(spec, province_code: int, table, file_name: str, received: str) -> dict:
     from .quality.gate import judge
     from .quality.receipt import receipt_dict
@@ -233,6 +268,11 @@ def main(argv: list[str] | None = None) -> int:
     prov = portal.add_parser("provision", help="groups, organizations and one publisher per agency (sysadmin token)")
     prov.add_argument("--tokens-file", default="agency-connections.json", help="where the agency connections go (mode 600)")
     prov.set_defaults(func=portal_provision)
+    cat = sub.add_parser("catalogue", help="the city catalogue").add_subparsers(dest="catalogue_command", required=True)
+    dcat = cat.add_parser("dcat", help="DCAT JSON-LD of the open datasets, for harvesting by the national portal")
+    dcat.add_argument("--city", default="danang")
+    dcat.add_argument("--out", help="file to write (default: standard output)")
+    dcat.set_defaults(func=catalogue_dcat)
     args = parser.parse_args(argv)
     return args.func(args)
 

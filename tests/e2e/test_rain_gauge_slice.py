@@ -243,3 +243,19 @@ def test_the_publish_stage_alone_from_the_cli(portal, published, pipeline_env, t
     monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path / "empty"))
     assert main(["publish", "--dataset", SPEC.id]) == 1
     assert "no accepted delivery" in capsys.readouterr().out
+
+
+def test_the_catalogue_exports_as_dcat_with_working_download_links(portal, published, tmp_path: Path, monkeypatch) -> None:
+    import json
+
+    from opendata.cli import main
+
+    monkeypatch.setenv("OPENDATA__CKAN__URL", portal.url)
+    out = tmp_path / "catalog.jsonld"
+    assert main(["catalogue", "dcat", "--city", "danang", "--out", str(out)]) == 0
+    cat = json.loads(out.read_text(encoding="utf-8"))
+    [rain] = [d for d in cat["dcat:dataset"] if d["dct:identifier"] == SPEC.key]
+    assert rain["dcat:landingPage"]["@id"] == f"{portal.url}/dataset/{NAME}"
+    assert len(rain["dcat:distribution"]) == 3
+    for dist in rain["dcat:distribution"]:
+        assert requests.get(dist["dcat:downloadURL"]["@id"], timeout=30).status_code == 200

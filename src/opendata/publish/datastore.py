@@ -55,7 +55,7 @@ def records(table: pa.Table) -> list[dict]:
     for name in table.column_names:
         col = table.column(name)
         if pa.types.is_timestamp(col.type):
-            col = pc.strftime(col, format="%Y-%m-%dT%H:%M:%S")
+            col = pc.strftime(col.cast(pa.timestamp("s", col.type.tz), safe=False), format="%Y-%m-%dT%H:%M:%S")
         elif pa.types.is_date(col.type):
             col = pc.cast(col, pa.string())
         elif pa.types.is_floating(col.type):
