@@ -259,3 +259,18 @@ def test_the_catalogue_exports_as_dcat_with_working_download_links(portal, publi
     assert len(rain["dcat:distribution"]) == 3
     for dist in rain["dcat:distribution"]:
         assert requests.get(dist["dcat:downloadURL"]["@id"], timeout=30).status_code == 200
+
+
+def test_the_scheduled_link_check_finds_every_download_answering(portal, published, pipeline_env) -> None:
+    import json
+
+    from opendata.airflow.local_run import load_dag_module, run_dag
+
+    module = load_dag_module(ROOT / "dags" / "opendata_platform.py")
+    run = run_dag(module.link_check)
+    assert run.state == "success", run.task_states
+    summary = run.returns["check_links"]
+    assert summary["datasets"] >= 1 and NAME.startswith("danang") and SPEC.key not in summary["broken"]
+    report = json.loads(Path(summary["report"]).read_text())
+    mine = [r for r in report["results"] if r["dataset"] == SPEC.key]
+    assert len(mine) == 3 and all(r["ok"] and r["status"] == 200 for r in mine)

@@ -46,6 +46,18 @@ def portal_access(agency, city):
     return access_for(agency, city, connection_resolver(), load_settings())
 
 
+def portal_url() -> str:
+    """The portal's address: the platform connection's host, else OPENDATA__CKAN__URL."""
+    from ..exceptions import SourceError
+
+    settings = load_settings()
+    try:
+        conn = connection_resolver()(settings.ckan.conn_id)
+    except SourceError:
+        return settings.ckan.url
+    return conn.base_url() if conn.host else settings.ckan.url
+
+
 def connection_resolver():
     """Sources' connections through Airflow (its secrets backends, UI, environment)."""
     from airflow.sdk import BaseHook
