@@ -22,7 +22,11 @@ class LocalRun:
 
     @property
     def outcome(self) -> str:
-        """published / unchanged / repeat / quarantined / no-delivery / failed, as a steward would say it."""
+        """published / unchanged / repeat / quarantined / unreadable / no-delivery / failed, as a steward would
+        say it: what the run's ``record`` task wrote, else read from the task states."""
+        recorded = self.returns.get("record")
+        if recorded and recorded.get("outcome"):
+            return recorded["outcome"]
         if self.task_states.get("quality") == "failed":
             return "quarantined"
         if self.state == "success" and self.task_states.get("publish") == "success":

@@ -1,16 +1,12 @@
 """What runs inside a task: resolve the spec, context and portal access, call a stage, map errors.
 
-Terminal errors (bad input, quality gate, CKAN 4xx) fail the task without retries; transient ones
-(timeouts, 5xx) are re-raised so Airflow retries them.
+The tasks themselves are in stage_tasks; these are the helpers they share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
-from ..exceptions import OpendataError
 from ..pipeline.context import RunContext
 from ..settings import load_settings
 from ..spec.loader import load_registry
@@ -88,21 +84,3 @@ def receipt_mailer(to: str | None, title: str):
         mail_receipt(smtp, str(to) if to else None, markdown, receipt_json, accepted, title)
 
     return send
-
-
-def note_skip(reason: str, detail: dict) -> None:
-    """Why a task skipped, as an XCom the run summary can read ('repeat' delivery, …)."""
-    from airflow.sdk import get_current_context
-
-    get_current_context()["ti"].xcom_push(key="skip_reason", value={"reason": reason, **detail})
-
-
-def guarded(stage: Callable[..., Any], *args: Any) -> Any:
-    from airflow.sdk.exceptions import AirflowFailException
-
-    try:
-        return stage(*args)
-    except OpendataError as exc:
-        if exc.transient:
-            raise
-        raise AirflowFailException(str(exc)) from exc

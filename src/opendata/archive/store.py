@@ -90,3 +90,14 @@ class RawArchive:
             f.flush()
             os.fsync(f.fileno())
         return entry
+
+    def find(self, dataset_key: str, sha256: str) -> ArchivedDelivery | None:
+        """The latest manifest entry of this dataset with these bytes (to re-publish an old delivery)."""
+        if not self.manifest.exists():
+            return None
+        found = None
+        with open(self.manifest, encoding="utf-8") as f:
+            for entry in map(json.loads, f):
+                if entry["dataset"] == dataset_key and entry["sha256"] == sha256:
+                    found = entry
+        return ArchivedDelivery(**found) if found and self.object_path(sha256).exists() else None

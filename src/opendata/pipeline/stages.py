@@ -51,20 +51,47 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
     return fetch_sql(spec, conn, incoming, ctx.now, DatasetState.load(ctx, spec).watermark)
 
 
-def ingest(spec: DatasetSpec, ctx: RunContext, resolve: Resolver = from_environment) -> dict | None:
-    """Fetch the next delivery and archive it untouched, before anything else happens to it."""
-    delivery = fetch(spec, ctx, resolve)
-    if delivery is None:
-        return None
-    archive = RawArchive(ctx.data / "archive")
+def archive(spec: DatasetSpec, ctx: RunContext, delivery: RawDelivery) -> dict:
+    """Keep the delivery's bytes untouched under their sha256, before anything else happens to them."""
+    store = RawArchive(ctx.data / "archive")
     if delivery.original_name.endswith(BUNDLE_SUFFIX):  # several API pages: each page kept as it came
         bundle = json.loads(delivery.path.read_text(encoding="utf-8"))
-        bundle["pages"] = [str(archive.put(Path(p))) for p in bundle["pages"]]
+        bundle["pages"] = [str(store.put(Path(p))) for p in bundle["pages"]]
         delivery.path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
-    archived = archive.store(spec, delivery)
+    archived = store.store(spec, delivery)
     log.info("archived %s as %s (%d bytes)%s", archived.original_name, archived.sha256, archived.size,
              " — the same bytes were delivered before: not processed again" if archived.seen_before else "")
     return archived.asdict()
+
+
+def ingest(spec: DatasetSpec, ctx: RunContext, resolve: Resolver = from_environment) -> dict | None:
+    """Fetch the next delivery and archive it (the CLI's one step; the DAG runs the two as tasks)."""
+    delivery = fetch(spec, ctx, resolve)
+    return None if delivery is None else archive(spec, ctx, delivery)
+
+
+def from_archive(spec: DatasetSpec, ctx: RunContext, sha256: str) -> dict:
+    """An earlier delivery, by its sha256, to go through the gate and onto the portal again (a steward's
+    manual re-publish). It is processed even though its bytes are known."""
+    from ..exceptions import SourceError
+
+    found = RawArchive(ctx.data / "archive").find(spec.key, sha256)
+    if found is None:
+        raise SourceError(f"no archived delivery of {spec.key} with sha256 {sha256} / không có trong kho lưu trữ",
+                          dataset=spec.key, stage="archive")
+    log.info("re-publishing the archived delivery %s (%s, received %s)", sha256, found.original_name, found.received_at)
+    return {**found.asdict(), "seen_before": False, "republish": True}
+
+
+def record(spec: DatasetSpec, ctx: RunContext, summary: dict) -> dict:
+    """One line per run in <data>/runs/runs.jsonl: what happened to which delivery, for the stewards."""
+    entry = {"dataset": spec.key, "city": spec.city, "agency": spec.agency, "run": ctx.run_id,
+             "at": ctx.now.isoformat(), **summary}
+    folder = ctx.data / "runs"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "runs.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    return entry
 
 
 def is_repeat(archived: dict) -> bool:

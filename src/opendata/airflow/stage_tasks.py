@@ -1,0 +1,129 @@
+"""What each task of a dataset's DAG runs (imported at run time, never at parse time).
+
+Tasks hand plain dicts to each other through XCom. Terminal problems (bad input, a quality gate,
+CKAN's 4xx) fail the task at once and leave their message in the XCom ``error``; transient ones are
+raised again for Airflow to retry. ``record`` runs whatever happened and writes the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..exceptions import OpendataError
+from ..pipeline import stages
+from ..sources.base import RawDelivery
+from . import tasks
+
+FAILED_OUTCOMES = ("quarantined", "unreadable", "failed")
+
+
+def _pull(context, task_id: str, key: str = "return_value") -> Any:
+    return context["ti"].xcom_pull(task_ids=task_id, key=key)
+
+
+def _guarded(context, stage: Callable[..., Any], *args: Any) -> Any:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        return stage(*args)
+    except OpendataError as exc:
+        if exc.transient:
+            raise
+        context["ti"].xcom_push(key="error", value={"type": type(exc).__name__, "message": exc.message})
+        raise AirflowFailException(str(exc)) from exc
+
+
+def _skip(context, reason: str, message: str, detail: dict | None = None):
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    context["ti"].xcom_push(key="skip_reason", value={"reason": reason, **(detail or {})})
+    raise AirflowSkipException(message)
+
+
+def ingest(key: str, context) -> dict:
+    """The next delivery from the source; or, when the run's params name an archived sha256, that one."""
+    sha = (context.get("params") or {}).get("archive_sha256")
+    if sha:
+        return {"republish": sha}
+    spec, _ = tasks.resolve(key)
+    delivery = _guarded(context, stages.fetch, spec, tasks.run_context(), tasks.connection_resolver())
+    if delivery is None:
+        _skip(context, "no-delivery", "no new delivery / không có dữ liệu mới")
+    return delivery.asdict()
+
+
+def archive(key: str, context) -> dict:
+    spec, _ = tasks.resolve(key)
+    delivery = _pull(context, "ingest")
+    ctx = tasks.run_context()
+    if "republish" in delivery:
+        return _guarded(context, stages.from_archive, spec, ctx, delivery["republish"])
+    archived = _guarded(context, stages.archive, spec, ctx, RawDelivery.from_dict(delivery))
+    if stages.is_repeat(archived):
+        _skip(context, "repeat", f"the same bytes as an earlier delivery (sha256 {archived['sha256'][:12]}…): "
+                                 "not processed again / dữ liệu đã nhận trước đây", archived)
+    return archived
+
+
+def normalise(key: str, context) -> dict:
+    spec, _ = tasks.resolve(key)
+    return _guarded(context, stages.normalise, spec, tasks.run_context(), _pull(context, "archive"))
+
+
+def quality(key: str, context) -> dict:
+    spec, agency, city = tasks.resolve_with_city(key)
+    return _guarded(context, stages.check, spec, tasks.run_context(), _pull(context, "normalise"), city.province_code,
+                    tasks.receipt_mailer(agency.email, spec.title.vi))
+
+
+def publish(key: str, context) -> dict:
+    spec, agency, city = tasks.resolve_with_city(key)
+    result = _guarded(context, stages.publish, spec, agency, city, tasks.run_context(), _pull(context, "quality"),
+                      tasks.portal_access(agency, city))
+    outlet = context.get("outlet_events")
+    if outlet is not None:  # downstream DAGs see what changed
+        from .dag_builder import dataset_asset
+
+        outlet[dataset_asset(spec)].extra = {"outcome": result["outcome"], "content_sha256": result["content_sha256"]}
+    return result
+
+
+def outcome_of(context) -> dict:
+    """What happened in this run, from the stages' XComs."""
+    published = _pull(context, "publish")
+    checked = _pull(context, "quality") or {}
+    archived = _pull(context, "archive") or {}
+    summary = {"sha256": archived.get("sha256") or (_pull(context, "archive", "skip_reason") or {}).get("sha256"),
+               "original_name": archived.get("original_name"), "overall": checked.get("overall"),
+               "scores": checked.get("scores"), "warnings": checked.get("warnings")}
+    if published:
+        return {**summary, "outcome": "unchanged" if published["outcome"] == "unchanged" else "published",
+                "url": published["url"], "content_sha256": published["content_sha256"]}
+    for task_id, outcome in (("quality", "quarantined"), ("normalise", "unreadable"), ("publish", "failed"),
+                             ("archive", "failed"), ("ingest", "failed")):
+        error = _pull(context, task_id, "error")
+        if error:
+            return {**summary, "outcome": outcome, "error": error["message"], "failed_task": task_id}
+    skipped = _pull(context, "archive", "skip_reason") or _pull(context, "ingest", "skip_reason")
+    if skipped:
+        return {**summary, "outcome": skipped["reason"]}
+    return {**summary, "outcome": "failed", "error": "a task failed without a message (see its log)"}
+
+
+def record(key: str, context) -> dict:
+    """The run's outcome in the run log (the compliance ledger reads it); the run stays red if the
+    delivery was rejected or failed, although this task itself recorded it."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    spec, _ = tasks.resolve(key)
+    entry = stages.record(spec, tasks.run_context(), outcome_of(context))
+    if entry["outcome"] in FAILED_OUTCOMES:
+        context["ti"].xcom_push(key="return_value", value=entry)
+        raise AirflowFailException(f"{spec.key}: {entry['outcome']} — {entry.get('error', '')}")
+    return entry
+
+
+STAGES: dict[str, Callable[[str, Any], Any]] = {
+    "ingest": ingest, "archive": archive, "normalise": normalise, "quality": quality, "publish": publish, "record": record,
+}
