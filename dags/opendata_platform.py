@@ -1,7 +1,8 @@
-"""The platform's own DAGs: the daily check that the portal's download links still answer."""
+"""The platform's own DAGs: the drop-zone watcher and the daily link check (no registry read here)."""
 
 from __future__ import annotations
 
-from opendata.airflow.platform_dags import build_link_check_dag
+from opendata.airflow.platform_dags import build_dropzone_watch_dag, build_link_check_dag
 
+dropzone_watch = build_dropzone_watch_dag()
 link_check = build_link_check_dag()

@@ -133,8 +133,9 @@ def check(args: argparse.Namespace) -> int:
 
 
 def publish(args: argparse.Namespace) -> int:
-    """The publish stage alone: the dataset's latest accepted delivery onto the portal, with the agency's
-    own connection (AIRFLOW_CONN_CKAN_<CITY>_<AGENCY>) or the platform's."""
+    """The publish stage alone: the dataset's latest accepted delivery (or, with --sha256, an archived one
+    through the gate again) onto the portal, with the agency's own connection
+    (AIRFLOW_CONN_CKAN_<CITY>_<AGENCY>) or the platform's."""
     from rich.console import Console
 
     from .exceptions import OpendataError
@@ -153,7 +154,20 @@ def publish(args: argparse.Namespace) -> int:
     agency = city.agency(spec.agency)
     now = datetime.now(UTC)
     ctx = RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
-    checked = stages.latest_accepted(spec, ctx)
+    from .exceptions import QualityGateFailed, SourceError
+
+    if args.sha256:  # a steward's re-publish of an archived delivery: through the gate again, then out
+        try:
+            archived = stages.from_archive(spec, ctx, args.sha256)
+            checked = stages.check(spec, ctx, stages.normalise(spec, ctx, archived), city.province_code)
+        except SourceError as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            return 2
+        except QualityGateFailed as exc:
+            console.print(f"[red]{exc.message}[/red]")
+            return 1
+    else:
+        checked = stages.latest_accepted(spec, ctx)
     if checked is None:
         console.print(f"[red]Chưa có lần nộp nào đạt kiểm tra / no accepted delivery of {spec.key} yet: "
                       f"run its DAG or `opendata ingest` and `opendata check` first[/red]")
@@ -263,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     chk.set_defaults(func=check)
     pub = sub.add_parser("publish", help="publish the dataset's latest accepted delivery (the publish stage alone)")
     pub.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
+    pub.add_argument("--sha256", help="re-publish this archived delivery (through the gate again) instead of the latest")
     pub.set_defaults(func=publish)
     portal = sub.add_parser("portal", help="the CKAN portal").add_subparsers(dest="portal_command", required=True)
     prov = portal.add_parser("provision", help="groups, organizations and one publisher per agency (sysadmin token)")

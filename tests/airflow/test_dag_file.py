@@ -1,44 +1,84 @@
-"""The DAG file builds one DAG per spec, and a broken spec costs only its own DAG."""
+"""The DAG files: one DAG per spec from the registry alone, a broken spec costs only its own DAG and
+shows in the registry check, schedules never slower than quarterly."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import yaml
+from croniter import croniter
 
+from opendata.airflow.dag_builder import CRON, STAGES, cron_for, dag_id_for
+from opendata.spec import load_registry
 from tests.factories import ROOT
 
 PROBE = """
 import json, logging, sys
 logging.disable(logging.CRITICAL)
-from opendata.airflow.local_run import load_dag_module
-module = load_dag_module(__import__("pathlib").Path(sys.argv[1]))
-from airflow.sdk import DAG
-print(json.dumps(sorted(k for k, v in vars(module).items() if isinstance(v, DAG))))
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+print(json.dumps({"dags": {d.dag_id: {"tasks": [t.task_id for t in d.topological_sort()], "tags": sorted(d.tags),
+                                      "doc": d.doc_md or "", "max_active_runs": d.max_active_runs,
+                                      "owner": d.owner, "schedule": repr(d.timetable)}
+                           for d in bag.dags.values()},
+                  "errors": {str(k): str(v)[:300] for k, v in bag.import_errors.items()}}))
 """
+REGISTRY_CHECK = "opendata__platform__registry_check"
 
 
-def dag_ids(registry: Path) -> list[str]:
-    import json
-    import os
-
+def parse(registry: Path) -> dict:
     env = {**os.environ, "OPENDATA__PATHS__REGISTRY": str(registry)}
-    out = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "dags" / "opendata_datasets.py")],
-                         capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "dags")], capture_output=True, text=True, env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_one_dag_per_spec_and_a_broken_spec_costs_only_its_own(tmp_path: Path) -> None:
+def test_the_dag_folder_loads_the_sample_city_without_import_errors(tmp_path: Path) -> None:
+    bag = parse(ROOT / "include" / "datasets")
+    assert bag["errors"] == {}
+    registry = load_registry(ROOT / "include" / "datasets")
+    dataset_dags = {dag_id_for(s): s for s in registry.datasets.values()}
+    assert set(dataset_dags) <= set(bag["dags"]) and len(dataset_dags) == 25
+    assert {REGISTRY_CHECK, "opendata__platform__dropzone_watch", "opendata__platform__link_check"} <= set(bag["dags"])
+    for dag_id, spec in dataset_dags.items():
+        dag = bag["dags"][dag_id]
+        assert dag["tasks"] == list(STAGES) and dag["max_active_runs"] == 1 and dag["owner"] == spec.agency
+        assert dag["tags"] == sorted([spec.city, spec.agency, spec.domain.value])
+        assert spec.description.vi in dag["doc"] and str(registry.paths[spec.key]) in dag["doc"]
+
+
+def test_a_broken_spec_costs_only_its_own_dag_and_the_registry_check_names_it(tmp_path: Path) -> None:
     registry = tmp_path / "datasets"
     shutil.copytree(ROOT / "include" / "datasets", registry)
-    healthy = dag_ids(registry)
-    assert len(healthy) == 25 and "opendata__danang__snnmt__rain_gauge_stations" in healthy
+    healthy = parse(registry)["dags"]
     spec_path = registry / "danang" / "syt" / "hospitals.yaml"
     data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
     data["update_frequency"] = "every now and then"
     spec_path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    broken = dag_ids(registry)
-    assert set(broken) == set(healthy) - {"opendata__danang__syt__hospitals"}
+    broken = parse(registry)
+    assert broken["errors"] == {}
+    assert set(broken["dags"]) == set(healthy) - {"opendata__danang__syt__hospitals"}
+    doc = broken["dags"][REGISTRY_CHECK]["doc"]
+    assert "hospitals.yaml" in doc and "update_frequency" in doc
+
+
+def test_schedules_never_leave_more_than_three_months_between_runs() -> None:
+    registry = load_registry(ROOT / "include" / "datasets")
+    for spec in registry.datasets.values():
+        assert cron_for(spec) in CRON.values()
+    for cron in CRON.values():
+        it = croniter(cron, datetime(2026, 1, 1))
+        runs = [it.get_next(datetime) for _ in range(12)]
+        assert max((b - a).days for a, b in zip(runs, runs[1:], strict=False)) <= 92, cron
+    drop = next(s for s in registry.datasets.values() if s.source.kind == "drop_zone")
+    api = next(s for s in registry.datasets.values() if s.source.kind == "http")
+    dags = parse(ROOT / "include" / "datasets")["dags"]
+    drop_schedule = dags[dag_id_for(drop)]["schedule"]
+    assert "opendata-drop://" in drop_schedule and "CronTriggerTimetable" in drop_schedule
+    assert "opendata-drop://" not in dags[dag_id_for(api)]["schedule"]

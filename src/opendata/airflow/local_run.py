@@ -44,13 +44,13 @@ def load_dag_module(path: Path):
     return module
 
 
-def run_dag(dag) -> LocalRun:
+def run_dag(dag, params: dict | None = None) -> LocalRun:
     from airflow.models import TaskInstance
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
-    dr = dag.test()
+    dr = dag.test(run_conf=params) if params else dag.test()
     with create_session() as session:
         tis = session.scalars(select(TaskInstance).where(TaskInstance.dag_id == dag.dag_id,
                                                          TaskInstance.run_id == dr.run_id)).all()

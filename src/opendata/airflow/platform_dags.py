@@ -1,4 +1,5 @@
-"""DAGs of the platform itself (not of one dataset): the daily link check of the portal.
+"""DAGs of the platform itself (not of one dataset): the drop-zone watcher, the registry check and
+the daily link check of the portal.
 
 Built from the registry at parse time like the dataset DAGs; everything heavy is imported in the task.
 """
@@ -10,6 +11,79 @@ from datetime import datetime, timedelta
 from airflow.sdk import DAG, task
 
 LINK_CHECK_DAG_ID = "opendata__platform__link_check"
+WATCH_DAG_ID = "opendata__platform__dropzone_watch"
+REGISTRY_CHECK_DAG_ID = "opendata__platform__registry_check"
+DROPS = "opendata-drops"  # the AssetAlias through which the watcher announces files, one Asset per dataset
+
+
+def build_dropzone_watch_dag(every_minutes: int = 5) -> DAG:
+    """Every few minutes: a new complete file in a dataset's drop folder becomes an event of that
+    dataset's drop Asset, which triggers the dataset's DAG (its schedule is 'cron or drop')."""
+    from airflow.sdk import AssetAlias
+
+    with DAG(
+        dag_id=WATCH_DAG_ID,
+        schedule=f"*/{every_minutes} * * * *",
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["platform", "dropzone"],
+        doc_md="### Theo dõi thư mục nộp dữ liệu / Drop-zone watcher\n\nAnnounces each new file once, as an event of "
+               "the dataset's drop Asset (`opendata-drop://<city>/<agency>/<dataset>`).",
+        default_args={"owner": "platform", "retries": 1, "retry_delay": timedelta(minutes=1),
+                      "execution_timeout": timedelta(minutes=10)},
+    ) as dag:
+
+        @task(task_id="announce", outlets=[AssetAlias(DROPS)])
+        def announce_drops(*, outlet_events=None) -> dict:
+            from ..settings import load_settings
+            from ..sources.dropzone import DropZone, announce
+            from ..spec.loader import load_registry
+            from . import tasks
+            from .dag_builder import drop_asset
+
+            settings = load_settings()
+            registry = load_registry(settings.paths.registry)
+            fresh = announce(DropZone(settings.paths.dropzone_root), list(registry.datasets.values()),
+                             tasks.run_context().now, settings.paths.data / "state" / "dropzone-announced.json")
+            for key, files in fresh.items():
+                outlet_events[AssetAlias(DROPS)].add(drop_asset(registry.datasets[key]), extra={"files": files})
+            return fresh
+
+        announce_drops()
+    return dag
+
+
+def build_registry_check_dag(problems: list[str]) -> DAG:
+    """A spec that cannot be used gets no DAG; this DAG says which and why (file and field), and fails
+    while any remain, so the stewards see it red in the UI. ``problems`` as found at parse time."""
+    listing = "\n".join(f"- {p}" for p in problems) or "- none / không có"
+    with DAG(
+        dag_id=REGISTRY_CHECK_DAG_ID,
+        schedule="@hourly",
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["platform", "registry"],
+        doc_md=f"### Kiểm tra đặc tả / Registry check\n\nSpecs with problems at the last parse:\n\n{listing}",
+        default_args={"owner": "platform", "retries": 0},
+    ) as dag:
+
+        @task(task_id="check_specs")
+        def check_specs() -> dict:
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from ..settings import load_settings
+            from ..spec.loader import load_registry
+
+            registry = load_registry(load_settings().paths.registry)
+            if registry.problems:
+                raise AirflowFailException(f"{len(registry.problems)} spec(s) cannot be used / đặc tả có lỗi:\n"
+                                           + "\n".join(str(p) for p in registry.problems))
+            return {"datasets": len(registry.datasets), "problems": 0}
+
+        check_specs()
+    return dag
 
 
 def build_link_check_dag() -> DAG:

@@ -52,3 +52,28 @@ class DropZone:
         target = taken_dir / f"{now.strftime('%Y%m%dT%H%M%S')}-{path.name}"
         shutil.move(str(path), target)
         return RawDelivery("drop_zone", path.name, target, now)
+
+
+def announce(zone: DropZone, specs: list[DatasetSpec], now: datetime, seen_file: Path) -> dict[str, list[str]]:
+    """Files that became ready since the last call, per dataset key (each file announced once, by name,
+    size and modification time), for the watcher DAG to turn into Asset events."""
+    import json
+
+    seen: dict[str, list[str]] = json.loads(seen_file.read_text(encoding="utf-8")) if seen_file.exists() else {}
+    fresh: dict[str, list[str]] = {}
+    for spec in specs:
+        if spec.source.kind != "drop_zone":
+            continue
+        ready = {f"{p.name}|{p.stat().st_size}|{int(p.stat().st_mtime)}": p.name for p in zone.pending(spec, now)}
+        new = [name for marker, name in ready.items() if marker not in set(seen.get(spec.key, []))]
+        if new:
+            fresh[spec.key] = new
+        if ready:
+            seen[spec.key] = sorted(ready)
+        else:
+            seen.pop(spec.key, None)
+    seen_file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = seen_file.with_suffix(".tmp")
+    tmp.write_text(json.dumps(seen, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(seen_file)
+    return fresh
