@@ -68,3 +68,21 @@ def test_open_data_must_be_refreshed_at_least_quarterly() -> None:
 def test_spec_rules(override: dict, message: str) -> None:
     with pytest.raises(ValidationError, match=message.replace("(", r"\(").replace("[", r"\[")):
         small_spec(**override)
+
+
+def test_the_registry_cache_is_used_until_a_file_changes(tmp_path: Path, monkeypatch) -> None:
+
+    monkeypatch.setenv("OPENDATA_REGISTRY_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "datasets"
+    shutil.copytree(ROOT / "include" / "datasets", root)
+    first = load_registry(root)
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
+    again = load_registry(root)
+    assert again.datasets == first.datasets and again.cities == first.cities
+    spec = root / "danang" / "syt" / "hospitals.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("update_frequency: quarterly", "update_frequency: weekly"),
+                    encoding="utf-8")
+    changed = load_registry(root)
+    assert changed.datasets["danang.syt.hospitals"].update_frequency.value == "weekly"
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1  # the stale state was pruned
+    assert load_registry(root, cache=False).datasets == changed.datasets

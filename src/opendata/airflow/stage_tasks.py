@@ -42,8 +42,10 @@ def _skip(context, reason: str, message: str, detail: dict | None = None):
 
 
 def ingest(key: str, context) -> dict:
-    """The next delivery from the source; or, when the run's params name an archived sha256, that one."""
-    sha = (context.get("params") or {}).get("archive_sha256")
+    """The next delivery from the source; or, when the run's configuration names an archived sha256
+    (a steward's re-publish, from the UI's Trigger form or the API), that delivery."""
+    dag_run = context.get("dag_run")
+    sha = (getattr(dag_run, "conf", None) or {}).get("archive_sha256") or (context.get("params") or {}).get("archive_sha256")
     if sha:
         return {"republish": sha}
     spec, _ = tasks.resolve(key)

@@ -68,8 +68,65 @@ def _validation_problems(path: Path, exc: ValidationError) -> list[SpecProblem]:
     return out
 
 
-def load_registry(root: Path) -> Registry:
-    """Read every city.yaml and <city>/<agency>/*.yaml below root, in sorted order."""
+def _fingerprint(root: Path) -> str | None:
+    """'<root>-<files>': a hash of the registry's folder, then of every YAML file's path and bytes (reading
+    them is cheap next to parsing them; modification times can be too coarse to tell two quick edits apart)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    try:
+        for path in sorted(root.glob("*/*.yaml")) + sorted(root.glob("*/*/*.yaml")):
+            h.update(f"{path}\n".encode())
+            h.update(hashlib.sha1(path.read_bytes()).digest())
+    except OSError:
+        return None
+    return f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]}-{h.hexdigest()[:32]}"
+
+
+def _cache_dir() -> Path:
+    import os
+    import tempfile
+
+    return Path(os.environ.get("OPENDATA_REGISTRY_CACHE") or Path(tempfile.gettempdir()) / f"opendata-registry-{os.getuid()}")
+
+
+def load_registry(root: Path, cache: bool = True) -> Registry:
+    """Every city.yaml and <city>/<agency>/*.yaml below root, in sorted order.
+
+    Airflow parses the DAG folder again and again while the specs rarely change: the validated registry
+    is kept in a private cache keyed by every file's path and content, and read back (much faster than
+    parsing and validating 1,000 YAML files) until any file changes."""
+    import pickle
+
+    key = _fingerprint(root) if cache and root.is_dir() else None
+    cached = _cache_dir() / f"{key}.pickle" if key else None
+    if cached is not None and cached.exists():
+        try:
+            return pickle.loads(cached.read_bytes())
+        except Exception:  # noqa: BLE001 - a stale or foreign cache file: parse again
+            pass
+    reg = _parse_registry(root)
+    if cached is not None:
+        try:
+            cached.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os_pid()}.tmp")
+            tmp.write_bytes(pickle.dumps(reg, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(cached)
+            for stale in cached.parent.glob(f"{key.split('-')[0]}-*.pickle"):  # earlier states of this registry
+                if stale != cached:
+                    stale.unlink(missing_ok=True)
+        except OSError:
+            pass  # no cache today; the registry is still right
+    return reg
+
+
+def os_pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def _parse_registry(root: Path) -> Registry:
     reg = Registry()
     if not root.is_dir():
         reg.problems.append(SpecProblem(root, "", "registry folder does not exist"))

@@ -1,0 +1,101 @@
+"""How fast Airflow parses the DAG folder for 10, 100 and 1,000 dataset specs, and what a dataset run
+costs Airflow around the work.
+
+    .venv/bin/python bench/dag_parse.py [--runs 3]
+
+Parse: a fresh process per measurement builds Airflow's DagBag from dags/ with a generated registry
+(copies of the sample city's specs, bench/registry_1000.py), after importing Airflow (which the DAG
+processor has done already, so it is shown apart). The first parse after a spec changes validates
+every YAML file; later ones read the registry cache (opendata.spec.loader). Target (issue 6): ≤ 2 s
+for 1,000 specs.
+Scheduling overhead: ``dag.test()`` of a dataset DAG whose drop folder is empty (ingest skips,
+record writes "no-delivery"), i.e. six task instances with next to no work, median of 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from registry_1000 import make_registry  # noqa: E402
+
+PARSE = r"""
+import json, sys, time
+t0 = time.perf_counter()
+from airflow.dag_processing.dagbag import DagBag
+import airflow.sdk
+t1 = time.perf_counter()
+bag = DagBag(dag_folder=sys.argv[1])
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "parse_s": t2 - t1, "dags": len(bag.dags), "errors": len(bag.import_errors)}))
+"""
+
+RUN = r"""
+import json, logging, sys, time
+logging.disable(logging.WARNING)
+from pathlib import Path
+from opendata.airflow.local_run import load_dag_module, run_dag
+module = load_dag_module(Path(sys.argv[1]))
+dag = getattr(module, sys.argv[2])
+times = []
+for _ in range(int(sys.argv[3])):
+    t = time.perf_counter()
+    run = run_dag(dag)
+    times.append(time.perf_counter() - t)
+    assert run.outcome == "no-delivery", run
+print(json.dumps({"runs": times}))
+"""
+
+
+def parse_once(registry: Path) -> dict:
+    env = {**os.environ, "OPENDATA__PATHS__REGISTRY": str(registry)}
+    out = subprocess.run([sys.executable, "-c", PARSE, str(ROOT / "dags")], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".dev" / "airflow"))
+    os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    print(f"DAG folder parse (dags/: dataset DAGs, registry check, platform DAGs), median of {args.runs} fresh processes\n")
+    print(f"{'specs':>6} {'DAGs':>6} {'parse s':>8} {'per spec ms':>12} {'first parse s':>14} {'(Airflow import s)':>19}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (10, 100, 1000):
+            registry = Path(tmp) / f"r{n}" / "datasets"
+            make_registry(registry, n)
+            first = parse_once(registry)  # the specs are parsed and validated; later parses read the registry cache
+            results = [parse_once(registry) for _ in range(args.runs)]
+            assert all(r["errors"] == 0 for r in [first, *results]), results
+            parse_s = statistics.median(r["parse_s"] for r in results)
+            print(f"{n:6} {results[0]['dags']:6} {parse_s:8.2f} {1000 * parse_s / n:12.2f} {first['parse_s']:14.2f} "
+                  f"{statistics.median(r['import_s'] for r in results):19.2f}", flush=True)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "OPENDATA__PATHS__DATA": tmp}
+        subprocess.run([str(ROOT / ".venv" / "bin" / "airflow"), "db", "migrate"], env=env, check=True, capture_output=True)
+        out = subprocess.run([sys.executable, "-c", RUN, str(ROOT / "dags" / "opendata_datasets.py"),
+                              "opendata__danang__snnmt__rain_gauge_stations", "5"], env=env, capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(out.stderr[-3000:])
+        runs = json.loads(out.stdout.strip().splitlines()[-1])["runs"]
+    print(f"\nscheduling overhead: a dataset run with nothing to do (6 task instances, dag.test()): "
+          f"median {statistics.median(runs):.2f} s, i.e. {statistics.median(runs) / 6 * 1000:.0f} ms per task instance "
+          f"(first run {runs[0]:.2f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
