@@ -23,12 +23,14 @@ from portal import Layout  # noqa: E402
 from opendata.settings import load_settings  # noqa: E402
 from opendata.spec.loader import load_registry  # noqa: E402
 
+GOOD_SCORE = 80  # the KPI's default threshold for a high-quality dataset
+
 AIRFLOW_DEFAULTS = {
     "AIRFLOW_HOME": str(ROOT / ".dev" / "airflow"),
     "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
     "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
     "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",  # the task logs keep everything; the terminal stays readable
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "ERROR",  # the task logs keep everything; the terminal stays readable
 }
 
 
@@ -139,22 +141,29 @@ def main() -> int:
         run = run_dag(getattr(module, dag_id))
         pkg = package(lay, spec.ckan_name)
         extras = {e["key"]: e["value"] for e in (pkg or {}).get("extras", [])}
-        rows.append((key, run.outcome, extras.get("quality_overall", "-"), f"{time.monotonic() - started:.0f} s",
+        scores = [extras.get(f"quality_{k}", "-") for k in ("overall", "dung", "du", "sach", "song")]
+        rows.append((key, run.outcome, scores, f"{time.monotonic() - started:.0f} s",
                      f"{lay.portal_url}/dataset/{spec.ckan_name}" if pkg else "(not on the portal)"))
     for server in servers:
         server.close()
 
     width = max(len(r[0]) for r in rows) if rows else 10
-    print(f"\n {'dataset':{width}} {'run':12} {'quality':>7}  {'time':>5}  on the portal")
-    for key, state, quality, took, url in rows:
-        print(f" {key:{width}} {state:12} {quality:>7}  {took:>5}  {url}")
-    good: dict[str, int] = {}
-    for key, _state, _quality, _took, url in rows:
+    dims = " ".join(f"{d:>6}" for d in ("đúng", "đủ", "sạch", "sống"))
+    print(f"\n {'dataset':{width}} {'run':12} {'overall':>7} {dims}  {'time':>5}  on the portal")
+    for key, state, scores, took, url in rows:
+        cells = " ".join(f"{x:>6}" for x in scores[1:])
+        print(f" {key:{width}} {state:12} {scores[0]:>7} {cells}  {took:>5}  {url}")
+    good: dict[str, list[int]] = {}
+    for key, _state, scores, _took, url in rows:
         agency = key.split(".")[1]
-        good[agency] = good.get(agency, 0) + (url != "(not on the portal)")
-    print("\n agency   datasets on the portal (KPI target: 10)")
-    for agency, n in sorted(good.items()):
-        print(f" {agency:8} {n:3}  {'đạt / meets' if n >= 10 else 'chưa đạt / below'}")
+        on_portal = url != "(not on the portal)"
+        high = on_portal and scores[0] not in ("-", "") and float(scores[0]) >= GOOD_SCORE
+        counts = good.setdefault(agency, [0, 0])
+        counts[0] += on_portal
+        counts[1] += high
+    print(f"\n agency   on the portal  good (score ≥ {GOOD_SCORE})  KPI: ≥ 10 good datasets")
+    for agency, (published, n_good) in sorted(good.items()):
+        print(f" {agency:8} {published:13} {n_good:19}  {'đạt / meets' if n_good >= 10 else 'chưa đạt / below'}")
     print(f"\n Portal / Cổng dữ liệu:  {lay.portal_url}")
     print(f" Airflow task logs:      {home}/logs")
     print(" Stop the portal:        make portal-down")

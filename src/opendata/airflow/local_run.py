@@ -45,11 +45,15 @@ def load_dag_module(path: Path):
 
 
 def run_dag(dag, params: dict | None = None) -> LocalRun:
+    import logging
+
     from airflow.models import TaskInstance
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
+    # dag.test() polls and warns "No tasks to run" while a task is still running: noise in a terminal
+    logging.getLogger("airflow.sdk.definitions.dag").setLevel(logging.ERROR)
     dr = dag.test(run_conf=params) if params else dag.test()
     with create_session() as session:
         tis = session.scalars(select(TaskInstance).where(TaskInstance.dag_id == dag.dag_id,
