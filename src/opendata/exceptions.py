@@ -39,6 +39,8 @@ class InputError(OpendataError):
 class QualityGateFailed(OpendataError):
     """The delivery broke a blocking rule; it is quarantined and nothing is published."""
 
+    receipt: str | None = None  # the agency's receipt (JSON) naming every problem
+
 
 class PublishError(OpendataError):
     """CKAN refused or failed a call; ``status`` is the HTTP status when there was one."""

@@ -35,11 +35,24 @@ class CkanSettings(BaseModel):
     timeout_s: float = 30.0
 
 
+class ComplianceSettings(BaseModel):
+    """The city's KPI and who hears about it."""
+
+    ledger_url: str | None = Field(None, description="SQLAlchemy URL of the run ledger; default SQLite in <data>/ledger.sqlite3")
+    good_score: float = Field(80, description="Overall score from which a dataset counts as high quality")
+    target: int = Field(10, description="High-quality, fresh open datasets every agency must keep")
+    stewards: list[str] = Field(default_factory=list, description="E-mail addresses of the city's data stewards")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="OPENDATA__", env_nested_delimiter="__", extra="ignore")
 
     paths: PathSettings = PathSettings()
     ckan: CkanSettings = CkanSettings()
+    compliance: ComplianceSettings = ComplianceSettings()
+
+    def ledger_url(self) -> str:
+        return self.compliance.ledger_url or f"sqlite:///{self.paths.data / 'ledger.sqlite3'}"
 
 
 def load_settings() -> Settings:

@@ -115,32 +115,3 @@ def pipeline_env(portal: Portal, airflow_db: Path, agency_connections: dict[str,
     for name, value in agency_connections.items():
         monkeypatch.setenv(name, value)
     return data
-
-
-@pytest.fixture()
-def smtp_sink(monkeypatch):
-    """A real SMTP server on 127.0.0.1 that keeps what it receives; the 'smtp_default' connection points at it."""
-    import email
-    import email.policy
-    import socket
-
-    from aiosmtpd.controller import Controller
-
-    class Sink:
-        messages: list = []
-
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-            self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Sink()
-    handler.messages = []
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    conn = {"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": {"from": "dulieumo@danang.gov.vn"}}
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps(conn))
-    yield handler.messages
-    controller.stop()

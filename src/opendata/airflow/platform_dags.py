@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, CronTriggerTimetable, task
 
 LINK_CHECK_DAG_ID = "opendata__platform__link_check"
 WATCH_DAG_ID = "opendata__platform__dropzone_watch"
 REGISTRY_CHECK_DAG_ID = "opendata__platform__registry_check"
+COMPLIANCE_DAG_ID = "opendata__platform__compliance"
 DROPS = "opendata-drops"  # the AssetAlias through which the watcher announces files, one Asset per dataset
 
 
@@ -128,4 +129,51 @@ def build_link_check_dag() -> DAG:
             return {"datasets": len(packages), "links": len(results), "broken": broken, "report": str(report)}
 
         check_links()
+    return dag
+
+
+def build_compliance_dag() -> DAG:
+    """Daily: the KPI from the ledger (and its snapshot for the trend), reminders, reports; the latest
+    KPI is delivered to the Department of Science and Technology's open dataset, through its drop folder
+    and the same gate as any agency's data."""
+    from .dag_builder import TIMEZONE
+
+    with DAG(
+        dag_id=COMPLIANCE_DAG_ID,
+        schedule=CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE),
+        start_date=datetime(2026, 1, 1),
+        catchup=False,
+        max_active_runs=1,
+        tags=["platform", "compliance"],
+        doc_md="### Chỉ tiêu dữ liệu mở / Open-data compliance\n\nKPI per agency (≥ 10 high-quality, fresh open "
+               "datasets), reminders (due, overdue to the agency; delinquent, below target to the stewards), monthly, "
+               "quarterly and yearly reports under `<data>/reports/`.",
+        default_args={"owner": "platform", "retries": 1, "retry_delay": timedelta(minutes=5),
+                      "execution_timeout": timedelta(minutes=30)},
+    ) as dag:
+
+        @task(task_id="kpi_reminders_reports")
+        def kpi_reminders_reports() -> dict:
+            from ..compliance.daily import run_day
+            from ..compliance.reports import REPORT_DATASET, write_open_csv
+            from ..notify.mail import smtp_from
+            from ..settings import load_settings
+            from ..sources.dropzone import DropZone
+            from ..spec.loader import load_registry
+            from . import tasks
+
+            settings = load_settings()
+            now = tasks.run_context().now
+            result = run_day(settings, now, smtp_from(tasks.connection_resolver()))
+            registry = load_registry(settings.paths.registry)
+            delivered = []
+            for city in result.cities:
+                spec = next((s for s in registry.datasets.values() if s.city == city.city and s.id == REPORT_DATASET), None)
+                if spec is not None:
+                    folder = DropZone(settings.paths.dropzone_root).folder(spec)
+                    delivered.append(str(write_open_csv(city, folder / f"{REPORT_DATASET}-{now:%Y%m%d}.csv")))
+            return {"cities": [c.summary() for c in result.cities], "reminders": result.reminders,
+                    "reports": [str(r.xlsx) for r in result.reports], "delivered": delivered}
+
+        kpi_reminders_reports()
     return dag

@@ -30,7 +30,8 @@ def _guarded(context, stage: Callable[..., Any], *args: Any) -> Any:
     except OpendataError as exc:
         if exc.transient:
             raise
-        context["ti"].xcom_push(key="error", value={"type": type(exc).__name__, "message": exc.message})
+        context["ti"].xcom_push(key="error", value={"type": type(exc).__name__, "message": exc.message,
+                                                    "receipt": getattr(exc, "receipt", None)})
         raise AirflowFailException(str(exc)) from exc
 
 
@@ -98,7 +99,7 @@ def outcome_of(context) -> dict:
     archived = _pull(context, "archive") or {}
     summary = {"sha256": archived.get("sha256") or (_pull(context, "archive", "skip_reason") or {}).get("sha256"),
                "original_name": archived.get("original_name"), "overall": checked.get("overall"),
-               "scores": checked.get("scores"), "warnings": checked.get("warnings")}
+               "scores": checked.get("scores"), "warnings": checked.get("warnings"), "receipt": checked.get("receipt")}
     if published:
         return {**summary, "outcome": "unchanged" if published["outcome"] == "unchanged" else "published",
                 "url": published["url"], "content_sha256": published["content_sha256"]}
@@ -106,7 +107,8 @@ def outcome_of(context) -> dict:
                              ("archive", "failed"), ("ingest", "failed")):
         error = _pull(context, task_id, "error")
         if error:
-            return {**summary, "outcome": outcome, "error": error["message"], "failed_task": task_id}
+            return {**summary, "outcome": outcome, "error": error["message"], "failed_task": task_id,
+                    "receipt": error.get("receipt") or summary["receipt"]}
     skipped = _pull(context, "archive", "skip_reason") or _pull(context, "ingest", "skip_reason")
     if skipped:
         return {**summary, "outcome": skipped["reason"]}

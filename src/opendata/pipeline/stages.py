@@ -84,13 +84,13 @@ def from_archive(spec: DatasetSpec, ctx: RunContext, sha256: str) -> dict:
 
 
 def record(spec: DatasetSpec, ctx: RunContext, summary: dict) -> dict:
-    """One line per run in <data>/runs/runs.jsonl: what happened to which delivery, for the stewards."""
+    """The run in the ledger (compliance.ledger): what happened to which delivery, and the dataset's
+    standing when it was published; the KPI, the dashboard and the reminders read it."""
+    from ..compliance.ledger import open_ledger, record_run
+
     entry = {"dataset": spec.key, "city": spec.city, "agency": spec.agency, "run": ctx.run_id,
              "at": ctx.now.isoformat(), **summary}
-    folder = ctx.data / "runs"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "runs.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
+    record_run(open_ledger(ctx.settings.ledger_url()), entry)
     return entry
 
 
@@ -157,10 +157,12 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
         _quarantine(spec, ctx, table, out)
         blocking = [i for i in card.issues if i.severity.value == "blocking"]
         first = "; ".join(f"dòng/row {i.row}, cột/column {i.column}: {i.message_vi} / {i.message_en}" for i in blocking[:5])
-        raise QualityGateFailed(
+        failure = QualityGateFailed(
             f"{table['original_name']}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
             dataset=spec.key, stage="quality", run=ctx.run_id,
         )
+        failure.receipt = str(receipt.json)
+        raise failure
     checked = {**table, "scorecard": str(out), "receipt": str(receipt.json), "report_html": str(report_html),
                "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None,
                "scores": card.scores, "overall": card.overall,

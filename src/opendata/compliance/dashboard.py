@@ -1,0 +1,180 @@
+"""The stewards' dashboard: a FastAPI app the Airflow plugin (plugins/opendata_dashboard.py) serves
+inside the Airflow UI. Server-rendered HTML with inline SVG charts: no script, no CDN, works offline.
+
+Vietnamese by default, English with ``?lang=en``. Pages: the city (agencies with their KPI and a
+traffic light, KPI trend, freshness states, scores by dimension), one agency (its datasets with
+scores, freshness, last refresh and the latest receipt), a receipt, and the KPI as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from html import escape
+from pathlib import Path
+
+from ..settings import load_settings
+from ..spec.loader import load_registry
+from . import ledger
+from .kpi import CityKpi, compute
+
+LIGHTS = {"green": "#1a7f37", "amber": "#d29922", "red": "#cf222e"}
+STATE_COLOURS = {"fresh": "#1a7f37", "due": "#9a6700", "overdue": "#bc4c00", "delinquent": "#cf222e", "never": "#8c959f"}
+T = {
+    "title": ("Bảng điều khiển dữ liệu mở", "Open-data dashboard"),
+    "agency": ("Đơn vị", "Agency"), "published": ("Đã công bố", "Published"), "high": ("Chất lượng cao", "High quality"),
+    "fresh": ("Còn mới", "Fresh"), "good": ("Đạt chuẩn", "Good"), "target": ("Chỉ tiêu", "Target"),
+    "status": ("Tình trạng", "Status"), "meets": ("Đạt", "Meets"), "below": ("Chưa đạt", "Below"),
+    "share": ("đơn vị đạt chỉ tiêu", "agencies meet the target"), "trend": ("Xu hướng KPI", "KPI trend"),
+    "states": ("Tình trạng cập nhật", "Freshness states"), "dims": ("Điểm theo tiêu chí", "Scores by dimension"),
+    "dataset": ("Bộ dữ liệu", "Dataset"), "score": ("Điểm", "Score"), "refreshed": ("Cập nhật lần cuối", "Last refresh"),
+    "receipt": ("Biên nhận", "Receipt"), "back": ("Quay lại", "Back"), "none": ("Không có dữ liệu mở", "No open data"),
+    "rule": ("Chỉ tiêu: mỗi đơn vị ≥ {target} bộ dữ liệu mở chất lượng cao (điểm ≥ {score}), cập nhật đúng hạn.",
+             "Target: every agency keeps ≥ {target} high-quality open datasets (score ≥ {score}), refreshed on time."),
+    "fresh_state": ("mới", "fresh"), "due_state": ("đến hạn", "due"), "overdue_state": ("quá hạn", "overdue"),
+    "delinquent_state": ("quá hạn nghiêm trọng", "delinquent"), "never_state": ("chưa công bố", "never published"),
+}
+DIMS = (("dung", "Đúng", "Correct"), ("du", "Đủ", "Complete"), ("sach", "Sạch", "Clean"), ("song", "Sống", "Live"))
+STYLE = """body{font-family:system-ui,sans-serif;margin:1.2rem;color:#1f2328}h1{font-size:1.4rem}
+table{border-collapse:collapse;margin:.6rem 0}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .6rem;text-align:left}
+th{background:#f6f8fa}.dot{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem}
+.charts{display:flex;gap:1.5rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}
+.muted{color:#656d76}a{color:#0969da}"""
+
+
+def _t(key: str, lang: str, **kw) -> str:
+    vi, en = T[key]
+    return (en if lang == "en" else vi).format(**kw)
+
+
+def _page(title: str, body: str, lang: str) -> str:
+    other, other_name = ("vi", "Tiếng Việt") if lang == "en" else ("en", "English")
+    return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{escape(title)}</title>"
+            f"<style>{STYLE}</style></head><body><p class='muted'><a href='?lang={other}'>{other_name}</a></p>"
+            f"{body}</body></html>")
+
+
+def bar_chart(values: list[tuple[str, float, str]], width: int = 360, unit: str = "") -> str:
+    """Horizontal bars, one per (label, value, colour), as inline SVG."""
+    top = max([v for _, v, _ in values] + [1])
+    rows = []
+    for i, (label, value, colour) in enumerate(values):
+        w = int((width - 190) * value / top)  # room for the figure after the bar
+        rows.append(f"<text x='0' y='{i * 26 + 16}' font-size='12'>{escape(label)}</text>"
+                    f"<rect x='140' y='{i * 26 + 4}' width='{w}' height='16' fill='{colour}'/>"
+                    f"<text x='{145 + w}' y='{i * 26 + 16}' font-size='12'>{value:g}{unit}</text>")
+    return f"<svg role='img' width='{width}' height='{len(values) * 26 + 4}'>{''.join(rows)}</svg>"
+
+
+def line_chart(points: list[tuple[str, float]], width: int = 360, height: int = 140) -> str:
+    """The share of agencies meeting the target over time (0–100 %), as inline SVG."""
+    if not points:
+        return "<svg role='img' width='10' height='10'></svg>"
+    n = len(points)
+    xs = [40 + (width - 60) * (i / (n - 1) if n > 1 else 0.5) for i in range(n)]
+    ys = [height - 25 - (height - 40) * v for _, v in points]
+    path = " ".join(f"{x:.0f},{y:.0f}" for x, y in zip(xs, ys, strict=True))
+    dots = "".join(f"<circle cx='{x:.0f}' cy='{y:.0f}' r='3' fill='#0969da'/>" for x, y in zip(xs, ys, strict=True))
+    labels = "".join(f"<text x='{x:.0f}' y='{height - 5}' font-size='10' text-anchor='middle'>{escape(p)}</text>"
+                     for x, (p, _) in zip(xs, points, strict=True))
+    axis = (f"<text x='0' y='{height - 25}' font-size='10'>0%</text><text x='0' y='18' font-size='10'>100%</text>"
+            f"<line x1='35' y1='{height - 25}' x2='{width}' y2='{height - 25}' stroke='#d0d7de'/>")
+    return (f"<svg role='img' width='{width}' height='{height}'>{axis}<polyline points='{path}' fill='none' "
+            f"stroke='#0969da' stroke-width='2'/>{dots}{labels}</svg>")
+
+
+def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float) -> str:
+    rows = []
+    for a in city.agencies:
+        light = f"<span class='dot' style='background:{LIGHTS[a.light]}'></span>"
+        verdict = _t("meets", lang) if a.meets else (_t("below", lang) if a.published else _t("none", lang))
+        name = a.name_en if lang == "en" else a.name_vi
+        rows.append(f"<tr><td>{light}<a href='agency/{escape(a.agency)}?lang={lang}'>{escape(name)}</a></td>"
+                    f"<td>{a.published}</td><td>{a.high_quality}</td><td>{a.fresh}</td><td><b>{a.good}</b></td>"
+                    f"<td>{a.target}</td><td>{verdict}</td></tr>")
+    head = "".join(f"<th>{_t(k, lang)}</th>" for k in ("agency", "published", "high", "fresh", "good", "target", "status"))
+    states = city.by_state()
+    state_bars = bar_chart([(_t(f"{s}_state", lang), n, STATE_COLOURS[s]) for s, n in states.items()])
+    scored = [d for a in city.agencies for d in a.datasets if d.published and d.scores]
+    dims = [((en if lang == "en" else vi), round(sum(d.scores.get(k, 0) for d in scored) / len(scored), 1) if scored else 0,
+             "#0969da") for k, vi, en in DIMS]
+    meeting = sum(a.meets for a in city.agencies)
+    body = (f"<h1>{_t('title', lang)}: {escape(city.name_en if lang == 'en' else city.name_vi)}</h1>"
+            f"<p><b>{meeting}/{len(city.agencies)}</b> {_t('share', lang)} ({city.share_meeting:.0%}) · "
+            f"<span class='muted'>{escape(city.at)}</span></p>"
+            f"<p class='muted'>{_t('rule', lang, target=city.agencies[0].target if city.agencies else 10, score=good_score)}</p>"
+            f"<table id='agencies'><tr>{head}</tr>{''.join(rows)}</table>"
+            f"<div class='charts'><div class='card' id='trend'><h3>{_t('trend', lang)}</h3>"
+            f"{line_chart([(t['period'], t['share']) for t in trend])}</div>"
+            f"<div class='card' id='states'><h3>{_t('states', lang)}</h3>{state_bars}</div>"
+            f"<div class='card' id='dimensions'><h3>{_t('dims', lang)}</h3>{bar_chart(dims, unit='')}</div></div>")
+    return _page(_t("title", lang), body, lang)
+
+
+def agency_page(city: CityKpi, code: str, lang: str) -> str | None:
+    agency = next((a for a in city.agencies if a.agency == code), None)
+    if agency is None:
+        return None
+    rows = []
+    for d in agency.datasets:
+        colour = STATE_COLOURS[d.state]
+        dims = " · ".join(f"{(en if lang == 'en' else vi)} {d.scores[k]:g}" for k, vi, en in DIMS if k in d.scores)
+        receipt = (f"<a href='../receipt/{escape(d.dataset)}?lang={lang}'>{_t('receipt', lang)}</a>"
+                   if d.receipt else "")
+        title = f"<a href='{escape(d.url)}'>{escape(d.title)}</a>" if d.url else escape(d.title)
+        rows.append(f"<tr><td>{title}<br><span class='muted'>{escape(d.dataset)}</span></td>"
+                    f"<td>{'' if d.overall is None else f'{d.overall:g}'}<br><span class='muted'>{dims}</span></td>"
+                    f"<td><span class='dot' style='background:{colour}'></span>{_t(f'{d.state}_state', lang)}</td>"
+                    f"<td>{(d.last_refreshed_at or '')[:10]}</td><td>{'✓' if d.good else '✗'}</td><td>{receipt}</td></tr>")
+    head = "".join(f"<th>{_t(k, lang)}</th>" for k in ("dataset", "score", "status", "refreshed", "good", "receipt"))
+    name = agency.name_en if lang == "en" else agency.name_vi
+    body = (f"<p><a href='../?lang={lang}'>← {_t('back', lang)}</a></p><h1>{escape(name)}</h1>"
+            f"<p><b>{agency.good}/{agency.target}</b> {_t('good', lang)} · {_t('published', lang)} {agency.published}</p>"
+            f"<table id='datasets'><tr>{head}</tr>{''.join(rows)}</table>")
+    return _page(name, body, lang)
+
+
+def create_app():
+    """The FastAPI app; everything is read per request (registry cache, ledger), so it is always current."""
+    from fastapi import FastAPI, HTTPException
+    from fastapi.responses import HTMLResponse, JSONResponse
+
+    app = FastAPI(title="opendata dashboard", docs_url=None, redoc_url=None)
+
+    def current(lang: str) -> tuple[CityKpi, list[dict], float]:
+        settings = load_settings()
+        registry = load_registry(settings.paths.registry)
+        engine = ledger.open_ledger(settings.ledger_url())
+        cities = compute(registry, ledger.statuses(engine), datetime.now(UTC), settings.compliance.good_score,
+                         settings.compliance.target)
+        if not cities:
+            raise HTTPException(404, "no city in the registry")
+        return cities[0], ledger.trend(engine, cities[0].city), settings.compliance.good_score
+
+    @app.get("/", response_class=HTMLResponse)
+    def city(lang: str = "vi") -> str:
+        kpi, trend, good_score = current(lang)
+        return city_page(kpi, trend, "en" if lang == "en" else "vi", good_score)
+
+    @app.get("/agency/{code}", response_class=HTMLResponse)
+    def agency(code: str, lang: str = "vi") -> str:
+        page = agency_page(current(lang)[0], code, "en" if lang == "en" else "vi")
+        if page is None:
+            raise HTTPException(404, f"no agency {code}")
+        return page
+
+    @app.get("/receipt/{dataset}", response_class=HTMLResponse)
+    def receipt(dataset: str, lang: str = "vi") -> str:
+        from ..quality.report_html import render_html
+
+        kpi = current(lang)[0]
+        found = next((d for a in kpi.agencies for d in a.datasets if d.dataset == dataset), None)
+        if found is None or not found.receipt or not Path(found.receipt).exists():
+            raise HTTPException(404, f"no receipt for {dataset}")
+        return render_html(json.loads(Path(found.receipt).read_text(encoding="utf-8")), found.last_refreshed_at or "")
+
+    @app.get("/api/kpi.json")
+    def kpi_json() -> JSONResponse:
+        return JSONResponse(current("vi")[0].summary())
+
+    return app

@@ -1,0 +1,166 @@
+"""The run ledger: every delivery's outcome and every dataset's current standing, in a database
+through SQLAlchemy (SQLite by default, PostgreSQL in production). The schema is Alembic's to change
+(compliance/migrations); ``open_ledger`` brings a database up to date before use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint, create_engine, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+REFRESHING = ("published", "unchanged")  # outcomes that show the agency keeps the dataset current
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class RunRecord(Base):
+    """One run of one dataset's pipeline: what came in and what became of it."""
+
+    __tablename__ = "runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(250))
+    dataset: Mapped[str] = mapped_column(String(200), index=True)
+    city: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    outcome: Mapped[str] = mapped_column(String(32))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    original_name: Mapped[str | None] = mapped_column(String(500))
+    overall: Mapped[float | None] = mapped_column(Float)
+    scores: Mapped[dict | None] = mapped_column(JSON)
+    warnings: Mapped[int | None] = mapped_column(Integer)
+    url: Mapped[str | None] = mapped_column(String(500))
+    receipt: Mapped[str | None] = mapped_column(String(1000))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class DatasetStatus(Base):
+    """Where each dataset stands now: the last published delivery's scores and the last refresh."""
+
+    __tablename__ = "datasets"
+    dataset: Mapped[str] = mapped_column(String(200), primary_key=True)
+    city: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str] = mapped_column(String(64), index=True)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(String(500))
+    last_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_outcome: Mapped[str | None] = mapped_column(String(32))
+    overall: Mapped[float | None] = mapped_column(Float)
+    scores: Mapped[dict | None] = mapped_column(JSON)
+    receipt: Mapped[str | None] = mapped_column(String(1000))
+
+
+class KpiSnapshot(Base):
+    """The KPI of one agency on one day, kept for the trend."""
+
+    __tablename__ = "kpi_snapshots"
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date
+    agency: Mapped[str] = mapped_column(String(64), primary_key=True)
+    city: Mapped[str] = mapped_column(String(64))
+    published: Mapped[int] = mapped_column(Integer)
+    high_quality: Mapped[int] = mapped_column(Integer)
+    fresh: Mapped[int] = mapped_column(Integer)
+    good: Mapped[int] = mapped_column(Integer)
+    meets: Mapped[bool] = mapped_column(Boolean)
+
+
+class Reminder(Base):
+    """A reminder sent: one per (kind, subject, state of the data), never twice."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("kind", "subject", "marker", name="uq_reminder_once"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))  # due | overdue | delinquent | below_target
+    subject: Mapped[str] = mapped_column(String(200))  # a dataset key, or an agency
+    marker: Mapped[str] = mapped_column(String(64))  # the last refresh it is about ('' for an agency's state)
+    recipients: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def migrate(url: str) -> None:
+    """Bring the database to the newest schema (Alembic)."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    command.upgrade(cfg, "head")
+
+
+_ready: set[str] = set()
+
+
+def open_ledger(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url not in _ready:
+        migrate(url)
+        _ready.add(url)
+    return create_engine(url, future=True)
+
+
+def record_run(engine: Engine, entry: dict) -> None:
+    """The run, and the dataset's standing when the delivery was published (or confirmed unchanged)."""
+    at = datetime.fromisoformat(entry["at"])
+    with Session(engine) as session, session.begin():
+        session.add(RunRecord(
+            run_id=entry["run"], dataset=entry["dataset"], city=entry["city"], agency=entry["agency"], at=at,
+            outcome=entry["outcome"], sha256=entry.get("sha256"), original_name=entry.get("original_name"),
+            overall=entry.get("overall"), scores=entry.get("scores"), warnings=entry.get("warnings"),
+            url=entry.get("url"), receipt=entry.get("receipt"), error=entry.get("error")))
+        status = session.get(DatasetStatus, entry["dataset"]) or DatasetStatus(
+            dataset=entry["dataset"], city=entry["city"], agency=entry["agency"], published=False)
+        status.last_run_at, status.last_outcome = at, entry["outcome"]
+        if entry.get("receipt"):
+            status.receipt = entry["receipt"]
+        if entry["outcome"] in REFRESHING:
+            status.published, status.url, status.last_refreshed_at = True, entry.get("url"), at
+            status.overall, status.scores = entry.get("overall"), entry.get("scores")
+        session.merge(status)
+
+
+def statuses(engine: Engine) -> dict[str, DatasetStatus]:
+    with Session(engine) as session:
+        return {s.dataset: s for s in session.scalars(select(DatasetStatus))}
+
+
+def runs(engine: Engine, dataset: str | None = None, limit: int = 50) -> list[RunRecord]:
+    with Session(engine) as session:
+        q = select(RunRecord).order_by(RunRecord.at.desc(), RunRecord.id.desc()).limit(limit)
+        if dataset:
+            q = q.where(RunRecord.dataset == dataset)
+        return list(session.scalars(q))
+
+
+def snapshot(engine: Engine, day: str, rows: list[dict]) -> None:
+    """Today's KPI per agency (``rows``: AgencyKpi.summary()), replacing an earlier one of the same day."""
+    with Session(engine) as session, session.begin():
+        for r in rows:
+            session.merge(KpiSnapshot(day=day, agency=r["agency"], city=r["city"], published=r["published"],
+                                      high_quality=r["high_quality"], fresh=r["fresh"], good=r["good"], meets=r["meets"]))
+
+
+def trend(engine: Engine, city: str, by: str = "month") -> list[dict]:
+    """The share of agencies meeting the target per week or month (the last snapshot of each period)."""
+    with Session(engine) as session:
+        snaps = list(session.scalars(select(KpiSnapshot).where(KpiSnapshot.city == city).order_by(KpiSnapshot.day)))
+    last_day: dict[str, str] = {}
+    for s in snaps:
+        d = datetime.fromisoformat(s.day)
+        period = f"{d:%Y-%m}" if by == "month" else f"{d.isocalendar().year}-W{d.isocalendar().week:02d}"
+        last_day[period] = s.day
+    out = []
+    for period, day in sorted(last_day.items()):
+        rows = [s for s in snaps if s.day == day]
+        out.append({"period": period, "day": day, "agencies": len(rows), "meeting": sum(r.meets for r in rows),
+                    "share": round(sum(r.meets for r in rows) / len(rows), 4) if rows else 0.0,
+                    "good": sum(r.good for r in rows)})
+    return out
