@@ -15,7 +15,7 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 # would otherwise compile pandas, Airflow and GX from source again (about a second per process).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help system-deps install portal-up portal-down portal-status demo test bench lint lock clean-dev
+.PHONY: help system-deps install portal-up portal-down portal-status demo dashboard test bench lint lock clean-dev
 
 help:
 	@echo "make demo          install, start the local portal, run the sample pipelines, print where to look"
@@ -85,11 +85,18 @@ test: install
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks print figures beside the peer tools' (pandera, frictionless are installed for them only).
+# Airflow's api-server with this project's plugins: the UI, and the stewards' dashboard at /opendata/
+dashboard: install
+	$(VENV)/bin/airflow db migrate >/dev/null
+	$(VENV)/bin/airflow api-server --port $${AIRFLOW_PORT:-8080}
+
 bench: install
 	$(UV) pip install -q --python $(VENV)/bin/python --no-deps -r requirements/bench.lock
 	$(VENV)/bin/python bench/registry_1000.py
 	$(VENV)/bin/python bench/normalise_1m.py
 	$(VENV)/bin/python bench/quality_1m.py
+	$(VENV)/bin/python bench/dag_parse.py
+	$(VENV)/bin/python bench/datastore_1m.py
 
 lint: install
 	$(VENV)/bin/ruff check src dags plugins dev tests bench
