@@ -5,6 +5,7 @@ set -euo pipefail
 psql -v ON_ERROR_STOP=1 --username postgres <<SQL
 CREATE ROLE airflow LOGIN PASSWORD '${AIRFLOW_DB_PASSWORD}';
 CREATE DATABASE airflow OWNER airflow;
+CREATE DATABASE opendata_ledger OWNER airflow;
 CREATE ROLE ckan LOGIN PASSWORD '${CKAN_DB_PASSWORD}';
 CREATE DATABASE ckan OWNER ckan ENCODING 'UTF8';
 CREATE DATABASE datastore OWNER ckan ENCODING 'UTF8';

@@ -17,23 +17,24 @@ COMPLIANCE_DAG_ID = "opendata__platform__compliance"
 DROPS = "opendata-drops"  # the AssetAlias through which the watcher announces files, one Asset per dataset
 
 
+def _platform_dag(dag_id: str, schedule, tag: str, doc: str, retries: int = 1, retry_delay_min: int = 5,
+                  timeout_min: int = 30) -> DAG:
+    """The arguments every platform DAG shares: one run at a time, no catch-up, owned by the platform."""
+    return DAG(dag_id=dag_id, schedule=schedule, start_date=datetime(2026, 1, 1), catchup=False, max_active_runs=1,
+               tags=["platform", tag], doc_md=doc,
+               default_args={"owner": "platform", "retries": retries, "retry_delay": timedelta(minutes=retry_delay_min),
+                             "execution_timeout": timedelta(minutes=timeout_min)})
+
+
 def build_dropzone_watch_dag(every_minutes: int = 5) -> DAG:
     """Every few minutes: a new complete file in a dataset's drop folder becomes an event of that
     dataset's drop Asset, which triggers the dataset's DAG (its schedule is 'cron or drop')."""
     from airflow.sdk import AssetAlias
 
-    with DAG(
-        dag_id=WATCH_DAG_ID,
-        schedule=f"*/{every_minutes} * * * *",
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
-        max_active_runs=1,
-        tags=["platform", "dropzone"],
-        doc_md="### Theo dõi thư mục nộp dữ liệu / Drop-zone watcher\n\nAnnounces each new file once, as an event of "
-               "the dataset's drop Asset (`opendata-drop://<city>/<agency>/<dataset>`).",
-        default_args={"owner": "platform", "retries": 1, "retry_delay": timedelta(minutes=1),
-                      "execution_timeout": timedelta(minutes=10)},
-    ) as dag:
+    with _platform_dag(WATCH_DAG_ID, f"*/{every_minutes} * * * *", "dropzone",
+                       "### Theo dõi thư mục nộp dữ liệu / Drop-zone watcher\n\nAnnounces each new file once, as an "
+                       "event of the dataset's drop Asset (`opendata-drop://<city>/<agency>/<dataset>`).",
+                       retry_delay_min=1, timeout_min=10) as dag:
 
         @task(task_id="announce", outlets=[AssetAlias(DROPS)])
         def announce_drops(*, outlet_events=None) -> dict:
@@ -59,16 +60,9 @@ def build_registry_check_dag(problems: list[str]) -> DAG:
     """A spec that cannot be used gets no DAG; this DAG says which and why (file and field), and fails
     while any remain, so the stewards see it red in the UI. ``problems`` as found at parse time."""
     listing = "\n".join(f"- {p}" for p in problems) or "- none / không có"
-    with DAG(
-        dag_id=REGISTRY_CHECK_DAG_ID,
-        schedule="@hourly",
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
-        max_active_runs=1,
-        tags=["platform", "registry"],
-        doc_md=f"### Kiểm tra đặc tả / Registry check\n\nSpecs with problems at the last parse:\n\n{listing}",
-        default_args={"owner": "platform", "retries": 0},
-    ) as dag:
+    with _platform_dag(REGISTRY_CHECK_DAG_ID, "@hourly", "registry",
+                       f"### Kiểm tra đặc tả / Registry check\n\nSpecs with problems at the last parse:\n\n{listing}",
+                       retries=0, timeout_min=5) as dag:
 
         @task(task_id="check_specs")
         def check_specs() -> dict:
@@ -88,18 +82,9 @@ def build_registry_check_dag(problems: list[str]) -> DAG:
 
 
 def build_link_check_dag() -> DAG:
-    with DAG(
-        dag_id=LINK_CHECK_DAG_ID,
-        schedule="@daily",
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
-        max_active_runs=1,
-        tags=["platform", "song"],
-        doc_md="### Kiểm tra liên kết / Link check\n\nEvery download link the portal shows for the registry's "
-               "datasets must still answer (the *sống* dimension). Report under `<data>/links/`.",
-        default_args={"owner": "platform", "retries": 1, "retry_delay": timedelta(minutes=5),
-                      "execution_timeout": timedelta(minutes=30)},
-    ) as dag:
+    with _platform_dag(LINK_CHECK_DAG_ID, "@daily", "song",
+                       "### Kiểm tra liên kết / Link check\n\nEvery download link the portal shows for the registry's "
+                       "datasets must still answer (the *sống* dimension). Report under `<data>/links/`.") as dag:
 
         @task(task_id="check_links")
         def check_links() -> dict:
@@ -138,19 +123,10 @@ def build_compliance_dag() -> DAG:
     and the same gate as any agency's data."""
     from .dag_builder import TIMEZONE
 
-    with DAG(
-        dag_id=COMPLIANCE_DAG_ID,
-        schedule=CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE),
-        start_date=datetime(2026, 1, 1),
-        catchup=False,
-        max_active_runs=1,
-        tags=["platform", "compliance"],
-        doc_md="### Chỉ tiêu dữ liệu mở / Open-data compliance\n\nKPI per agency (≥ 10 high-quality, fresh open "
-               "datasets), reminders (due, overdue to the agency; delinquent, below target to the stewards), monthly, "
-               "quarterly and yearly reports under `<data>/reports/`.",
-        default_args={"owner": "platform", "retries": 1, "retry_delay": timedelta(minutes=5),
-                      "execution_timeout": timedelta(minutes=30)},
-    ) as dag:
+    with _platform_dag(COMPLIANCE_DAG_ID, CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE), "compliance",
+                       "### Chỉ tiêu dữ liệu mở / Open-data compliance\n\nKPI per agency (≥ 10 high-quality, fresh "
+                       "open datasets), reminders (due, overdue to the agency; delinquent, below target to the "
+                       "stewards), monthly, quarterly and yearly reports under `<data>/reports/`.") as dag:
 
         @task(task_id="kpi_reminders_reports")
         def kpi_reminders_reports() -> dict:
