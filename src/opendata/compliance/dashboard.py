@@ -96,8 +96,11 @@ def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float) ->
     states = city.by_state()
     state_bars = bar_chart([(_t(f"{s}_state", lang), n, STATE_COLOURS[s]) for s, n in states.items()])
     scored = [d for a in city.agencies for d in a.datasets if d.published and d.scores]
-    dims = [((en if lang == "en" else vi), round(sum(d.scores.get(k, 0) for d in scored) / len(scored), 1) if scored else 0,
-             "#0969da") for k, vi, en in DIMS]
+    def mean(key: str) -> float:  # over the datasets judged on that dimension (no date column: no sống score)
+        values = [d.scores[key] for d in scored if key in d.scores]
+        return round(sum(values) / len(values), 1) if values else 0
+
+    dims = [((en if lang == "en" else vi), mean(k), "#0969da") for k, vi, en in DIMS]
     meeting = sum(a.meets for a in city.agencies)
     body = (f"<h1>{_t('title', lang)}: {escape(city.name_en if lang == 'en' else city.name_vi)}</h1>"
             f"<p><b>{meeting}/{len(city.agencies)}</b> {_t('share', lang)} ({city.share_meeting:.0%}) · "
