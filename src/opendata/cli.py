@@ -32,7 +32,6 @@ def ingest(args: argparse.Namespace) -> int:
 
     from .exceptions import InputError, OpendataError
     from .pipeline import stages
-    from .pipeline.context import RunContext
     from .sources.base import RawDelivery
 
     console = Console()
@@ -41,8 +40,8 @@ def ingest(args: argparse.Namespace) -> int:
     if found is None:
         return 3
     spec, _ = found
-    now = datetime.now(UTC)
-    ctx = RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
+    ctx = _cli_context(settings)
+    now = ctx.now
     try:
         if args.file:
             src = Path(args.file)
@@ -140,7 +139,6 @@ def publish(args: argparse.Namespace) -> int:
 
     from .exceptions import OpendataError
     from .pipeline import stages
-    from .pipeline.context import RunContext
     from .publish.access import access_for
     from .sources.connections import from_environment
 
@@ -152,8 +150,7 @@ def publish(args: argparse.Namespace) -> int:
     spec, reg = found
     city = reg.cities[spec.city]
     agency = city.agency(spec.agency)
-    now = datetime.now(UTC)
-    ctx = RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
+    ctx = _cli_context(settings)
     from .exceptions import QualityGateFailed, SourceError
 
     if args.sha256:  # a steward's re-publish of an archived delivery: through the gate again, then out
@@ -310,6 +307,14 @@ def _gate(spec, province_code: int, table, file_name: str, received: str) -> dic
     card, _ = judge(spec, table.parquet, "-", list(table.issues), table.type_failures, province_code=province_code,
                     previous_rows=None, now=datetime.now(UTC), expectations_dir=settings.paths.expectations)
     return receipt_dict(spec.key, spec.title.vi, file_name, card.accepted, card.scores, card.overall, card.issues, received)
+
+
+def _cli_context(settings):
+    """A run context for a command-line run: now, and a run id that says so."""
+    from .pipeline.context import RunContext
+
+    now = datetime.now(UTC)
+    return RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
 
 
 def _spec_or_none(console, settings, key: str):

@@ -17,21 +17,17 @@ import requests
 
 from opendata.airflow.dag_builder import dag_id_for
 from opendata.spec import load_registry
-from tests.e2e.test_rain_gauge_slice import NAME, SPEC, chromium, drop, run_dataset_dag
-from tests.factories import ROOT, SAMPLE_DROP
+from tests.e2e.test_rain_gauge_slice import SPEC, chromium, published  # noqa: F401 - a fixture
+from tests.factories import ROOT
 
 pytestmark = [pytest.mark.portal, pytest.mark.airflow]
 REPORT = load_registry(ROOT / "include" / "datasets").get("open-data-compliance")
 
 
 @pytest.fixture()
-def recorded(portal, pipeline_env):
+def recorded(published, pipeline_env):  # noqa: F811 - pytest injects the imported fixture
     """The rain-gauge delivery published through its DAG: the ledger now knows one good snnmt dataset."""
-    if portal.get("package_show", id=NAME) is not None:
-        portal.action("dataset_purge", id=NAME)
-    drop(pipeline_env, SAMPLE_DROP)
-    run = run_dataset_dag()
-    assert run.outcome == "published"
+    assert published.outcome == "published"
     return pipeline_env
 
 
@@ -103,13 +99,14 @@ def api_server(recorded):
 
 
 def test_the_dashboard_renders_in_a_browser_with_agencies_and_charts(api_server, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
     from opendata.compliance import ledger
+    from opendata.compliance.daily import run_day
     from opendata.settings import load_settings
 
     settings = load_settings()
-    from opendata.compliance.daily import run_day
-
-    run_day(settings, __import__("datetime").datetime.now(__import__("datetime").UTC), None)  # today's snapshot
+    run_day(settings, datetime.now(UTC), None)  # today's snapshot
     assert ledger.trend(ledger.open_ledger(settings.ledger_url()), "danang")
     menu = requests.get(f"{api_server}/ui/config", timeout=10)  # the UI's menu comes from the plugins
     plugins = subprocess.run([str(ROOT / ".venv" / "bin" / "airflow"), "plugins", "--output", "json"],

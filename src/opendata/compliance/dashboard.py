@@ -144,7 +144,7 @@ def create_app():
 
     app = FastAPI(title="opendata dashboard", docs_url=None, redoc_url=None)
 
-    def current(lang: str) -> tuple[CityKpi, list[dict], float]:
+    def current() -> tuple[CityKpi, list[dict], float]:
         settings = load_settings()
         registry = load_registry(settings.paths.registry)
         engine = ledger.open_ledger(settings.ledger_url())
@@ -156,12 +156,12 @@ def create_app():
 
     @app.get("/", response_class=HTMLResponse)
     def city(lang: str = "vi") -> str:
-        kpi, trend, good_score = current(lang)
+        kpi, trend, good_score = current()
         return city_page(kpi, trend, "en" if lang == "en" else "vi", good_score)
 
     @app.get("/agency/{code}", response_class=HTMLResponse)
     def agency(code: str, lang: str = "vi") -> str:
-        page = agency_page(current(lang)[0], code, "en" if lang == "en" else "vi")
+        page = agency_page(current()[0], code, "en" if lang == "en" else "vi")
         if page is None:
             raise HTTPException(404, f"no agency {code}")
         return page
@@ -170,7 +170,7 @@ def create_app():
     def receipt(dataset: str, lang: str = "vi") -> str:
         from ..quality.report_html import render_html
 
-        kpi = current(lang)[0]
+        kpi = current()[0]
         found = next((d for a in kpi.agencies for d in a.datasets if d.dataset == dataset), None)
         if found is None or not found.receipt or not Path(found.receipt).exists():
             raise HTTPException(404, f"no receipt for {dataset}")
@@ -178,6 +178,6 @@ def create_app():
 
     @app.get("/api/kpi.json")
     def kpi_json() -> JSONResponse:
-        return JSONResponse(current("vi")[0].summary())
+        return JSONResponse(current()[0].summary())
 
     return app

@@ -6,6 +6,7 @@ file and the field, and the DAG factory shows it as an import error of its own.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +110,7 @@ def load_registry(root: Path, cache: bool = True) -> Registry:
     if cached is not None:
         try:
             cached.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os_pid()}.tmp")
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(pickle.dumps(reg, protocol=pickle.HIGHEST_PROTOCOL))
             tmp.replace(cached)
             for stale in cached.parent.glob(f"{key.split('-')[0]}-*.pickle"):  # earlier states of this registry
@@ -118,12 +119,6 @@ def load_registry(root: Path, cache: bool = True) -> Registry:
         except OSError:
             pass  # no cache today; the registry is still right
     return reg
-
-
-def os_pid() -> int:
-    import os
-
-    return os.getpid()
 
 
 def _parse_registry(root: Path) -> Registry:
