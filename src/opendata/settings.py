@@ -38,10 +38,27 @@ class CkanSettings(BaseModel):
 class ComplianceSettings(BaseModel):
     """The city's KPI and who hears about it."""
 
-    ledger_url: str | None = Field(None, description="SQLAlchemy URL of the run ledger; default SQLite in <data>/ledger.sqlite3")
+    ledger_url: SecretStr | None = Field(None, description="SQLAlchemy URL of the ledger (a secret); default SQLite in <data>")
     good_score: float = Field(80, description="Overall score from which a dataset counts as high quality")
     target: int = Field(10, description="High-quality, fresh open datasets every agency must keep")
     stewards: list[str] = Field(default_factory=list, description="E-mail addresses of the city's data stewards")
+
+
+class IntakeSettings(BaseModel):
+    """When a dropped file counts as complete: settled for a while, unchanged between two looks."""
+
+    settle_seconds: float = Field(2.0, ge=0, description="A file modified more recently than this is still being written")
+    look_interval_s: float = Field(1.0, ge=0, description="Pause between the two looks at a drop folder")
+
+
+class LinkSettings(BaseModel):
+    """The portal's link check (sống): what it may reach, and for how long."""
+
+    allow_private: bool = Field(False, description="Also check links to private, loopback and link-local addresses")
+    allowed_hosts: list[str] = Field(default_factory=list, description="Hosts checked even when private (the portal's own)")
+    budget_s: float = Field(600, gt=0, description="Time for the whole check; links not reached are reported as unchecked")
+    timeout_s: float = Field(20, gt=0)
+    max_redirects: int = Field(5, ge=0, le=20)
 
 
 class Settings(BaseSettings):
@@ -50,9 +67,12 @@ class Settings(BaseSettings):
     paths: PathSettings = PathSettings()
     ckan: CkanSettings = CkanSettings()
     compliance: ComplianceSettings = ComplianceSettings()
+    intake: IntakeSettings = IntakeSettings()
+    links: LinkSettings = LinkSettings()
 
-    def ledger_url(self) -> str:
-        return self.compliance.ledger_url or f"sqlite:///{self.paths.data / 'ledger.sqlite3'}"
+    def ledger_url(self) -> SecretStr:
+        """A secret: a database URL carries its password."""
+        return self.compliance.ledger_url or SecretStr(f"sqlite:///{self.paths.data / 'ledger.sqlite3'}")
 
 
 def load_settings() -> Settings:

@@ -130,7 +130,7 @@ def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, publis
     archived = [p for p in (pipeline_env / "archive" / "objects").rglob("*") if p.is_file()]
     assert any(p.read_bytes() == bad.read_bytes() for p in archived)
     # the agency's receipt, next to its drop and in its mailbox, names the row and the column
-    folder = pipeline_env / "dropzone" / SPEC.city / SPEC.agency / SPEC.id
+    folder = pipeline_env / "dropzone" / SPEC.city / SPEC.agency / SPEC.id / "receipts"
     [receipt] = folder.glob("*tram-do-mua-sai.receipt.md")
     text = receipt.read_text(encoding="utf-8")
     assert "BỊ TỪ CHỐI / REJECTED" in text and "| 6 | latitude |" in text and "| 10 | status |" in text

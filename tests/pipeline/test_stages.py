@@ -65,7 +65,7 @@ def test_every_delivery_gets_a_receipt_next_to_the_drop(ctx) -> None:
     checked = stages.check(SPEC, ctx, stages.normalise(SPEC, ctx, stages.ingest(SPEC, ctx)), 48)
     receipt = json.loads(Path(checked["receipt"]).read_text())
     assert receipt["accepted"] and receipt["problems"] == []
-    assert Path(checked["receipt"]).parent == ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id
+    assert Path(checked["receipt"]).parent == ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id / "receipts"
 
     lines = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()
     cells = lines[4].split(",")
@@ -74,7 +74,7 @@ def test_every_delivery_gets_a_receipt_next_to_the_drop(ctx) -> None:
     drop(ctx, "sai.csv", ("\n".join(lines) + "\n").encode())
     with pytest.raises(QualityGateFailed):
         stages.check(SPEC, ctx, stages.normalise(SPEC, ctx, stages.ingest(SPEC, ctx)), 48)
-    folder = ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id
+    folder = ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id / "receipts"
     [md] = [p for p in folder.glob("*sai.receipt.md")]
     text = md.read_text()
     assert "BỊ TỪ CHỐI / REJECTED" in text and "| 5 | ward |" in text and "Cách sửa / How to fix" in text

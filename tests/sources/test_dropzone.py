@@ -20,7 +20,7 @@ def put(folder: Path, name: str, age_s: float = 60) -> Path:
 
 def test_complete_files_are_taken_once_and_partial_uploads_left(tmp_path: Path) -> None:
     spec = small_spec()
-    zone = DropZone(tmp_path, settle_seconds=5)
+    zone = DropZone(tmp_path, settle_seconds=5, look_interval_s=0.01)
     folder = zone.folder(spec)
     put(folder, "a.csv", age_s=120)
     put(folder, "b.csv", age_s=60)
@@ -30,9 +30,12 @@ def test_complete_files_are_taken_once_and_partial_uploads_left(tmp_path: Path) 
     put(folder, "still-writing.csv", age_s=0)
     put(folder, "notes.txt")
     now = datetime.now(UTC)
-    assert [p.name for p in zone.pending(spec, now)] == ["a.csv", "b.csv"]
-    taken = zone.take(folder / "a.csv", now)
-    assert taken.original_name == "a.csv" and taken.path.parent.name == ".taken" and taken.path.exists()
+    waiting = zone.pending(spec, now)
+    assert [p.name for p in waiting] == ["a.csv", "b.csv"]
+    taken = zone.take(spec, waiting[0], now, tmp_path / "incoming")
+    assert taken.original_name == "a.csv" and taken.path.parent == tmp_path / "incoming" and taken.path.exists()
+    assert taken.meta["taken_as"].startswith(".taken/") and (folder / taken.meta["taken_as"]).exists()
+    assert taken.path.read_bytes() == (folder / taken.meta["taken_as"]).read_bytes()
     assert [p.name for p in zone.pending(spec, now)] == ["b.csv"]
 
 

@@ -1,21 +1,31 @@
 """Raw bytes kept unchanged under their sha256, before anything else touches them.
 
 ``objects/ab/abcdef…`` holds the bytes; ``manifest.jsonl`` has one line per delivery (agency,
-dataset, source, original name, size, received-at). Nothing here ever deletes or rewrites.
+dataset, source, original name, size, received-at); ``refusals.jsonl`` one per entry of a drop
+folder that was refused. Nothing here ever deletes or rewrites. Nothing is world-readable (files
+0440, folders 0750): agencies' raw files can hold what must not be published. Appends are locked
+(two workers may archive at once) and a torn or corrupt line is skipped with a warning, never fatal.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..sources.base import RawDelivery
 from ..spec.models import DatasetSpec
+
+log = logging.getLogger(__name__)
+FILE_MODE = 0o440
+DIR_MODE = 0o750
 
 
 @dataclass(frozen=True)
@@ -44,35 +54,109 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def _mkdirs(path: Path) -> None:
+    """Folders the platform alone reads: created 0750 (whatever the umask), fsynced into their parent."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            continue
+        os.chmod(folder, DIR_MODE)
+        _fsync_dir(folder.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    """Each whole, valid line as a dict; a torn or corrupt line is reported and skipped."""
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                log.warning("%s, line %d: torn or corrupt line skipped", path, n)
+                continue
+            if isinstance(entry, dict):
+                yield entry
+
+
+def append_jsonl(path: Path, entry: dict) -> None:
+    """One line, whole, under an exclusive lock; a torn last line left by a crash is closed first."""
+    _mkdirs(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o640)
+    with os.fdopen(fd, "r+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            size = os.fstat(f.fileno()).st_size
+            prefix = b""
+            if size:
+                f.seek(size - 1)
+                if f.read(1) != b"\n":
+                    prefix = b"\n"  # the last append was torn: its fragment stays one (skipped) line
+            f.write(prefix + json.dumps(entry, ensure_ascii=False).encode("utf-8") + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
 class RawArchive:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.manifest = root / "manifest.jsonl"
+        self.refusals = root / "refusals.jsonl"
 
     def object_path(self, sha256: str) -> Path:
         return self.root / "objects" / sha256[:2] / sha256
 
+    def entries(self) -> Iterator[dict]:
+        return (e for e in read_jsonl(self.manifest) if "sha256" in e and "dataset" in e)
+
     def known(self, dataset_key: str) -> set[str]:
-        if not self.manifest.exists():
-            return set()
-        with open(self.manifest, encoding="utf-8") as f:
-            return {e["sha256"] for e in map(json.loads, f) if e["dataset"] == dataset_key}
+        return {e["sha256"] for e in self.entries() if e["dataset"] == dataset_key}
+
+    def record_refusal(self, entry: dict) -> None:
+        append_jsonl(self.refusals, entry)
+
+    def refused(self, dataset_key: str) -> list[dict]:
+        return [e for e in read_jsonl(self.refusals) if e.get("dataset") == dataset_key]
 
     def put(self, source: Path | bytes) -> Path:
         """Keep bytes under their sha256 (no manifest line): the pages of a multi-page API delivery."""
         sha = hashlib.sha256(source).hexdigest() if isinstance(source, bytes) else sha256_of(source)
         target = self.object_path(sha)
         if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            _mkdirs(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-            if isinstance(source, bytes):
+            try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(source)
-            else:
-                os.close(fd)
-                shutil.copyfile(source, tmp)
-            os.chmod(tmp, 0o444)
-            os.replace(tmp, target)  # appears whole or not at all
+                    if isinstance(source, bytes):
+                        f.write(source)
+                    else:
+                        with open(source, "rb") as src:
+                            shutil.copyfileobj(src, f, 1 << 20)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.chmod(tmp, FILE_MODE)
+                os.replace(tmp, target)  # appears whole or not at all
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            _fsync_dir(target.parent)
         return target
 
     def store(self, spec: DatasetSpec, delivery: RawDelivery) -> ArchivedDelivery:
@@ -84,20 +168,13 @@ class RawArchive:
             size=target.stat().st_size, received_at=delivery.received_at.isoformat(),
             seen_before=sha in self.known(spec.key), meta=dict(delivery.meta),
         )
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.manifest, "a", encoding="utf-8") as f:
-            f.write(json.dumps(entry.asdict(), ensure_ascii=False) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        append_jsonl(self.manifest, entry.asdict())
         return entry
 
     def find(self, dataset_key: str, sha256: str) -> ArchivedDelivery | None:
         """The latest manifest entry of this dataset with these bytes (to re-publish an old delivery)."""
-        if not self.manifest.exists():
-            return None
         found = None
-        with open(self.manifest, encoding="utf-8") as f:
-            for entry in map(json.loads, f):
-                if entry["dataset"] == dataset_key and entry["sha256"] == sha256:
-                    found = entry
+        for entry in self.entries():
+            if entry["dataset"] == dataset_key and entry["sha256"] == sha256:
+                found = entry
         return ArchivedDelivery(**found) if found and self.object_path(sha256).exists() else None

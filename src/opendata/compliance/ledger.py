@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint, create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -98,7 +99,10 @@ def migrate(url: str) -> None:
 _ready: set[str] = set()
 
 
-def open_ledger(url: str) -> Engine:
+def open_ledger(secret_url: SecretStr | str) -> Engine:
+    """The ledger's engine (migrated once per process). The URL is a secret: SQLAlchemy masks its
+    password in every message, and it is never logged here."""
+    url = secret_url.get_secret_value() if isinstance(secret_url, SecretStr) else secret_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url not in _ready:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -21,12 +22,15 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..exceptions import InputError
+from ..records import records_at
 from ..spec.models import DatasetSpec
 from .encodings import detect_and_decode, plausibility
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .legacy import decode_tcvn3, decode_vni
+from .limits import Budget, json_depth
 
 MAX_BAD_ROWS = 1000
+TICK_ROWS = 4096  # readers that loop in Python look at the clock this often
 
 
 @dataclass
@@ -74,10 +78,23 @@ class CsvPlan:
     simple: bool  # the fast readers may be tried (they give up when records and lines do not match)
 
 
-def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None) -> CsvPlan:
+def _refuse_nul(raw: bytes, spec: DatasetSpec, file_name: str) -> None:
+    """A NUL byte has no place in a text file (that is not UTF-16): say where the first one is."""
+    at = raw.find(b"\x00")
+    if at >= 0:
+        line = raw.count(b"\n", 0, at) + 1
+        raise _error(spec, f"{file_name}, dòng/line {line}, byte {at:,}: tệp chứa ký tự NUL (0x00), không phải tệp văn bản / "
+                           f"the file holds a NUL byte (0x00): it is not a text file. Xuất lại tệp dạng CSV UTF-8 / "
+                           f"export it again as CSV UTF-8")
+
+
+def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None, budget: Budget) -> CsvPlan:
     """UTF-8 goes to pyarrow as it is (NFC is applied per column later); other encodings are decoded
     here first. Detection looks at the first 256 KiB, cut at a line end."""
-    if _looks_utf16(raw) and not forced_encoding:
+    utf16 = _looks_utf16(raw) and not forced_encoding
+    if not utf16 and (forced_encoding or "").lower() not in ("utf-16", "utf16"):
+        _refuse_nul(raw, spec, file_name)
+    if utf16:
         full = detect_and_decode(raw)
         body, needs_nfc, head, encoding = full.text.encode("utf-8"), False, full.text[: 256 * 1024], full.encoding
     else:
@@ -91,23 +108,33 @@ def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str
             full = detect_and_decode(raw, probe.encoding)
             body, needs_nfc = full.text.encode("utf-8"), False
     delimiter = _sniff_delimiter(head)
-    top = list(csv.reader(io.StringIO("\n".join(head.splitlines()[: SCAN_ROWS + 2])), delimiter=delimiter))
+    try:
+        top = list(csv.reader(io.StringIO("\n".join(head.splitlines()[: SCAN_ROWS + 2])), delimiter=delimiter))
+    except csv.Error as exc:
+        raise _error(spec, f"{file_name}: không tách được dòng đầu thành các cột / the first lines do not split into "
+                           f"cells: {exc}") from None
+    budget.columns(max((len(r) for r in top), default=0))
+    for row in top:
+        for cell in row:
+            budget.cell_text(cell)
     loc = locate_header(top, spec, file_name)
     return CsvPlan(body, loc, loc.index + loc.depth, delimiter, encoding, needs_nfc, True)
 
 
-def read_csv(plan: CsvPlan) -> Grid:
+def read_csv(plan: CsvPlan, budget: Budget) -> Grid:
     """Every cell as text, with exact file row numbers."""
     width = len(plan.header.names)
     if plan.simple:
         grid = _csv_fast(plan.body, plan.header, plan.header_row, width, plan.delimiter, plan.encoding, plan.needs_nfc)
         if grid is not None:
+            budget.rows(len(grid.rows))
+            budget.text_columns(grid.columns, grid.rows)
             return grid
     return _csv_exact(plan.body.decode("utf-8"), plan.header, plan.header_row, width, plan.delimiter, plan.encoding,
-                      plan.needs_nfc)
+                      plan.needs_nfc, budget)
 
 
-def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType]) -> Grid | None:
+def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType], budget: Budget) -> Grid | None:
     """The spec's types straight from pyarrow's CSV parser (strict ISO dates, plain numbers): the
     fastest path for clean files. None when any value or record does not fit; the caller then reads
     text and converts it with the forgiving rules."""
@@ -135,8 +162,10 @@ def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType]) -> Grid | None:
         return None
     if irregular or not _one_line_per_record(plan.body, plan.header_row, table.num_rows):
         return None
-    return Grid(plan.header, plan.header_row, [table.column(n) for n in names], _numbered(plan.header_row + 1, table.num_rows),
-                plan.encoding, plan.needs_nfc)
+    budget.rows(table.num_rows)
+    rows = _numbered(plan.header_row + 1, table.num_rows)
+    budget.text_columns([table.column(n) for n in names if pa.types.is_string(table.schema.field(n).type)], rows)
+    return Grid(plan.header, plan.header_row, [table.column(n) for n in names], rows, plan.encoding, plan.needs_nfc)
 
 
 def _one_line_per_record(body: bytes, header_rows: int, records: int) -> bool:
@@ -182,15 +211,38 @@ def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, del
     return Grid(loc, header_row, [table.column(n) for n in names], _numbered(header_row + 1, table.num_rows), encoding, needs_nfc)
 
 
+def _csv_records(reader, budget: Budget):
+    """csv.reader's records; a cell over the limit or a broken quote is the file's error, with its line."""
+    limit = csv.field_size_limit(budget.limits.max_cell_chars)
+    try:
+        while True:
+            try:
+                yield next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                if "field larger than field limit" in str(exc):
+                    raise budget.refuse("max_cell_chars", f"độ dài một ô (dòng/line {reader.line_num})",
+                                        f"the length of one cell (line {reader.line_num})", budget.limits.max_cell_chars + 1,
+                                        budget.limits.max_cell_chars) from None
+                raise InputError(f"{budget.file_name}, dòng/line {reader.line_num}: không tách được thành các ô / does not "
+                                 f"split into cells: {exc}", dataset=budget.spec.key, stage="normalise") from None
+    finally:
+        csv.field_size_limit(limit)
+
+
 def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, delimiter: str,
-               encoding: str, needs_nfc: bool) -> Grid:
+               encoding: str, needs_nfc: bool, budget: Budget) -> Grid:
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     cols: list[list[str]] = [[] for _ in range(width)]
     rows: list[int] = []
     bad: list[tuple[int, str]] = []
     last_line = 0
-    for record in reader:
+    for record in _csv_records(reader, budget):
         start, last_line = last_line + 1, reader.line_num
+        if len(rows) % TICK_ROWS == TICK_ROWS - 1:
+            budget.tick()
+            budget.rows(len(rows))
         if start <= header_row:
             continue
         if not any(cell.strip() for cell in record):
@@ -205,6 +257,7 @@ def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, deli
         for i, cell in enumerate(record):
             cols[i].append(cell)
         rows.append(start)
+    budget.rows(len(rows))
     return Grid(loc, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
                 pa.chunked_array([pa.array(rows, pa.int64())]), encoding, needs_nfc, bad)
 
@@ -259,32 +312,119 @@ def _fix_legacy_fonts(rows: list[list[str]]) -> tuple[list[list[str]], str]:
     return [[fix(c) for c in row] for row in rows], best
 
 
-def _excel_rows_xlsx(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str) -> list[list[str]]:
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _merged_ranges(open_part, budget: Budget) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col), 1-based, from the sheet's ``<mergeCells>``: read-only
+    mode does not parse them, so the part is scanned as bytes (streamed, no tree kept)."""
+    out, tail = [], b""
+    with open_part() as src:
+        while block := src.read(1 << 20):
+            chunk = tail + block
+            for m in _MERGE.finditer(chunk):
+                c0, r0 = _column_number(m.group(1)), int(m.group(2))
+                c1, r1 = (_column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c0, r0)
+                out.append((r0, c0, r1, c1))
+            tail = chunk[-256:]  # a tag cut by the block boundary is found whole next time (set() drops repeats)
+            budget.tick()
+    return sorted(set(out))
+
+
+def _check_zip(raw: bytes, budget: Budget) -> None:
+    """The parts of an XLSX are zipped: their declared unzipped sizes bound what is read (Python's
+    zipfile stops at the declared size), so a zip bomb is refused before it is opened."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+        infos = zf.infolist()
+        if len(infos) > 10_000:
+            raise budget.refuse("max_unpacked_bytes", "số phần trong tệp Excel", "the number of parts in the Excel file",
+                                len(infos), 10_000)
+        budget.unpacked(sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels", ".vml"))))
+
+
+def _excel_rows_xlsx(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str,
+                     budget: Budget) -> list[list[str]]:
+    """Streamed (openpyxl's read-only mode, the sheet's claimed size ignored): each row is bounded
+    as it arrives, so a far-away cell or a million empty rows cost a refusal, not the memory."""
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(raw), data_only=True)
+        _check_zip(raw, budget)
+        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise _error(spec, f"{file_name}: không mở được tệp Excel / cannot open the Excel file: {exc}") from exc
-    ws = _pick_sheet(wb.sheetnames, sheet, spec, file_name, lambda n: wb[n])
-    grid = [[_cell_text(c) for c in row] for row in ws.iter_rows(values_only=True)]
-    for rng in ws.merged_cells.ranges:
-        value = grid[rng.min_row - 1][rng.min_col - 1] if rng.min_row - 1 < len(grid) else ""
-        for r in range(rng.min_row - 1, min(rng.max_row, len(grid))):
-            for c in range(rng.min_col - 1, rng.max_col):
-                if c < len(grid[r]):
-                    grid[r][c] = value
+        raise _error(spec, f"{file_name}: không mở được tệp Excel / cannot open the Excel file: {_short(exc)}") from None
+    try:
+        ws = _pick_sheet(wb.sheetnames, sheet, spec, file_name, lambda n: wb[n])
+        ws.reset_dimensions()  # the <dimension> element can claim anything
+        limits = budget.limits
+        grid: list[list[str]] = []
+        cells = 0
+        for n, row in enumerate(ws.iter_rows(values_only=True), 1):
+            if len(row) > limits.max_columns:
+                if any(v is not None and v != "" for v in row[limits.max_columns:]):
+                    budget.columns(len(row))
+                row = row[: limits.max_columns]
+            while row and (row[-1] is None or row[-1] == ""):
+                row = row[:-1]
+            if not row and n > limits.max_rows:
+                budget.rows(n)
+            texts = [_cell_text(c) for c in row]
+            for t in texts:
+                if len(t) > limits.max_cell_chars:
+                    budget.cell_text(t, n)
+            grid.append(texts)
+            cells += len(texts)
+            if n % TICK_ROWS == 0:
+                budget.tick()
+                budget.rows(n)
+                budget.cells(cells)
+        budget.rows(len(grid))
+        budget.cells(cells)
+        merged = _merged_ranges(lambda: wb._archive.open(ws._worksheet_path), budget)  # noqa: SLF001 - the part's path
+    finally:
+        wb.close()
+    for r0, c0, r1, c1 in merged:
+        if r0 > len(grid) or c1 > limits.max_columns:
+            continue
+        value = grid[r0 - 1][c0 - 1] if c0 - 1 < len(grid[r0 - 1]) else ""
+        for r in range(r0 - 1, min(r1, len(grid))):
+            row = grid[r]
+            if len(row) < c1:
+                row.extend([""] * (c1 - len(row)))
+            for c in range(c0 - 1, c1):
+                row[c] = value
     return grid
 
 
-def _excel_rows_xls(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str) -> list[list[str]]:
+def _short(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _excel_rows_xls(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str,
+                    budget: Budget) -> list[list[str]]:
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=raw, formatting_info=True)
+        book = xlrd.open_workbook(file_contents=raw, formatting_info=True, on_demand=True)
+        ws = _pick_sheet(book.sheet_names(), sheet, spec, file_name, book.sheet_by_name)
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001
-        raise _error(spec, f"{file_name}: không mở được tệp Excel (.xls) / cannot open the .xls file: {exc}") from exc
-    ws = _pick_sheet(book.sheet_names(), sheet, spec, file_name, book.sheet_by_name)
+        raise _error(spec, f"{file_name}: không mở được tệp Excel (.xls) / cannot open the .xls file: {_short(exc)}") from None
+    budget.columns(ws.ncols)
+    budget.rows(ws.nrows)
+    budget.cells(ws.nrows * ws.ncols)
     grid = []
     for r in range(ws.nrows):
         row = []
@@ -296,7 +436,10 @@ def _excel_rows_xls(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file
                 row.append(_cell_text(bool(cell.value)))
             else:
                 row.append(_cell_text(cell.value if cell.ctype != xlrd.XL_CELL_EMPTY else None))
+            budget.cell_text(row[-1], r + 1)
         grid.append(row)
+        if r % TICK_ROWS == 0:
+            budget.tick()
     for r0, r1, c0, c1 in ws.merged_cells:
         for r in range(r0, r1):
             for c in range(c0, c1):
@@ -318,9 +461,9 @@ def _pick_sheet(names: list[str], sheet: str | int | None, spec: DatasetSpec, fi
                        f"(sheets: {', '.join(names)})")
 
 
-def read_excel(raw: bytes, spec: DatasetSpec, file_name: str, sheet: str | int | None) -> Grid:
+def read_excel(raw: bytes, spec: DatasetSpec, file_name: str, sheet: str | int | None, budget: Budget) -> Grid:
     xls = raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format, whatever the name says
-    grid = (_excel_rows_xls if xls else _excel_rows_xlsx)(raw, sheet, spec, file_name)
+    grid = (_excel_rows_xls if xls else _excel_rows_xlsx)(raw, sheet, spec, file_name, budget)
     grid, encoding = _fix_legacy_fonts(grid)
     grid = [[unicodedata.normalize("NFC", c) for c in row] for row in grid]
     loc = locate_header(grid, spec, file_name)
@@ -342,17 +485,25 @@ def read_excel(raw: bytes, spec: DatasetSpec, file_name: str, sheet: str | int |
 # ------------------------------------------------------------------ JSON
 
 
-def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str | None) -> Grid:
-    """A list of records, found at ``records_path`` ('data.items') when it is not the top level."""
+def parse_json(raw: bytes, spec: DatasetSpec, file_name: str, budget: Budget) -> tuple[object, str]:
+    """The JSON document (any encoding detect_and_decode knows), bounded in size and depth."""
+    budget.size(len(raw), json=True)
     decoded = detect_and_decode(raw)
     try:
         data = json.loads(decoded.text)
     except json.JSONDecodeError as exc:
         raise _error(spec, f"{file_name}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno} / invalid JSON at "
-                           f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
-    for part in (records_path or "").split("."):
-        if part:
-            data = data.get(part) if isinstance(data, dict) else None
+                           f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    except RecursionError:
+        raise budget.refuse("max_depth", "độ sâu lồng nhau của JSON", "the JSON nesting depth", 1000,
+                            budget.limits.max_depth) from None
+    return data, decoded.encoding
+
+
+def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str | None, budget: Budget) -> Grid:
+    """A list of records, found at ``records_path`` ('data.items') when it is not the top level."""
+    data, encoding = parse_json(raw, spec, file_name, budget)
+    data = records_at(data, records_path)
     if isinstance(data, dict):
         data = next((v for v in data.values() if isinstance(v, list)), None)
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
@@ -360,12 +511,25 @@ def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str |
                            f"'{records_path or '.'}'")
     if not data:
         raise _error(spec, f"{file_name}: không có bản ghi nào / the delivery holds no records")
+    budget.rows(len(data))
     names: list[str] = []
-    for record in data:
-        names.extend(k for k in record if k not in names)
+    seen: set[str] = set()
+    for i, record in enumerate(data):
+        for k, v in record.items():
+            if k not in seen:
+                seen.add(k)
+                names.append(k)
+                budget.columns(len(names))
+            if isinstance(v, dict | list):
+                budget.depth(json_depth(v, budget.limits.max_depth) + 2)  # the list of records and the record
+        if i % TICK_ROWS == 0:
+            budget.tick()
+    budget.cells(len(data) * len(names))
     loc = locate_header([names], spec, file_name)
     cols = [pa.chunked_array([pa.array([_cell_text(r.get(n)) for r in data], pa.string())]) for n in names]
-    return Grid(loc, 0, cols, _numbered(1, len(data)), f"json:{decoded.encoding}", False)
+    rows = _numbered(1, len(data))
+    budget.text_columns(cols, rows)
+    return Grid(loc, 0, cols, rows, f"json:{encoding}", False)
 
 
 def kind_of(path: Path, original_name: str) -> str:

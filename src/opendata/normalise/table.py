@@ -9,6 +9,7 @@ dropped before publishing.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,10 +20,15 @@ import pyarrow.parquet as pq
 
 from ..exceptions import InputError
 from ..issues import Dimension, RowIssue, Severity
+from ..records import records_at
+from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
 from .casting import cast_column, out_of_range
 from .headers import is_footer, match_headers
-from .readers import Grid, kind_of, plan_csv, read_csv, read_csv_typed, read_excel, read_json
+from .limits import Budget
+from .readers import Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typed, read_excel, read_json
+
+log = logging.getLogger(__name__)
 
 ROW_COLUMN = "_source_row"
 WORDY = (ColumnType.string, ColumnType.boolean)
@@ -169,28 +175,28 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed
     return _Typed(arrays, rows, issues, failures, total - keep)
 
 
-def _unbundle(raw: bytes, original_name: str) -> tuple[bytes, str]:
-    """Several API pages (each kept as it came) read as one file: JSON records joined, CSV bodies joined."""
-    bundle = json.loads(raw)
-    pages = [Path(p).read_bytes() for p in bundle["pages"]]
-    stem = original_name.removesuffix(".bundle.json")
-    if bundle["format"] == "csv":
+def _unbundle(raw: bytes, original_name: str, pages_root: Path, budget: Budget) -> tuple[bytes, str]:
+    """Several API pages (each kept as it came) read as one file: JSON records joined, CSV bodies joined.
+    Every page must lie in ``pages_root`` (the archive's objects)."""
+    bundle = read_bundle(raw, pages_root, original_name)
+    budget.size(sum(p.stat().st_size for p in bundle.pages))
+    pages = [p.read_bytes() for p in bundle.pages]
+    stem = original_name.removesuffix(BUNDLE_SUFFIX)
+    if bundle.format == "csv":
         first, rest = pages[0], [p.split(b"\n", 1)[1] if b"\n" in p else b"" for p in pages[1:]]
         return b"".join([first if first.endswith(b"\n") else first + b"\n", *rest]), f"{stem}.csv"
     records: list = []
-    for page in pages:
-        data = json.loads(page)
-        for part in (bundle.get("records_path") or "").split("."):
-            if part:
-                data = data.get(part) if isinstance(data, dict) else None
+    for n, page in enumerate(pages, 1):
+        data = records_at(parse_json(page, budget.spec, f"{original_name} (page {n})", budget)[0], bundle.records_path)
         records.extend(data or [])
     return json.dumps(records, ensure_ascii=False).encode("utf-8"), f"{stem}.json"
 
 
-def _convert(spec: DatasetSpec, raw: bytes, original_name: str) -> tuple[_Typed, str]:
+def _convert(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budget,
+             pages_root: Path | None) -> tuple[_Typed, str]:
     records_path = getattr(spec.source, "records_path", None)
-    if original_name.endswith(".bundle.json"):
-        raw, original_name = _unbundle(raw, original_name)
+    if pages_root is not None:
+        raw, original_name = _unbundle(raw, original_name, pages_root, budget)
         records_path = None
     elif spec.source.kind == "sql":
         records_path = "records"
@@ -198,26 +204,50 @@ def _convert(spec: DatasetSpec, raw: bytes, original_name: str) -> tuple[_Typed,
     source = spec.source
     try:
         if kind == "csv":
-            plan = plan_csv(raw, spec, original_name, getattr(source, "encoding", None))
+            plan = plan_csv(raw, spec, original_name, getattr(source, "encoding", None), budget)
             mapping = match_headers(plan.header.names, spec, original_name, plan.header_row)
             types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()}
-            fast = read_csv_typed(plan, types)
+            fast = read_csv_typed(plan, types, budget)
             typed = _from_typed(spec, fast, mapping) if fast is not None else None
-            return (typed or _from_text(spec, read_csv(plan), mapping)), plan.encoding
+            return (typed or _from_text(spec, read_csv(plan, budget), mapping)), plan.encoding
         if kind == "excel":
-            grid = read_excel(raw, spec, original_name, getattr(source, "sheet", None))
+            grid = read_excel(raw, spec, original_name, getattr(source, "sheet", None), budget)
         else:
-            grid = read_json(raw, spec, original_name, records_path)
+            grid = read_json(raw, spec, original_name, records_path, budget)
     except (UnicodeDecodeError, LookupError) as exc:
         raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
-                         dataset=spec.key, stage="normalise") from exc
+                         dataset=spec.key, stage="normalise") from None
     mapping = match_headers(grid.header.names, spec, original_name, grid.header_row)
     return _from_text(spec, grid, mapping), grid.encoding
 
 
-def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path) -> NormalisedTable:
+def read_delivery(spec: DatasetSpec, raw_path: Path, original_name: str, pages_root: Path | None = None) -> tuple[_Typed, str]:
+    """Whatever goes wrong while reading a delivery is the delivery's :class:`InputError`, naming the
+    file: a limit, a damaged file, or a reader's own failure. Never a traceback, never a retry."""
+    budget = Budget(spec, original_name)
+    try:
+        budget.size(raw_path.stat().st_size)
+        return _convert(spec, raw_path.read_bytes(), original_name, budget, pages_root)
+    except InputError as exc:
+        exc.dataset = exc.dataset or spec.key
+        raise
+    except MemoryError:
+        raise InputError(f"{original_name}: tệp cần nhiều bộ nhớ hơn máy chủ có / reading the file needs more memory than "
+                         "the worker has. Chia nhỏ tệp / split the file", dataset=spec.key, stage="normalise") from None
+    except RecursionError:
+        raise budget.refuse("max_depth", "độ sâu lồng nhau", "the nesting depth", 1000, spec.limits.max_depth) from None
+    except Exception as exc:  # noqa: BLE001 - any reader's failure on hostile bytes is the file's problem
+        log.warning("%s: reading failed: %s", original_name, exc, exc_info=log.isEnabledFor(logging.DEBUG))
+        raise InputError(f"{original_name}: không đọc được tệp / the file cannot be read ({type(exc).__name__}: "
+                         f"{str(exc)[:200]}). Kiểm tra định dạng tệp / check the file's format",
+                         dataset=spec.key, stage="normalise") from None
+
+
+def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path,
+                   pages_root: Path | None = None) -> NormalisedTable:
+    """``pages_root``: the delivery is a bundle of API pages, all of which must lie there."""
     started = time.perf_counter()
-    converted, encoding = _convert(spec, raw_path.read_bytes(), original_name)
+    converted, encoding = read_delivery(spec, raw_path, original_name, pages_root)
     converted_at = time.perf_counter()
     keep = len(converted.rows)
     arrays = {c.name: converted.arrays.get(c.name, pa.nulls(keep, ARROW_TYPES[c.type])) for c in spec.columns}

@@ -18,12 +18,12 @@ from ..archive import RawArchive
 from ..exceptions import InputError, QualityGateFailed
 from ..issues import RowIssue
 from ..normalise import normalise_file
-from ..sources import DropZone
 from ..sources.base import RawDelivery
+from ..sources.bundle import read_bundle
 from ..sources.connections import Resolver, from_environment
-from ..sources.http import BUNDLE_SUFFIX
 from ..spec.models import Agency, DatasetSpec
 from .context import RunContext
+from .receipts import drop_zone, write_agency_receipt
 from .state import DatasetState, merge_by_key
 
 log = logging.getLogger(__name__)
@@ -33,14 +33,11 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
     """The next delivery from the spec's source; None when there is nothing new (an empty drop zone,
     an incremental query with no rows past the watermark)."""
     kind = spec.source.kind
-    if kind == "drop_zone":
-        zone = DropZone(ctx.settings.paths.dropzone_root)
-        waiting = zone.pending(spec, ctx.now)
-        if not waiting:
-            log.info("no new file in %s", zone.folder(spec))
-            return None
-        return zone.take(waiting[0], ctx.now)
     incoming = ctx.data / "incoming" / spec.city / spec.agency / spec.id
+    if kind == "drop_zone":
+        from .intake import next_drop
+
+        return next_drop(spec, ctx, drop_zone(ctx), RawArchive(ctx.data / "archive"), incoming)
     conn = resolve(spec.source.conn_id)
     if kind == "http":
         from ..sources.http import fetch_http
@@ -54,10 +51,9 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
 def archive(spec: DatasetSpec, ctx: RunContext, delivery: RawDelivery) -> dict:
     """Keep the delivery's bytes untouched under their sha256, before anything else happens to them."""
     store = RawArchive(ctx.data / "archive")
-    if delivery.original_name.endswith(BUNDLE_SUFFIX):  # several API pages: each page kept as it came
-        bundle = json.loads(delivery.path.read_text(encoding="utf-8"))
-        bundle["pages"] = [str(store.put(Path(p))) for p in bundle["pages"]]
-        delivery.path.write_text(json.dumps(bundle, ensure_ascii=False, indent=1), encoding="utf-8")
+    if is_bundle(spec, delivery.source_kind, delivery.meta):  # several API pages: each page kept as it came
+        bundle = read_bundle(delivery.path.read_bytes(), incoming_root(ctx), delivery.original_name)
+        delivery.path.write_text(bundle.with_pages([store.put(p) for p in bundle.pages]).to_json(), encoding="utf-8")
     archived = store.store(spec, delivery)
     log.info("archived %s as %s (%d bytes)%s", archived.original_name, archived.sha256, archived.size,
              " — the same bytes were delivered before: not processed again" if archived.seen_before else "")
@@ -99,9 +95,21 @@ def is_repeat(archived: dict) -> bool:
     return bool(archived.get("seen_before"))
 
 
+def incoming_root(ctx: RunContext) -> Path:
+    """Where the sources write what they fetched, before the archive keeps it."""
+    return ctx.data / "incoming"
+
+
+def is_bundle(spec: DatasetSpec, source_kind: str, meta: dict) -> bool:
+    """A bundle of API pages is what the HTTP source said it made: never decided by a file's name."""
+    return spec.source.kind == "http" and source_kind == "http" and bool(meta.get("bundle"))
+
+
 def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
+    pages_root = (RawArchive(ctx.data / "archive").root / "objects"
+                  if is_bundle(spec, archived.get("source_kind", ""), archived.get("meta") or {}) else None)
     try:
-        table = normalise_file(spec, Path(archived["path"]), archived["original_name"], ctx.staging(spec))
+        table = normalise_file(spec, Path(archived["path"]), archived["original_name"], ctx.staging(spec), pages_root)
     except InputError as exc:
         _quarantine_unreadable(spec, ctx, archived, exc)
         raise
@@ -115,18 +123,6 @@ def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
     return out
 
 
-def receipt_folder(spec: DatasetSpec, ctx: RunContext) -> Path:
-    """Next to the agency's drop, where it looks; API and database sources under receipts/."""
-    if spec.source.kind == "drop_zone":
-        return DropZone(ctx.settings.paths.dropzone_root).folder(spec)
-    return ctx.data / "receipts" / spec.city / spec.agency / spec.id
-
-
-def _receipt_stem(original_name: str, received_at: str) -> str:
-    stamp = received_at.replace("-", "").replace(":", "")[:15]
-    return f"{stamp}-{Path(original_name).stem}"
-
-
 def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | None = None,
           on_receipt: Callable[[Path, Path, bool], None] | None = None) -> dict:
     """Run every rule; write the scorecard and the agency's receipt (handed to ``on_receipt``, e.g. to
@@ -134,7 +130,7 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
     import pyarrow.parquet as pq
 
     from ..quality.gate import judge
-    from ..quality.receipt import receipt_dict, write_receipt
+    from ..quality.receipt import receipt_dict
     from ..quality.report_html import write_html
 
     current = DatasetState.load(ctx, spec).current
@@ -145,11 +141,11 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
                             docs_dir=ctx.data / "docs" / spec.city / spec.agency / spec.id)
     out = Path(table["parquet"]).with_suffix(".scorecard.json")
     out.write_text(json.dumps(card.asdict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    receipt = write_receipt(receipt_folder(spec, ctx), _receipt_stem(table["original_name"], table["received_at"]),
-                            receipt_dict(spec.key, spec.title.vi, table["original_name"], card.accepted, card.scores,
-                                         card.overall, card.issues, table["received_at"]))
+    told = receipt_dict(spec.key, spec.title.vi, table["original_name"], card.accepted, card.scores, card.overall, card.issues,
+                        table["received_at"])
+    receipt = write_agency_receipt(spec, ctx, table["original_name"], table["received_at"], told)
     log.info("receipt for the agency: %s", receipt.markdown)
-    report_html = write_html(json.loads(receipt.json.read_text(encoding="utf-8")), ctx.now.isoformat(timespec="seconds"),
+    report_html = write_html(told, ctx.now.isoformat(timespec="seconds"),
                              Path(table["parquet"]).with_suffix(".quality.html"))
     if on_receipt is not None:
         on_receipt(receipt.markdown, receipt.json, card.accepted)
@@ -188,11 +184,11 @@ def latest_accepted(spec: DatasetSpec, ctx: RunContext) -> dict | None:
 
 def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: dict, exc: InputError) -> None:
     """An unreadable delivery is kept with its error; its bytes are in the archive already."""
-    from ..quality.receipt import receipt_dict, write_receipt
+    from ..quality.receipt import receipt_dict
 
     received = archived.get("received_at", ctx.now.isoformat())
-    write_receipt(receipt_folder(spec, ctx), _receipt_stem(archived["original_name"], received),
-                  receipt_dict(spec.key, spec.title.vi, archived["original_name"], False, {}, None, [], received,
+    write_agency_receipt(spec, ctx, archived["original_name"], received,
+                         receipt_dict(spec.key, spec.title.vi, archived["original_name"], False, {}, None, [], received,
                                error=exc.message))
     target = ctx.quarantine(spec) / archived["sha256"]
     target.mkdir(parents=True, exist_ok=True)

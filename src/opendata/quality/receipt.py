@@ -51,6 +51,7 @@ def _fix(rule: str) -> tuple[str, str]:
 class Receipt:
     markdown: Path
     json: Path
+    markdown_text: str = ""  # what was written: mailed from here, never read back from the agency's folder
 
 
 def receipt_dict(dataset: str, title: str, original_name: str, accepted: bool, scores: dict[str, float], overall: float | None,
@@ -87,9 +88,14 @@ def render_markdown(r: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_receipt(folder: Path, stem: str, receipt: dict) -> Receipt:
-    folder.mkdir(parents=True, exist_ok=True)
-    md, js = folder / f"{stem}.receipt.md", folder / f"{stem}.receipt.json"
-    md.write_text(render_markdown(receipt), encoding="utf-8")
-    js.write_text(json.dumps(receipt, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    return Receipt(md, js)
+def write_receipt(folder: Path, stem: str, receipt: dict, trusted_root: Path | None = None) -> Receipt:
+    """``folder`` below ``trusted_root`` (an agency-writable drop zone) is opened without following any
+    link planted in it; the files are written under a temporary name and renamed into place."""
+    from ..sources.safe_fs import open_below, write_at
+
+    root = trusted_root or folder.parent
+    md_text = render_markdown(receipt)
+    with open_below(root, list(folder.relative_to(root).parts), create=True) as fd:
+        write_at(fd, f"{stem}.receipt.md", md_text.encode("utf-8"))
+        write_at(fd, f"{stem}.receipt.json", json.dumps(receipt, ensure_ascii=False, indent=1, default=str).encode("utf-8"))
+    return Receipt(folder / f"{stem}.receipt.md", folder / f"{stem}.receipt.json", md_text)

@@ -178,6 +178,22 @@ class SqlSource(Strict):
 Source = Annotated[DropZoneSource | HttpSource | SqlSource, Field(discriminator="kind")]
 
 
+class InputLimits(Strict):
+    """How large and how deep a delivery may be before it is refused unread (bounded time and memory).
+
+    The defaults fit the largest files a city really sends; a spec raises them where it must."""
+
+    max_bytes: int = Field(1 << 30, ge=1, description="Largest delivery, in bytes (any format)")
+    max_json_bytes: int = Field(256 << 20, ge=1, description="Largest JSON delivery (JSON is read whole into memory)")
+    max_unpacked_bytes: int = Field(1 << 30, ge=1, description="XLSX: largest total of the parts read, once unzipped")
+    max_rows: int = Field(5_000_000, ge=1)
+    max_columns: int = Field(500, ge=1)
+    max_cells: int = Field(20_000_000, ge=1, description="Excel and JSON: rows × columns (they are held as Python objects)")
+    max_cell_chars: int = Field(32_767, ge=1, description="Longest cell, in characters (Excel's own limit)")
+    max_depth: int = Field(32, ge=1, description="JSON: deepest nesting of lists and objects")
+    max_seconds: float = Field(300, gt=0, description="Wall time to read and type the delivery")
+
+
 class RowCount(Strict):
     min: int = Field(1, ge=0)
     max: int | None = None
@@ -204,6 +220,7 @@ class DatasetSpec(Strict):
     spatial: Text | None = Field(None, description="Area covered, when narrower than the city (e.g. a district)")
     source_url: str | None = Field(None, pattern=r"^https?://", description="Where the agency publishes it itself, if anywhere")
     row_count: RowCount = RowCount()
+    limits: InputLimits = InputLimits()
 
     @property
     def key(self) -> str:
