@@ -315,7 +315,8 @@ def ckan_bootstrap(lay: Layout, pw: dict[str, str]) -> None:
             ckan(lay, "user", "add", ADMIN, f"email={ADMIN}@opendata.invalid", f"password={pw['admin']}")
         ckan(lay, "sysadmin", "add", ADMIN)
         token = ckan(lay, "user", "token", "add", ADMIN, "opendata-platform").strip().splitlines()[-1].strip()
-        fd = os.open(lay.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(lay.token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file was there before with another mode
         with os.fdopen(fd, "w") as f:
             f.write(token + "\n")
         ckan_config(lay, pw)  # xloader needs the token too
@@ -337,7 +338,8 @@ def load_secrets(lay: Layout) -> dict[str, str]:
     if lay.secrets_file.exists():
         return json.loads(lay.secrets_file.read_text())
     pw = {k: secrets.token_urlsafe(18) for k in ("ckan_default", "datastore_default", "admin")}
-    fd = os.open(lay.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(lay.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
     with os.fdopen(fd, "w") as f:
         json.dump(pw, f)
     return pw

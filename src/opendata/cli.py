@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .settings import load_settings
+from .settings import PROJECT_ROOT, load_settings
 from .spec.loader import load_registry
 
 
@@ -346,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     pub.set_defaults(func=publish)
     portal = sub.add_parser("portal", help="the CKAN portal").add_subparsers(dest="portal_command", required=True)
     prov = portal.add_parser("provision", help="groups, organizations and one publisher per agency (sysadmin token)")
-    prov.add_argument("--tokens-file", default="agency-connections.json", help="where the agency connections go (mode 600)")
+    prov.add_argument("--tokens-file", default=str(PROJECT_ROOT / ".dev" / "ckan" / "agency-connections.json"),
+                      help="where the agency connections go (mode 600; default under the git-ignored .dev/)")
     prov.set_defaults(func=portal_provision)
     cat = sub.add_parser("catalogue", help="the city catalogue").add_subparsers(dest="catalogue_command", required=True)
     dcat = cat.add_parser("dcat", help="DCAT JSON-LD of the open datasets, for harvesting by the national portal")

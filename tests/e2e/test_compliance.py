@@ -17,7 +17,8 @@ import requests
 
 from opendata.airflow.dag_builder import dag_id_for
 from opendata.spec import load_registry
-from tests.e2e.test_rain_gauge_slice import SPEC, chromium, published  # noqa: F401 - a fixture
+from tests.e2e.browser import Browser
+from tests.e2e.test_rain_gauge_slice import SPEC, published  # noqa: F401 - a fixture
 from tests.factories import ROOT
 
 pytestmark = [pytest.mark.portal, pytest.mark.airflow]
@@ -73,29 +74,56 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+STEWARD = "steward"
+
+
 @pytest.fixture()
-def api_server(recorded):
-    """Airflow's own api-server, with the plugins folder: the dashboard is served where stewards find it."""
+def api_server(recorded, tmp_path: Path):
+    """Airflow's own api-server, with the plugins folder: the dashboard is served where stewards find it,
+    behind Airflow's login (the simple auth manager, one steward with a generated password)."""
+    import secrets
+
     port = free_port()
+    password = secrets.token_urlsafe(16)
+    passwords = tmp_path / "passwords.json"
+    passwords.write_text(json.dumps({STEWARD: password}))
+    env = {**os.environ, "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{STEWARD}:viewer",
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+           "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "False"}
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "airflow"), "api-server", "--port", str(port)],
-                            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{url}/opendata/", timeout=2).status_code == 200:
+                if requests.get(f"{url}/api/v2/monitor/health", timeout=2).status_code == 200:
                     break
             except requests.ConnectionError:
                 pass
             time.sleep(1)
         else:
-            raise AssertionError("the Airflow api-server did not serve /opendata/ within 90 s")
-        yield url
+            raise AssertionError("the Airflow api-server did not answer within 90 s")
+        token = requests.post(f"{url}/auth/token", json={"username": STEWARD, "password": password}, timeout=10)
+        assert token.status_code in (200, 201), token.text
+        yield url, token.json()["access_token"]
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(30)
+
+
+def test_the_dashboard_is_behind_airflows_login(api_server) -> None:
+    url, token = api_server
+    for path in ("/opendata/", "/opendata/agency/snnmt", f"/opendata/receipt/{SPEC.key}", "/opendata/api/kpi.json"):
+        anonymous = requests.get(url + path, timeout=10, allow_redirects=False)
+        assert anonymous.status_code in (401, 403), (path, anonymous.status_code)
+        assert "Sở" not in anonymous.text and SPEC.key not in anonymous.text
+        forged = requests.get(url + path, headers={"Authorization": "Bearer not-a-token"}, timeout=10)
+        assert forged.status_code in (401, 403), path
+    browser = requests.get(url + "/opendata/", headers={"Accept": "text/html"}, timeout=10, allow_redirects=False)
+    assert browser.status_code == 303 and "login" in browser.headers["location"]
+    ok = requests.get(url + "/opendata/api/kpi.json", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert ok.status_code == 200 and ok.json()["city"] == "danang"
 
 
 def test_the_dashboard_renders_in_a_browser_with_agencies_and_charts(api_server, tmp_path: Path) -> None:
@@ -108,27 +136,32 @@ def test_the_dashboard_renders_in_a_browser_with_agencies_and_charts(api_server,
     settings = load_settings()
     run_day(settings, datetime.now(UTC), None)  # today's snapshot
     assert ledger.trend(ledger.open_ledger(settings.ledger_url()), "danang")
-    menu = requests.get(f"{api_server}/ui/config", timeout=10)  # the UI's menu comes from the plugins
+    menu = requests.get(f"{api_server[0]}/ui/config", timeout=10)  # the UI's menu comes from the plugins
     plugins = subprocess.run([str(ROOT / ".venv" / "bin" / "airflow"), "plugins", "--output", "json"],
                              capture_output=True, text=True, env=dict(os.environ))
     assert "opendata_dashboard" in plugins.stdout, (menu.status_code, plugins.stderr[-500:])
 
-    dom = chromium("--dump-dom", f"{api_server}/opendata/")
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    html = dom.stdout
-    for name in ("Sở Nông nghiệp và Môi trường", "Sở Y tế", "Sở Khoa học và Công nghệ"):
-        assert name in html
-    assert html.count("<svg") == 3 and "id=\"trend\"" in html and "polyline" in html
-    assert "0/4" in html  # no agency meets the target yet
-    english = chromium("--dump-dom", f"{api_server}/opendata/?lang=en").stdout
-    assert "Open-data dashboard" in english and "Department of Health" in english
-    agency = chromium("--dump-dom", f"{api_server}/opendata/agency/snnmt").stdout
-    assert SPEC.title.vi in agency and "Biên nhận" in agency
-    receipt = requests.get(f"{api_server}/opendata/receipt/{SPEC.key}", timeout=10)
-    assert receipt.status_code == 200 and "ĐƯỢC CHẤP NHẬN" in receipt.content.decode()
-    shot = tmp_path / "dashboard.png"
-    out = chromium(f"--screenshot={shot}", "--window-size=1280,1000", f"{api_server}/opendata/")
-    assert out.returncode == 0 and shot.stat().st_size > 20_000, out.stderr[-2000:]
+    url, token = api_server
+    browser = Browser()
+    try:
+        browser.set_cookie(url, "_token", token)  # what Airflow's login leaves in a steward's browser
+        html = browser.open(f"{url}/opendata/")
+        for name in ("Sở Nông nghiệp và Môi trường", "Sở Y tế", "Sở Khoa học và Công nghệ"):
+            assert name in html
+        assert html.count("<svg") == 3 and "id=\"trend\"" in html and "polyline" in html
+        assert "0/4" in html  # no agency meets the target yet
+        english = browser.open(f"{url}/opendata/?lang=en")
+        assert "Open-data dashboard" in english and "Department of Health" in english
+        agency = browser.open(f"{url}/opendata/agency/snnmt")
+        assert SPEC.title.vi in agency and "Biên nhận" in agency
+        receipt = requests.get(f"{url}/opendata/receipt/{SPEC.key}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert receipt.status_code == 200 and "ĐƯỢC CHẤP NHẬN" in receipt.content.decode()
+        browser.open(f"{url}/opendata/")
+        shot = tmp_path / "dashboard.png"
+        browser.screenshot(shot)
+        assert shot.stat().st_size > 20_000
+    finally:
+        browser.close()
     keep = ROOT / ".dev" / "test-output"
     keep.mkdir(parents=True, exist_ok=True)
     shutil.copy(shot, keep / "dashboard.png")

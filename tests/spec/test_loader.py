@@ -76,7 +76,7 @@ def test_the_registry_cache_is_used_until_a_file_changes(tmp_path: Path, monkeyp
     root = tmp_path / "datasets"
     shutil.copytree(ROOT / "include" / "datasets", root)
     first = load_registry(root)
-    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1
     again = load_registry(root)
     assert again.datasets == first.datasets and again.cities == first.cities
     spec = root / "danang" / "syt" / "hospitals.yaml"
@@ -84,5 +84,5 @@ def test_the_registry_cache_is_used_until_a_file_changes(tmp_path: Path, monkeyp
                     encoding="utf-8")
     changed = load_registry(root)
     assert changed.datasets["danang.syt.hospitals"].update_frequency.value == "weekly"
-    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1  # the stale state was pruned
+    assert len(list((tmp_path / "cache").glob("*.json"))) == 1  # the stale state was pruned
     assert load_registry(root, cache=False).datasets == changed.datasets

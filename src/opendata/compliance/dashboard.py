@@ -137,12 +137,33 @@ def agency_page(city: CityKpi, code: str, lang: str) -> str | None:
     return _page(name, body, lang)
 
 
-def create_app():
-    """The FastAPI app; everything is read per request (registry cache, ledger), so it is always current."""
-    from fastapi import FastAPI, HTTPException
-    from fastapi.responses import HTMLResponse, JSONResponse
+def login_required():
+    """The dependency every route declares: a user authenticated by Airflow's auth manager (the UI's
+    login cookie or a bearer token), allowed to see the website. Airflow does not authenticate plugin
+    apps by itself, so without this the dashboard would be open to anyone."""
+    from airflow.api_fastapi.auth.managers.models.resource_details import AccessView
+    from airflow.api_fastapi.core_api.security import requires_access_view
 
-    app = FastAPI(title="opendata dashboard", docs_url=None, redoc_url=None)
+    return requires_access_view(AccessView.WEBSITE)
+
+
+def create_app(auth=None):
+    """The FastAPI app; everything is read per request (registry cache, ledger), so it is always current.
+    ``auth``: the dependency that authenticates a request (Airflow's login by default)."""
+    from fastapi import Depends, FastAPI, HTTPException, Request
+    from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+    app = FastAPI(title="opendata dashboard", docs_url=None, redoc_url=None,
+                  dependencies=[Depends(auth or login_required())])
+
+    @app.exception_handler(HTTPException)
+    async def to_login(request: Request, exc: HTTPException):
+        """A browser without a login goes to Airflow's login page and comes back; an API client gets the status."""
+        if exc.status_code == 401 and "text/html" in request.headers.get("accept", ""):
+            from airflow.api_fastapi.app import get_auth_manager
+
+            return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
     def current() -> tuple[CityKpi, list[dict], float]:
         settings = load_settings()

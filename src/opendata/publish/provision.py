@@ -104,11 +104,20 @@ def provision(client: CkanClient, registry: Registry, tokens_file: Path) -> Prov
                 token = client.call("api_token_create", {"user": user, "name": TOKEN_NAME})["token"]
                 report.new_tokens.append(user)
             stored[conn_id] = connection(url, token)
-    tokens_file.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(tokens_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(stored, fh, indent=1)
+    write_private(tokens_file, json.dumps(stored, indent=1))
     return report
+
+
+def write_private(path: Path, text: str) -> None:
+    """A file of secrets: mode 0600 whatever the file's mode was before, in a folder only its owner
+    enters; written whole under a temporary name (never through a link) and renamed into place."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def as_environment(tokens_file: Path) -> dict[str, str]:

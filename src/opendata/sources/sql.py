@@ -8,6 +8,7 @@ rejected or failed run is fetched again next time.
 from __future__ import annotations
 
 import json
+import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -30,54 +31,97 @@ def _json_value(value):
     return value
 
 
-def fetch_sql(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: datetime,
-              watermark: str | int | float | None) -> RawDelivery | None:
-    """None when an incremental query finds nothing past the watermark: nothing was delivered."""
+def _statement_timeout(db, dialect: str, seconds: float) -> None:
+    """Every dialect that can stop a statement after a time is told to: PostgreSQL and MySQL by a
+    session setting, SQLite by a progress handler, Oracle and SQL Server through the driver."""
     import sqlalchemy as sa
-    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 
-    src: SqlSource = spec.source  # type: ignore[assignment]
+    ms = max(1, int(seconds * 1000))
+    if dialect == "postgresql":
+        db.execute(sa.text(f"SET statement_timeout = {ms}"))
+    elif dialect in ("mysql", "mariadb"):
+        db.execute(sa.text(f"SET SESSION MAX_EXECUTION_TIME = {ms}"))
+    else:
+        raw = db.connection.dbapi_connection
+        if dialect == "sqlite":
+            deadline = time.monotonic() + seconds
+            raw.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, 10_000)
+        elif dialect == "oracle":
+            raw.call_timeout = ms
+        elif dialect == "mssql":
+            raw.timeout = max(1, int(seconds))
+
+
+def build_query(src: SqlSource, dialect, watermark) -> tuple[str, dict]:
+    """The spec's SELECT, wrapped for an incremental read: the watermark column is an identifier checked
+    by the spec and quoted by the dialect; its value is a bound parameter, never text in the query."""
     query, params = src.query.strip().rstrip(";"), {}
     if src.watermark_column:
-        col = src.watermark_column
+        col = dialect.identifier_preparer.quote(src.watermark_column)
         query = f"SELECT * FROM ({query}) AS opendata_src"
         if watermark is not None:
             query += f" WHERE {col} > :watermark"
             params["watermark"] = watermark
         query += f" ORDER BY {col}"
+    return query, params
+
+
+def fetch_sql(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: datetime,
+              watermark: str | int | float | None) -> RawDelivery | None:
+    """None when an incremental query finds nothing past the watermark: nothing was delivered. Rows are
+    streamed from the database into the delivery file, within the spec's row and size limits."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+
+    src: SqlSource = spec.source  # type: ignore[assignment]
     engine = sa.create_engine(conn.sqlalchemy_url(), pool_pre_ping=True)
+    query, params = build_query(src, engine.dialect, watermark)
+    incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = incoming / f"{spec.id}-{now.strftime('%Y%m%dT%H%M%S')}.json"
+    count, newest = 0, None
     try:
         try:
             db = engine.connect()
         except OperationalError as exc:  # cannot reach or log in: worth retrying later
             raise TransientError(f"database '{src.conn_id}' did not answer: {exc.orig.__class__.__name__}",
-                                 dataset=spec.key, stage="ingest") from None
-        with db:
+                                 dataset=spec.key, stage="fetch") from None
+        with db, open(path, "w", encoding="utf-8") as out:
             try:
-                if engine.dialect.name == "postgresql":
-                    db.execute(sa.text(f"SET statement_timeout = {int(src.timeout_s * 1000)}"))
-                result = db.execute(sa.text(query), params)
+                _statement_timeout(db, engine.dialect.name, src.timeout_s)
+                result = db.execution_options(stream_results=True, yield_per=5000).execute(sa.text(query), params)
                 names = list(result.keys())
-                rows = [dict(zip(names, map(_json_value, r), strict=True)) for r in result]
+                out.write('{"records": [')
+                for row in result:
+                    record = dict(zip(names, map(_json_value, row), strict=True))
+                    out.write(("," if count else "") + json.dumps(record, ensure_ascii=False, default=str))
+                    count += 1
+                    if src.watermark_column and record.get(src.watermark_column) is not None:
+                        value = record[src.watermark_column]
+                        newest = value if newest is None or value > newest else newest
+                    if count > spec.limits.max_rows or out.tell() > spec.limits.max_json_bytes:
+                        raise SourceError(f"database '{src.conn_id}': the query returned more than "
+                                          f"{min(count, spec.limits.max_rows):,} rows or {spec.limits.max_json_bytes:,} "
+                                          "bytes (limits.max_rows / max_json_bytes)", dataset=spec.key, stage="fetch")
+                out.write("]}")
             except DBAPIError as exc:
                 if exc.connection_invalidated:
                     raise TransientError(f"database '{src.conn_id}': the connection dropped during the query",
-                                         dataset=spec.key, stage="ingest") from None
+                                         dataset=spec.key, stage="fetch") from None
                 raise SourceError(f"database '{src.conn_id}': the query failed: {str(exc.orig).splitlines()[0][:300]}",
-                                  dataset=spec.key, stage="ingest") from None
+                                  dataset=spec.key, stage="fetch") from None
             except SQLAlchemyError as exc:
                 raise SourceError(f"database '{src.conn_id}': the query failed: {str(exc).splitlines()[0][:300]}",
-                                  dataset=spec.key, stage="ingest") from None
+                                  dataset=spec.key, stage="fetch") from None
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     finally:
         engine.dispose()
-    if src.watermark_column and not rows and watermark is not None:
+    if src.watermark_column and not count and watermark is not None:
+        path.unlink(missing_ok=True)
         return None
-    meta: dict = {"rows": len(rows), "incremental": bool(src.watermark_column)}
+    meta: dict = {"rows": count, "incremental": bool(src.watermark_column)}
     if src.watermark_column:
-        values = [r[src.watermark_column] for r in rows if r.get(src.watermark_column) is not None]
-        meta["watermark"] = max(values) if values else watermark  # JSON value: an int stays an int
+        meta["watermark"] = newest if newest is not None else watermark  # JSON value: an int stays an int
         meta["previous_watermark"] = watermark
-    incoming.mkdir(parents=True, exist_ok=True)
-    path = incoming / f"{spec.id}-{now.strftime('%Y%m%dT%H%M%S')}.json"
-    path.write_text(json.dumps({"records": rows}, ensure_ascii=False, default=str), encoding="utf-8")
     return RawDelivery("sql", path.name, path, now, meta)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .models import City, DatasetSpec
 
@@ -84,36 +84,79 @@ def _fingerprint(root: Path) -> str | None:
     return f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]}-{h.hexdigest()[:32]}"
 
 
-def _cache_dir() -> Path:
-    import os
-    import tempfile
+class _Snapshot(BaseModel):
+    """The validated registry as JSON: data only, so reading a cache can never run code."""
 
-    return Path(os.environ.get("OPENDATA_REGISTRY_CACHE") or Path(tempfile.gettempdir()) / f"opendata-registry-{os.getuid()}")
+    cities: list[City]
+    datasets: list[DatasetSpec]
+    paths: dict[str, str]
+    problems: list[tuple[str, str, str]]
+
+
+def _cache_dir() -> Path | None:
+    """A folder only this user can read and write (created 0700; its owner and mode are checked every
+    time); None when it is not private, and the registry is then parsed without a cache."""
+    base = os.environ.get("OPENDATA_REGISTRY_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "opendata-registry")
+    folder = Path(base)
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.lstat(folder)
+    except OSError:
+        return None
+    import stat
+
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
+    return folder
+
+
+def _read_cache(path: Path) -> Registry | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if st.st_uid != os.getuid() or st.st_mode & 0o077:
+            return None
+        try:
+            snap = _Snapshot.model_validate_json(f.read())
+        except ValidationError:
+            return None
+    return Registry({c.code: c for c in snap.cities}, {d.key: d for d in snap.datasets},
+                    {k: Path(v) for k, v in snap.paths.items()}, [SpecProblem(Path(p), f, m) for p, f, m in snap.problems])
+
+
+def _write_cache(path: Path, reg: Registry) -> None:
+    snap = _Snapshot(cities=list(reg.cities.values()), datasets=list(reg.datasets.values()),
+                     paths={k: str(v) for k, v in reg.paths.items()},
+                     problems=[(str(p.path), p.field, p.message) for p in reg.problems])
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(snap.model_dump_json().encode("utf-8"))
+    tmp.replace(path)
 
 
 def load_registry(root: Path, cache: bool = True) -> Registry:
     """Every city.yaml and <city>/<agency>/*.yaml below root, in sorted order.
 
     Airflow parses the DAG folder again and again while the specs rarely change: the validated registry
-    is kept in a private cache keyed by every file's path and content, and read back (much faster than
-    parsing and validating 1,000 YAML files) until any file changes."""
-    import pickle
-
+    is kept as JSON in a private cache keyed by every file's path and content, and read back (much faster
+    than parsing and validating 1,000 YAML files) until any file changes."""
     key = _fingerprint(root) if cache and root.is_dir() else None
-    cached = _cache_dir() / f"{key}.pickle" if key else None
+    folder = _cache_dir() if key else None
+    cached = folder / f"{key}.json" if folder is not None else None
     if cached is not None and cached.exists():
-        try:
-            return pickle.loads(cached.read_bytes())
-        except Exception:  # noqa: BLE001 - a stale or foreign cache file: parse again
-            pass
+        reg = _read_cache(cached)
+        if reg is not None:
+            return reg
     reg = _parse_registry(root)
     if cached is not None:
         try:
-            cached.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(reg, protocol=pickle.HIGHEST_PROTOCOL))
-            tmp.replace(cached)
-            for stale in cached.parent.glob(f"{key.split('-')[0]}-*.pickle"):  # earlier states of this registry
+            _write_cache(cached, reg)
+            for stale in cached.parent.glob(f"{key.split('-')[0]}-*.json"):  # earlier states of this registry
                 if stale != cached:
                     stale.unlink(missing_ok=True)
         except OSError:
@@ -142,10 +185,32 @@ def _parse_registry(root: Path) -> Registry:
         if city.code != city_dir.name:
             reg.problems.append(SpecProblem(city_path, "code", f"'{city.code}' differs from its folder '{city_dir.name}'"))
             continue
+        clash = _name_clash(reg, city)
+        if clash:
+            reg.problems.append(SpecProblem(city_path, "code", clash))
+            continue
         reg.cities[city.code] = city
         for spec_path in sorted(city_dir.glob("*/*.yaml")):
             _load_dataset(reg, city, spec_path)
     return reg
+
+
+def _portal_names(city: City) -> list[tuple[str, str]]:
+    """Every name the portal and Airflow derive from a city's agencies, with the agency it belongs to."""
+    return [(name, f"{city.code}/{a.code}") for a in city.agencies
+            for name in {a.ckan_name(city.code), a.publisher_name(city.code), a.conn_id(city.code)}]
+
+
+def _name_clash(reg: Registry, city: City) -> str | None:
+    """'da-nang' + agency 'x' and 'da' + agency 'nang-x' would share an organization, a publisher user
+    and a connection on the portal: the later city is refused before it can publish as the other."""
+    owners: dict[str, str] = {}
+    for other in [*reg.cities.values(), city]:
+        for name, owner in _portal_names(other):
+            if owners.setdefault(name, owner) != owner:
+                return (f"'{name}' would be both {owners[name]} and {owner}: rename the city or the agency "
+                        "(portal organizations, publisher users and connections must not collide)")
+    return None
 
 
 def _load_dataset(reg: Registry, city: City, path: Path) -> None:
@@ -169,6 +234,11 @@ def _load_dataset(reg: Registry, city: City, path: Path) -> None:
         return
     if spec.key in reg.datasets:
         reg.problems.append(SpecProblem(path, "id", f"'{spec.id}' is already used by {reg.paths[spec.key]}"))
+        return
+    same_name = next((k for k, s in reg.datasets.items() if s.ckan_name == spec.ckan_name), None)
+    if same_name is not None:
+        reg.problems.append(SpecProblem(path, "id", f"its portal name '{spec.ckan_name}' is already {same_name}'s "
+                                        f"({reg.paths[same_name]}): rename the dataset"))
         return
     reg.datasets[spec.key] = spec
     reg.paths[spec.key] = path

@@ -171,7 +171,8 @@ class SqlSource(Strict):
     kind: Literal["sql"]
     conn_id: str
     query: str = Field(min_length=10, description="A SELECT; read-only credentials are expected")
-    watermark_column: str | None = Field(None, description="Incremental: only rows with a larger value than last time")
+    watermark_column: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$",
+                                         description="Incremental: only rows with a larger value than last time (a column name)")
     timeout_s: float = Field(60, gt=0, le=3600)
 
 
