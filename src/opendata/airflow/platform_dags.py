@@ -93,7 +93,7 @@ def build_link_check_dag() -> DAG:
             from pydantic import SecretStr
 
             from ..publish.client import CkanClient, PortalAccess
-            from ..quality.links import check_packages, write_report
+            from ..quality.links import LinkPolicy, check_packages, write_report
             from ..settings import load_settings
             from ..spec.loader import load_registry
             from . import tasks
@@ -104,7 +104,7 @@ def build_link_check_dag() -> DAG:
             packages = {key: pkg for key, spec in registry.datasets.items()
                         if (pkg := public.show("package_show", spec.ckan_name)) is not None}
             ctx = tasks.run_context()
-            results = check_packages(packages)
+            results = check_packages(packages, policy=LinkPolicy.from_settings(settings.links, tasks.portal_url()))
             report = write_report(results, settings.paths.data / "links", ctx.now)
             broken = sorted({r.dataset for r in results if not r.ok})
             for r in results:

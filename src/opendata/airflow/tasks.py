@@ -76,11 +76,14 @@ def connection_resolver():
 
 def receipt_mailer(to: str | None, title: str):
     """E-mails each receipt to the agency through the Airflow connection 'smtp_default', when there is one."""
-    from ..notify.mail import mail_receipt, smtp_from
+    from ..notify.mail import flush_outbox, mail_receipt, smtp_from
 
     smtp = smtp_from(connection_resolver())
+    outbox = load_settings().paths.data / "outbox"
 
     def send(markdown, receipt_json, accepted: bool) -> None:
-        mail_receipt(smtp, str(to) if to else None, markdown, receipt_json, accepted, title)
+        """Never fails the quality task: an unreachable mail server leaves the receipt in the outbox."""
+        flush_outbox(smtp, outbox)
+        mail_receipt(smtp, str(to) if to else None, markdown, receipt_json, accepted, title, outbox)
 
     return send

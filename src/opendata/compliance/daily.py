@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..notify.mail import Smtp
+from ..notify.mail import Smtp, flush_outbox
 from ..settings import Settings
 from ..spec.loader import load_registry
 from . import ledger
@@ -41,6 +41,7 @@ def run_day(settings: Settings, now: datetime, smtp: Smtp | None) -> DayResult:
         ledger.snapshot(engine, day, [a.summary() for a in city.agencies])
     clear_met(engine, cities)
     sent = send_reminders(engine, smtp, notices(cities, registry, cfg.stewards), now)
+    flush_outbox(smtp, settings.paths.data / "outbox")  # receipts whose mail could not be sent at the time
     folder: Path = settings.paths.data / "reports"
     reports = [write_report(city, cadence, now, folder) for city in cities for cadence in cadences_due(now)]
     reports += [write_report(city, "monthly", now, folder / "latest") for city in cities]  # the month so far

@@ -85,6 +85,37 @@ def clean_text(text: pa.ChunkedArray, needs_nfc: bool) -> pa.ChunkedArray:
     return _trimmed(text)
 
 
+_CONTROL = "[\\x{00}-\\x{08}\\x{0B}\\x{0C}\\x{0E}-\\x{1F}\\x{7F}-\\x{9F}]"
+_UNPRINTABLE = _CONTROL[:-1] + "\\x{FFFD}]"
+UNPRINTABLE_EXAMPLES = 5
+
+
+def printable(name: str, values: pa.ChunkedArray, rows: pa.ChunkedArray) -> tuple[pa.ChunkedArray, list[RowIssue]]:
+    """Text that cannot be published, handled on purpose: control characters (NUL included) are removed,
+    with a warning naming the rows; U+FFFD (the mark of an earlier wrong decoding: the real letters are
+    lost) is a blocking problem. Checked once per distinct value where a column has few."""
+    if not len(values) or not pc.any(pc.match_substring_regex(values, _UNPRINTABLE)).as_py():
+        return values, []
+    issues: list[RowIssue] = []
+    lost = pc.match_substring(values, "\ufffd")
+    if pc.any(lost).as_py():
+        for i in pc.indices_nonzero(pc.fill_null(lost, False)).to_pylist()[:UNPRINTABLE_EXAMPLES]:
+            issues.append(RowIssue(rule="unprintable", dimension=Dimension.clean, severity=Severity.blocking,
+                                   message_vi="Ô chứa ký tự thay thế U+FFFD: chữ gốc đã mất do mã hoá sai trước khi gửi",
+                                   message_en="The cell holds U+FFFD replacement characters: the letters were lost by a "
+                                              "wrong decoding before the file was sent", row=rows[i].as_py(), column=name,
+                                   value=values[i].as_py()[:80]))
+    control = pc.fill_null(pc.match_substring_regex(values, _CONTROL), False)
+    if pc.any(control).as_py():
+        for i in pc.indices_nonzero(control).to_pylist()[:UNPRINTABLE_EXAMPLES]:
+            issues.append(RowIssue(rule="unprintable", dimension=Dimension.clean, severity=Severity.warning,
+                                   message_vi="Ô chứa ký tự điều khiển (không in được): đã được xoá khi công bố",
+                                   message_en="The cell held control characters (not printable): removed before publishing",
+                                   row=rows[i].as_py(), column=name, value=repr(values[i].as_py()[:80])))
+        values = pc.replace_substring_regex(values, _CONTROL, "")
+    return values, issues
+
+
 def _is_empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -131,16 +162,20 @@ def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Type
     total = len(grid.rows)
     keep = _data_extent(columns, spec, total) if total else 0
     arrays = {}
+    issues: list[RowIssue] = []
+    rows = grid.rows.slice(0, keep)
     for name, values in columns.items():
         values = values.slice(0, keep)
         if spec.column(name).type == ColumnType.string:
+            values, found = printable(name, values, rows)
+            issues.extend(found)
             # '' is already null (the parser's null_values); cells of spaces only became '' when trimmed.
             # No pa.scalar() unless needed: creating one imports pandas, a second's work.
             if len(values) and (pc.min(pc.binary_length(values)).as_py() or 0) == 0 and pc.count(values).as_py():
                 blank = pc.match_substring_regex(values, "^$")
                 values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
         arrays[name] = values
-    return _Typed(arrays, grid.rows.slice(0, keep), [], {}, total - keep)
+    return _Typed(arrays, rows, issues, {}, total - keep)
 
 
 def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed:
@@ -162,7 +197,11 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed
     arrays: dict[str, pa.ChunkedArray] = {}
     for name, text in texts.items():
         col = spec.column(name)
-        typed, bad = cast_column(col, text.slice(0, keep), rows)
+        text = text.slice(0, keep)
+        if col.type == ColumnType.string:
+            text, found = printable(name, text, rows)
+            issues.extend(found)
+        typed, bad = cast_column(col, text, rows)
         arrays[name] = typed
         if bad:
             failures[name] = bad.count

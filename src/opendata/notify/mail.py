@@ -61,12 +61,66 @@ def send(smtp: Smtp, to: str, subject: str, text: str, attachments: list[Path] =
         raise TransientError(f"SMTP {smtp.host}:{smtp.port}: {type(exc).__name__}", stage="notify") from None
 
 
-def mail_receipt(smtp: Smtp | None, to: str | None, markdown: Path, receipt_json: Path, accepted: bool, title: str) -> bool:
-    """Send the receipt to the agency; False (and a log line) when there is no address or no SMTP server."""
+def mail_receipt(smtp: Smtp | None, to: str | None, markdown: Path, receipt_json: Path, accepted: bool, title: str,
+                 outbox: Path | None = None) -> bool:
+    """Send the receipt to the agency; False (and a log line) when there is no address or no SMTP server.
+    With an ``outbox``, a mail server that does not answer never fails the caller: the message waits
+    there (recorded, with its attempts) and :func:`flush_outbox` sends it later."""
     if not to or smtp is None:
         log.info("receipt not e-mailed (%s)", "no agency address" if not to else "no SMTP connection 'smtp_default'")
         return False
     verdict = "được chấp nhận / accepted" if accepted else "bị từ chối / rejected"
-    send(smtp, to, f"[Dữ liệu mở / Open data] {title}: {verdict}", markdown.read_text(encoding="utf-8"), [markdown, receipt_json])
+    message = {"to": to, "subject": f"[Dữ liệu mở / Open data] {title}: {verdict}", "text": markdown.read_text(encoding="utf-8"),
+               "attachments": {markdown.name: markdown.read_text(encoding="utf-8"),
+                               receipt_json.name: receipt_json.read_text(encoding="utf-8")}}
+    try:
+        send(smtp, to, message["subject"], message["text"], [markdown, receipt_json])
+    except TransientError as exc:
+        if outbox is None:
+            raise
+        queued = queue(outbox, message, exc.message)
+        log.warning("receipt not e-mailed now (%s): queued as %s, sent again later", exc.message, queued.name)
+        return False
     log.info("receipt e-mailed to %s", to)
     return True
+
+
+def queue(outbox: Path, message: dict, error: str) -> Path:
+    """A message kept for a later attempt: one JSON file per message in ``outbox`` (its record)."""
+    import hashlib
+    import json
+
+    outbox.mkdir(mode=0o700, parents=True, exist_ok=True)
+    body = json.dumps(message, ensure_ascii=False, sort_keys=True)
+    path = outbox / f"{hashlib.sha256(body.encode()).hexdigest()[:16]}.json"
+    path.write_text(json.dumps({**message, "attempts": 1, "last_error": error}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def flush_outbox(smtp: Smtp | None, outbox: Path) -> tuple[int, int]:
+    """Send what waits in the outbox; a sent message moves to ``outbox/sent/``, a failed one stays with
+    its attempts counted. Returns (sent, still waiting)."""
+    import json
+    import tempfile
+
+    if smtp is None or not outbox.is_dir():
+        return 0, 0
+    sent = waiting = 0
+    for path in sorted(outbox.glob("*.json")):
+        message = json.loads(path.read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory() as tmp:
+            files = []
+            for name, text in message.get("attachments", {}).items():
+                files.append(Path(tmp) / Path(name).name)
+                files[-1].write_text(text, encoding="utf-8")
+            try:
+                send(smtp, message["to"], message["subject"], message["text"], files)
+            except TransientError as exc:
+                message.update(attempts=message.get("attempts", 1) + 1, last_error=exc.message)
+                path.write_text(json.dumps(message, ensure_ascii=False), encoding="utf-8")
+                waiting += 1
+                continue
+        (outbox / "sent").mkdir(mode=0o700, exist_ok=True)
+        path.replace(outbox / "sent" / path.name)
+        sent += 1
+    return sent, waiting

@@ -7,12 +7,15 @@ The report is kept under <data>/links/ for the stewards and the compliance figur
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -28,24 +31,84 @@ class LinkResult:
     error: str = ""
 
 
-def check_url(dataset: str, resource: str, url: str, timeout_s: float = 20) -> LinkResult:
-    started = time.monotonic()
+@dataclass(frozen=True)
+class LinkPolicy:
+    """Where the check may go: public addresses only, unless the deployment allows private ones (all, or
+    named hosts such as the portal's own); every hop of a redirect is checked; one budget for the run."""
+
+    allow_private: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    timeout_s: float = 20
+    max_redirects: int = 5
+    budget_s: float = 600
+
+    @classmethod
+    def from_settings(cls, links, portal_url: str | None = None) -> LinkPolicy:
+        hosts = tuple(links.allowed_hosts) + ((urlsplit(portal_url).hostname or "",) if portal_url else ())
+        return cls(links.allow_private, hosts, links.timeout_s, links.max_redirects, links.budget_s)
+
+
+def _refused_address(url: str, policy: LinkPolicy) -> str | None:
+    """Why the check must not fetch ``url``: not http(s), or a host that resolves to a private,
+    loopback, link-local or otherwise internal address (cloud metadata services among them)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http(s) address"
+    if policy.allow_private or parts.hostname in policy.allowed_hosts:
+        return None
     try:
-        r = requests.head(url, timeout=timeout_s, allow_redirects=True)
-        if r.status_code in (405, 501):  # HEAD not supported: a GET, reading nothing of the body
-            r = requests.get(url, timeout=timeout_s, stream=True, allow_redirects=True)
-            r.close()
-        return LinkResult(dataset, resource, url, r.status_code, r.status_code < 400, round(time.monotonic() - started, 3))
-    except requests.RequestException as exc:
-        return LinkResult(dataset, resource, url, None, False, round(time.monotonic() - started, 3), type(exc).__name__)
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   proto=socket.IPPROTO_TCP)
+    except OSError:
+        return None  # does not resolve: the request itself fails and says so
+    for info in infos:
+        ip = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not ip.is_global or ip.is_multicast:
+            return f"a private or internal address ({ip})"
+    return None
 
 
-def check_packages(packages: dict[str, dict], workers: int = 8, timeout_s: float = 20) -> list[LinkResult]:
-    """``packages``: dataset key → the portal's package dict."""
+def check_url(dataset: str, resource: str, url: str, policy: LinkPolicy = LinkPolicy(),
+              deadline: float | None = None) -> LinkResult:
+    """HEAD (GET without reading the body where HEAD is refused), redirects followed by hand so that
+    each hop is checked against the policy."""
+    started = time.monotonic()
+    deadline = deadline or started + policy.budget_s
+
+    def done(status, ok, error=""):
+        return LinkResult(dataset, resource, url, status, ok, round(time.monotonic() - started, 3), error)
+
+    current = url
+    for _ in range(policy.max_redirects + 1):
+        if time.monotonic() > deadline:
+            return done(None, False, "not checked: the run's time budget was spent")
+        refused = _refused_address(current, policy)
+        if refused:
+            return done(None, False, f"refused: {refused}")
+        timeout = max(0.5, min(policy.timeout_s, deadline - time.monotonic()))
+        try:
+            r = requests.head(current, timeout=timeout, allow_redirects=False)
+            if r.status_code in (405, 501):  # HEAD not supported: a GET, reading nothing of the body
+                r = requests.get(current, timeout=timeout, stream=True, allow_redirects=False)
+                r.close()
+        except requests.RequestException as exc:
+            return done(None, False, type(exc).__name__)
+        if r.is_redirect and r.headers.get("location"):
+            current = urljoin(current, r.headers["location"])
+            continue
+        return done(r.status_code, r.status_code < 400)
+    return done(None, False, f"more than {policy.max_redirects} redirects")
+
+
+def check_packages(packages: dict[str, dict], workers: int = 8, timeout_s: float = 20,
+                   policy: LinkPolicy | None = None) -> list[LinkResult]:
+    """``packages``: dataset key → the portal's package dict. One time budget for all of them."""
+    policy = policy or LinkPolicy(timeout_s=timeout_s)
+    deadline = time.monotonic() + policy.budget_s
     jobs = [(key, r.get("name") or r["id"], r["url"]) for key, pkg in packages.items() for r in pkg.get("resources", [])
             if r.get("url")]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: check_url(*job, timeout_s=timeout_s), jobs))
+        return list(pool.map(lambda job: check_url(*job, policy=policy, deadline=deadline), jobs))
 
 
 def write_report(results: list[LinkResult], folder: Path, now: datetime) -> Path:

@@ -33,6 +33,8 @@ HOW_TO_FIX = {
         "Open data must not hold personal data (ID numbers, mobile numbers, personal e-mail): remove or mask it."),
     "expect_column_max_to_be_between": ("Cập nhật dữ liệu mới nhất theo tần suất đã cam kết.",
                                         "Send current data, as often as promised."),
+    "unprintable": ("Xuất lại tệp từ dữ liệu gốc dạng UTF-8; xoá ký tự điều khiển.",
+                    "Export the file again from the original data as UTF-8; remove control characters."),
     "structure": ("Kiểm tra dấu phân cách và dấu ngoặc kép trong dòng này.", "Check the separators and quotes in this row."),
 }
 

@@ -12,6 +12,7 @@ Every rule carries its dimension and severity in ``meta``; the configurations ar
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta
 
 from ..issues import Dimension, Severity
@@ -34,6 +35,20 @@ PII_PATTERNS = {
     "mobile": r"(?:^|[^\d+])(?:\+84|0)[35789]\d{8}(?:\D|$)",
     "email": r"[\w.+-]+@[\w-]+\.[\w.-]+",
 }
+_LONG_NUMBER = re.compile(r"\+?\d[\d .-]{5,}\d")
+_EMAIL = re.compile(r"([\w.+-])[\w.+-]*(@[\w-]+\.[\w.-]+)")
+
+
+def mask_personal(text: str) -> str:
+    """Personal data as a receipt, report or page may show it: '0791234567 89' → '079******789', an
+    e-mail as 'n***@example.vn'; the receipt must not republish what the file was rejected for."""
+    def digits(m: re.Match) -> str:
+        d = re.sub(r"\D", "", m.group(0))
+        return d[:3] + "*" * max(len(d) - 6, 3) + d[-3:] if len(d) >= 7 else m.group(0)
+
+    return _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", _LONG_NUMBER.sub(digits, text))
+
+
 FORMULA = r"^[=+\-@].*[^\d\s.,]"  # a cell Excel would run as a formula (a signed number alone is fine)
 NOT_CLEAN_TEXT = "^\\s|\\s$|[\u0300-\u036f]"  # untrimmed, or a combining mark left (not NFC); literal marks: RE2 has no \\u
 

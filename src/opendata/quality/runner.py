@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ..exceptions import SpecError
 from ..issues import Dimension, RowIssue, Severity
 from .fast import Outcome, evaluate
+from .rules import mask_personal
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -207,4 +208,11 @@ def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: in
     if detail:
         vi, en = f"{vi} ({detail})", f"{en} ({detail})"
     return RowIssue(rule=rule, dimension=dim, severity=sev, message_vi=vi, message_en=en, row=row, column=column,
-                    value=None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value))
+                    value=_shown(value, check))
+
+
+def _shown(value, check: str | None) -> str | None:
+    """The value as the receipt shows it: personal data masked."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return mask_personal(str(value)) if check == "personal_data" else str(value)
