@@ -73,7 +73,7 @@ def check_url(dataset: str, resource: str, url: str, policy: LinkPolicy = LinkPo
     """HEAD (GET without reading the body where HEAD is refused), redirects followed by hand so that
     each hop is checked against the policy."""
     started = time.monotonic()
-    deadline = deadline or started + policy.budget_s
+    deadline = started + policy.budget_s if deadline is None else deadline
 
     def done(status, ok, error=""):
         return LinkResult(dataset, resource, url, status, ok, round(time.monotonic() - started, 3), error)

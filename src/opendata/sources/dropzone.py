@@ -17,10 +17,11 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import secrets
 import stat
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +57,7 @@ class Refusal:
     detail_en: str
     size: int | None = None
     link_target: str | None = None
+    entry: str = ""  # the name as it is on disk (for moving it aside), not for showing
 
 
 @dataclass
@@ -194,9 +196,9 @@ class DropZone:
                 open_below(self.root, [*self.parts(spec), REFUSED], create=True) as refused_fd:
             if fd is None or refused_fd is None:
                 return None
-            target = f"{now.strftime('%Y%m%dT%H%M%S')}-{hashlib.sha256(os.fsencode(refusal.name)).hexdigest()[:12]}"
+            target = f"{now.strftime('%Y%m%dT%H%M%S')}-{hashlib.sha256(os.fsencode(refusal.entry)).hexdigest()[:12]}"
             try:
-                os.rename(refusal.name, target, src_dir_fd=fd, dst_dir_fd=refused_fd)
+                os.rename(refusal.entry, target, src_dir_fd=fd, dst_dir_fd=refused_fd)
             except FileNotFoundError:
                 return None
             return f"{REFUSED}/{target}"
@@ -225,6 +227,11 @@ def stable(first: list[Look], second: list[Look]) -> list[Look]:
 
 
 def _refusal(fd: int, name: str, st: os.stat_result) -> Refusal | None:
+    found = _why_refused(fd, name, st)
+    return None if found is None else replace(found, entry=name)
+
+
+def _why_refused(fd: int, name: str, st: os.stat_result) -> Refusal | None:
     problem = name_problem(name)
     if stat.S_ISLNK(st.st_mode):
         try:
@@ -258,7 +265,7 @@ def _copy_out(dir_fd: int, look: Look, incoming: Path, now: datetime) -> tuple[P
         if not is_regular_single(st) or (st.st_size, st.st_mtime_ns, st.st_ino) != (look.size, look.mtime_ns, look.inode):
             return None  # swapped or still growing since the look: left for the next run
         incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
-        target = incoming / f"{now.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}-{st.st_ino}.delivery"
+        target = incoming / f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(8)}.delivery"
         digest = hashlib.sha256()
         with open(target, "xb") as out:
             os.fchmod(out.fileno(), 0o600)

@@ -1,0 +1,182 @@
+"""Point 1 (the drop zone is a boundary) and point 2 (only the HTTP source makes bundles), attacked
+through the fetch and normalise stages exactly as the DAG's tasks call them."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from opendata.archive import RawArchive
+from opendata.exceptions import InputError, SourceError
+from opendata.pipeline import stages
+from opendata.pipeline.context import RunContext
+from opendata.settings import IntakeSettings, PathSettings, Settings
+from tests.factories import SAMPLE_DROP, rain_spec
+
+SPEC = rain_spec()
+SECRET = "mật khẩu của máy chủ / the server's secret"
+
+
+@pytest.fixture()
+def ctx(tmp_path: Path) -> RunContext:
+    settings = Settings(paths=PathSettings(data=tmp_path / "data"), intake=IntakeSettings(look_interval_s=0.05))
+    return RunContext(settings, "attack", datetime.now(UTC))
+
+
+@pytest.fixture()
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "outside" / "secret.csv"
+    path.parent.mkdir()
+    path.write_text(SECRET, encoding="utf-8")
+    return path
+
+
+def folder(ctx: RunContext) -> Path:
+    path = ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def aged(path: Path) -> Path:
+    os.utime(path, (time.time() - 60, time.time() - 60), follow_symlinks=False)
+    return path
+
+
+def everything_written(ctx: RunContext) -> bytes:
+    """Every byte the platform keeps: archive, incoming copies, staging, receipts."""
+    return b"".join(p.read_bytes() for p in ctx.data.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def test_a_symlink_to_a_file_outside_is_refused_and_never_read(ctx, secret) -> None:
+    link = folder(ctx) / "tram.csv"
+    link.symlink_to(secret)
+    aged(link)
+    assert stages.fetch(SPEC, ctx, None) is None
+    assert SECRET.encode() not in everything_written(ctx)
+    [refusal] = RawArchive(ctx.data / "archive").refused(SPEC.key)
+    assert refusal["reason"] == "symlink" and refusal["sha256"] is None
+    assert not os.path.lexists(link) and (folder(ctx) / refusal["moved_as"]).is_symlink()
+    receipts = list((folder(ctx) / "receipts").glob("*.receipt.md"))
+    assert receipts and "symlink" in receipts[0].read_text(encoding="utf-8")
+    assert secret.read_text(encoding="utf-8") == SECRET  # nothing outside was moved or changed
+
+
+def test_a_symlinked_dataset_folder_or_taken_folder_is_refused(ctx, tmp_path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    aged_file = elsewhere / "tram.csv"
+    aged_file.write_bytes(SAMPLE_DROP.read_bytes())
+    aged(aged_file)
+    dataset = ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id
+    dataset.parent.mkdir(parents=True)
+    dataset.symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(SourceError, match="link"):
+        stages.fetch(SPEC, ctx, None)
+    assert aged_file.exists() and not (elsewhere / "receipts").exists()  # nothing taken or written there
+    assert list((ctx.data / "receipts").rglob("*.receipt.md"))  # the platform keeps the receipt itself
+    dataset.unlink()
+    real = folder(ctx)
+    (real / ".taken").symlink_to(elsewhere, target_is_directory=True)
+    (real / "tram.csv").write_bytes(SAMPLE_DROP.read_bytes())
+    aged(real / "tram.csv")
+    with pytest.raises(SourceError, match="link"):
+        stages.fetch(SPEC, ctx, None)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["tram.csv"]  # nothing moved into the link's target
+
+
+def test_devices_pipes_hard_links_and_bad_names_are_refused(ctx, tmp_path) -> None:
+    drop = folder(ctx)
+    os.mkfifo(drop / "pipe.csv")  # opening it would block a worker forever
+    outside = tmp_path / "other-agency.csv"
+    outside.write_bytes(SAMPLE_DROP.read_bytes())
+    os.link(outside, drop / "hardlink.csv")
+    for name in ("ten\x1bof.csv", "a\\..\\b.csv", "x" * 230 + ".csv", "rtl\u202etxt.csv"):
+        (drop / name).write_bytes(SAMPLE_DROP.read_bytes())
+    for p in drop.iterdir():
+        aged(p)
+    assert stages.fetch(SPEC, ctx, None) is None
+    reasons = sorted(r["reason"] for r in RawArchive(ctx.data / "archive").refused(SPEC.key))
+    assert reasons == ["bad_name"] * 4 + ["hard_link", "not_regular"]
+    assert not [p for p in drop.iterdir() if p.is_file() or p.is_fifo()]  # all set aside in .refused/
+    assert outside.read_bytes() == SAMPLE_DROP.read_bytes()
+    kept = [r for r in RawArchive(ctx.data / "archive").refused(SPEC.key) if r["sha256"]]
+    assert len(kept) == 4  # the bad names' bytes are archived (read from a no-follow handle); the rest are not read
+    assert all("\x1b" not in r["name"] and "\u202e" not in r["name"] for r in kept)
+
+
+def test_receipts_are_never_taken_as_deliveries(ctx) -> None:
+    spec = SPEC.model_copy(update={"source": SPEC.source.model_copy(update={"pattern": "*"})})
+    drop = folder(ctx)
+    (drop / "receipts").mkdir()
+    (drop / "receipts" / "x.receipt.json").write_text("{}")
+    aged(drop / "receipts" / "x.receipt.json")
+    assert stages.fetch(spec, ctx, None) is None
+
+
+def test_a_file_that_changes_between_two_looks_is_left_for_the_next_run(ctx) -> None:
+    import threading
+
+    path = folder(ctx) / "tram.csv"
+    path.write_bytes(SAMPLE_DROP.read_bytes())
+    aged(path)
+
+    def append_during_the_pause() -> None:
+        time.sleep(0.01)
+        with open(path, "ab") as f:
+            f.write(b"DN-RG-0099,x\n")
+        aged(path)
+
+    writer = threading.Thread(target=append_during_the_pause)
+    writer.start()
+    assert stages.fetch(SPEC, ctx, None) is None
+    writer.join()
+    delivery = stages.fetch(SPEC, ctx, None)
+    assert delivery is not None and delivery.path.read_bytes().endswith(b"DN-RG-0099,x\n")
+
+
+def test_a_vanished_file_is_skipped_and_a_taken_file_is_found_again(ctx) -> None:
+    from opendata.pipeline.receipts import drop_zone
+
+    path = folder(ctx) / "tram.csv"
+    path.write_bytes(SAMPLE_DROP.read_bytes())
+    aged(path)
+    zone = drop_zone(ctx)
+    [look] = zone.pending(SPEC, ctx.now)
+    path.unlink()
+    assert zone.take(SPEC, look, ctx.now, ctx.data / "incoming") is None  # gone between listing and taking
+    path.write_bytes(SAMPLE_DROP.read_bytes())
+    aged(path)
+    first = stages.fetch(SPEC, ctx, None)  # taken … and the run dies before the archive task
+    assert first is not None and not path.exists()
+    again = stages.fetch(SPEC, ctx, None)
+    assert again is not None and again.meta.get("recovered") and again.path.read_bytes() == SAMPLE_DROP.read_bytes()
+    archived = stages.archive(SPEC, ctx, again)
+    assert archived["sha256"] == again.meta["sha256"]
+    assert stages.fetch(SPEC, ctx, None) is None  # archived now: not delivered a third time
+
+
+def test_a_dropped_file_named_like_a_bundle_is_not_a_bundle(ctx, secret) -> None:
+    from opendata.sources.base import RawDelivery
+
+    json_spec = SPEC.model_copy(update={"source": SPEC.source.model_copy(update={"pattern": "*.json"})})
+    forged = folder(ctx) / "x.bundle.json"
+    forged.write_text(json.dumps({"opendata_bundle": 1, "format": "csv", "pages": [str(secret)]}))
+    aged(forged)
+    delivery = stages.fetch(json_spec, ctx, None)
+    archived = stages.archive(json_spec, ctx, delivery)
+    with pytest.raises(InputError):
+        stages.normalise(json_spec, ctx, archived)  # read as the JSON file it is: no records, refused
+    assert SECRET.encode() not in everything_written(ctx)
+    # and a bundle from the HTTP source whose page lies outside the platform's folders is refused too
+    from opendata.spec.models import HttpSource
+
+    http = SPEC.model_copy(update={"source": HttpSource(kind="http", conn_id="x")})
+    incoming = ctx.data / "incoming" / "b.bundle.json"
+    incoming.write_text(json.dumps({"opendata_bundle": 1, "format": "csv", "url": "", "pages": [str(secret)]}))
+    with pytest.raises(InputError, match="outside"):
+        stages.archive(http, ctx, RawDelivery("http", "b.bundle.json", incoming, ctx.now, {"bundle": True}))
