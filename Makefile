@@ -97,6 +97,7 @@ bench: install
 	$(VENV)/bin/python bench/quality_1m.py
 	$(VENV)/bin/python bench/dag_parse.py
 	$(VENV)/bin/python bench/datastore_1m.py
+	$(VENV)/bin/python bench/hostile_2gb.py
 
 lint: install
 	$(VENV)/bin/ruff check src dags plugins dev tests bench

@@ -138,6 +138,25 @@ def test_a_drop_that_fails_validation_leaves_the_portal_unchanged(portal, publis
     assert mail["To"] == "snnmt@danang.gov.vn" and "rejected" in mail["Subject"]
 
 
+def test_hostile_drops_are_quarantined_at_once_without_retries(portal, published, pipeline_env) -> None:
+    """Issue 11, point 5 in a DAG run: a file of NUL bytes and one of 10,000 columns each end as an
+    unreadable delivery on its first try (no retry loop), with a receipt; the portal is unchanged."""
+    before = portal.settle(NAME)
+    text = SAMPLE_DROP.read_bytes()
+    header, _, body = text.partition(b"\n")
+    for name, data in (("nul.csv", text[:200] + b"\x00" + text[200:]),
+                       ("wide.csv", header + b"," + b",".join(b"c%d" % i for i in range(10_000)) + b"\n" + body)):
+        hostile = pipeline_env / name
+        hostile.write_bytes(data)
+        drop(pipeline_env, hostile, f"tram-do-mua-{name}")
+        run = run_dataset_dag()
+        assert run.state == "failed" and run.outcome == "unreadable", run.task_states
+        assert run.tries["normalise"] == 1 and run.task_states["normalise"] == "failed"
+    receipts = sorted((pipeline_env / "dropzone" / SPEC.city / SPEC.agency / SPEC.id / "receipts").glob("*nul.receipt.md"))
+    assert receipts and "NUL" in receipts[-1].read_text(encoding="utf-8")
+    assert portal.get("package_show", id=NAME)["metadata_modified"] == before["metadata_modified"]
+
+
 def test_the_same_bytes_again_are_recognised_and_not_processed(portal, published, pipeline_env) -> None:
     before = portal.settle(NAME)
     drop(pipeline_env, SAMPLE_DROP, "tram-do-mua-gui-lai.csv")

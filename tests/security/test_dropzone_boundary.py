@@ -180,3 +180,14 @@ def test_a_dropped_file_named_like_a_bundle_is_not_a_bundle(ctx, secret) -> None
     incoming.write_text(json.dumps({"opendata_bundle": 1, "format": "csv", "url": "", "pages": [str(secret)]}))
     with pytest.raises(InputError, match="outside"):
         stages.archive(http, ctx, RawDelivery("http", "b.bundle.json", incoming, ctx.now, {"bundle": True}))
+
+
+def test_the_watcher_wakes_the_dataset_for_a_refusal_too(ctx, secret) -> None:
+    from opendata.pipeline.receipts import drop_zone
+    from opendata.sources.dropzone import announce
+
+    (folder(ctx) / "tram.csv").symlink_to(secret)
+    seen = ctx.data / "state" / "announced.json"
+    fresh = announce(drop_zone(ctx), [SPEC], ctx.now, seen)
+    assert fresh == {SPEC.key: ["refused|tram.csv"]}  # its run refuses it with a receipt, now, not next quarter
+    assert announce(drop_zone(ctx), [SPEC], ctx.now, seen) == {}  # announced once

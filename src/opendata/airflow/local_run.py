@@ -19,6 +19,7 @@ class LocalRun:
     task_states: dict[str, str]
     returns: dict[str, Any] = field(default_factory=dict)  # task_id -> its XCom return value
     skipped: dict[str, Any] = field(default_factory=dict)  # task_id -> why it skipped (XCom 'skip_reason')
+    tries: dict[str, int] = field(default_factory=dict)  # task_id -> how many times it ran
 
     @property
     def outcome(self) -> str:
@@ -59,8 +60,9 @@ def run_dag(dag, params: dict | None = None) -> LocalRun:
         tis = session.scalars(select(TaskInstance).where(TaskInstance.dag_id == dag.dag_id,
                                                          TaskInstance.run_id == dr.run_id)).all()
         states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in tis}
+        tries = {ti.task_id: int(ti.try_number or 0) for ti in tis}
         rows = session.scalars(XComModel.get_many(run_id=dr.run_id, dag_ids=dag.dag_id, key="return_value")).all()
         returns = {x.task_id: XComModel.deserialize_value(x) for x in rows}
         rows = session.scalars(XComModel.get_many(run_id=dr.run_id, dag_ids=dag.dag_id, key="skip_reason")).all()
         skipped = {x.task_id: XComModel.deserialize_value(x) for x in rows}
-    return LocalRun(dag.dag_id, dr.run_id, str(getattr(dr.state, "value", dr.state)), states, returns, skipped)
+    return LocalRun(dag.dag_id, dr.run_id, str(getattr(dr.state, "value", dr.state)), states, returns, skipped, tries)

@@ -1,7 +1,8 @@
 """The receipt an agency gets for every delivery, in Vietnamese and English, as Markdown and JSON.
 
 Accepted or rejected, the scores per dimension, and for each problem: row, column, value, rule and
-how to fix it. Written next to the agency's drop (or under receipts/ for API and database sources).
+how to fix it. Written in the receipts/ folder of the agency's drop (or the platform's receipts/ for API
+and database sources).
 """
 
 from __future__ import annotations

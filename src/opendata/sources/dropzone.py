@@ -286,11 +286,13 @@ def announce(zone: DropZone, specs: list[DatasetSpec], now: datetime, seen_file:
     seen: dict[str, list[str]] = json.loads(seen_file.read_text(encoding="utf-8")) if seen_file.exists() else {}
     drops = [s for s in specs if s.source.kind == "drop_zone"]
     first: dict[str, list[Look]] = {}
+    refused: dict[str, list[str]] = {}  # entries the dataset's run must refuse (with a receipt): announced too
     for spec in drops:
         try:
-            first[spec.key] = zone.look(spec, now).ready
+            scan = zone.look(spec, now)
+            first[spec.key], refused[spec.key] = scan.ready, [f"refused|{r.name}" for r in scan.refused]
         except UnsafePath:
-            first[spec.key] = []  # the dataset's own run refuses it with a receipt
+            first[spec.key], refused[spec.key] = [], ["refused|(folder)"]
     if any(first.values()):
         time.sleep(zone.look_interval_s)
     fresh: dict[str, list[str]] = {}
@@ -300,6 +302,7 @@ def announce(zone: DropZone, specs: list[DatasetSpec], now: datetime, seen_file:
         except UnsafePath:
             ready_now = []
         ready = {f"{lk.name}|{lk.size}|{lk.mtime_ns // 1_000_000_000}": lk.name for lk in ready_now}
+        ready.update({marker: marker for marker in refused[spec.key]})
         new = [name for marker, name in ready.items() if marker not in set(seen.get(spec.key, []))]
         if new:
             fresh[spec.key] = new
