@@ -15,16 +15,17 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 # would otherwise compile pandas, Airflow and GX from source again (about a second per process).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help system-deps install portal-up portal-down portal-status demo dashboard test bench lint lock clean-dev
+.PHONY: help system-deps install portal-up portal-down down portal-status demo dashboard test bench lint lock clean-dev
 
 help:
 	@echo "make demo          install, start the local portal, run the sample pipelines, print where to look"
 	@echo "make test          install, bring up the portal if needed, run the whole test suite"
+	@echo "make down          stop everything make demo started (Airflow, the portal), by pid"
 	@echo "make portal-up | portal-down | portal-status   the local CKAN stack (dev/)"
 	@echo "make lint          ruff"
 
 # Debian packages the portal needs: PostgreSQL 15 server, redis, headers to build psycopg2;
-# and headless Chromium for the browser tests.
+# headless Chromium for the browser tests; docker-compose to check docker-compose.yaml (no engine needed).
 system-deps: .dev/.system-deps
 .dev/.system-deps:
 	@mkdir -p .dev
@@ -35,6 +36,7 @@ system-deps: .dev/.system-deps
 	  command -v pg_config >/dev/null || need="$$need libpq-dev"; \
 	  command -v runuser >/dev/null || need="$$need util-linux"; \
 	  command -v chromium >/dev/null || need="$$need chromium"; \
+	  command -v docker-compose >/dev/null || need="$$need docker-compose"; \
 	  if [ -n "$$need" ]; then \
 	    echo "[install] apt-get install$$need"; \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -72,7 +74,8 @@ lock: | $(UV)
 portal-up: install
 	$(VENV)/bin/python dev/portal.py up
 
-portal-down:
+# Stops every process `make demo` and the tests started (Airflow's, then the portal's), by pid.
+down portal-down:
 	@$(PY) dev/portal.py down
 
 portal-status:

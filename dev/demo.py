@@ -1,7 +1,9 @@
-"""``make demo``: run every sample dataset through its Airflow DAG onto the local portal, then report.
+"""``make demo``: the sample city through Airflow's own scheduler onto the local portal, then report.
 
-Seeds each dataset's drop folder from include/samples/, runs ``airflow dags test`` per DAG (the
-same DAG the scheduler would run), and prints what the portal now shows, read back from CKAN.
+Seeds each dataset's drop folder from include/samples/, serves the agencies' API and database,
+imports every connection into Airflow, starts Airflow's processes (dev/airflow_stack.py: api-server,
+scheduler, dag-processor, triggerer on the portal's PostgreSQL, LocalExecutor) and unpauses the DAGs:
+the scheduler creates the runs. Waits for them and prints what the portal shows, read back from CKAN.
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 import urllib.request
@@ -110,55 +111,105 @@ def package(lay: Layout, name: str) -> dict | None:
         return None
 
 
+def connections_for(lay: Layout, registry, services_env: dict[str, str]) -> dict[str, dict]:
+    """Every connection the pipelines use, for ``airflow connections import``: the portal (public reads),
+    each agency's own CKAN publisher, and the agencies' APIs and databases."""
+    provision_agencies(lay, registry)
+    conns = json.loads((lay.dev / "ckan" / "agency-connections.json").read_text())
+    conns["opendata_ckan"] = json.loads(airflow_env(lay)["AIRFLOW_CONN_OPENDATA_CKAN"])
+    for name, value in services_env.items():
+        conns[name.removeprefix("AIRFLOW_CONN_").lower()] = json.loads(value)
+    return conns
+
+
+def run_city(api, registry, since: str) -> dict[str, dict]:
+    """Unpause every DAG (the scheduler then creates each one's run for its latest interval); a dataset
+    with no run since ``since`` (a second demo, its interval already run) is triggered through the REST
+    API. Waits until every dataset has a finished run; returns dag_id → that run."""
+    from airflow_stack import wait_until
+
+    from opendata.airflow.dag_builder import dag_id_for
+
+    wanted = {dag_id_for(s) for s in registry.datasets.values()}
+    wait_until(lambda: wanted <= api.dag_ids(), 180, "the dag-processor parsing every DAG")
+    for dag_id in sorted(api.dag_ids()):
+        api.unpause(dag_id)
+    time.sleep(5)
+    ours = lambda: [r for r in api.runs() if r["dag_id"] in wanted and (r.get("start_date") or r.get("queued_at") or "") >= since]  # noqa: E731
+    started = {r["dag_id"] for r in ours()}
+    for dag_id in sorted(wanted - started):
+        api.trigger(dag_id)
+    print(f"[demo] {len(started)} run(s) created by the scheduler, {len(wanted - started)} triggered through the REST API; "
+          "waiting for them …", flush=True)
+
+    def finished():
+        runs = ours()
+        done = {}
+        for r in runs:
+            if r["state"] in ("success", "failed"):
+                done.setdefault(r["dag_id"], r)
+        busy = [r for r in runs if r["state"] in ("queued", "running")]
+        return done if wanted <= set(done) and not busy else None
+
+    return wait_until(finished, 1500, "every dataset's run", every=5)
+
+
+def outcome(api, run: dict) -> str:
+    recorded = api.xcom(run["dag_id"], run["dag_run_id"], "record") or {}
+    return recorded.get("outcome") or run["state"]
+
+
 def main() -> int:
+    from datetime import UTC, datetime
+
+    from airflow_stack import Api, Stack, wait_until
+    from airflow_stack import up as airflow_up
+
     lay = Layout.from_env()
     settings = load_settings()
     registry = load_registry(settings.paths.registry)
     for problem in registry.problems:
         print(f"  spec problem: {problem}")
-    env = airflow_env(lay)
-    airflow = str(ROOT / ".venv" / "bin" / "airflow")
-    home = Path(env.get("AIRFLOW_HOME", ROOT / ".dev" / "airflow"))
-    home.mkdir(parents=True, exist_ok=True)
-    print("[demo] preparing Airflow's metadata DB (SQLite)")
-    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
+    since = datetime.now(UTC).isoformat()
     print(f"[demo] {seed_drops(registry, settings.paths.dropzone_root)} sample file(s) dropped in {settings.paths.dropzone_root}")
-
-    os.environ.update(env)
-    os.environ.update(provision_agencies(lay, registry))
     services_env, servers = agency_services(registry, settings.paths.data)
-    os.environ.update(services_env)
+    stack = Stack.from_env()
+    login = airflow_up(stack, connections_for(lay, registry, services_env))
+    api = Api(login["url"], login["user"], login["password"])
     from opendata.airflow.dag_builder import dag_id_for
-    from opendata.airflow.local_run import load_dag_module, run_dag
+    from opendata.airflow.platform_dags import COMPLIANCE_DAG_ID, WATCH_DAG_ID
 
-    module = load_dag_module(ROOT / "dags" / "opendata_datasets.py")
+    runs = run_city(api, registry, since)
     rows = []
     for key in sorted(registry.datasets):
         spec = registry.datasets[key]
-        dag_id = dag_id_for(spec)
-        print(f"[demo] running DAG {dag_id} …", flush=True)
-        started = time.monotonic()
-        run = run_dag(getattr(module, dag_id))
+        run = runs[dag_id_for(spec)]
         pkg = package(lay, spec.ckan_name)
         extras = {e["key"]: e["value"] for e in (pkg or {}).get("extras", [])}
         scores = [extras.get(f"quality_{k}", "-") for k in ("overall", "dung", "du", "sach", "song")]
-        rows.append((key, run.outcome, scores, f"{time.monotonic() - started:.0f} s",
+        took = (datetime.fromisoformat(run["end_date"]) - datetime.fromisoformat(run["start_date"])).total_seconds()
+        rows.append((key, outcome(api, run), scores, f"{took:.0f} s",
                      f"{lay.portal_url}/dataset/{spec.ckan_name}" if pkg else "(not on the portal)"))
     for server in servers:
         server.close()
-    print("[demo] running the compliance DAG (KPI, reminders, reports) and publishing its report …", flush=True)
-    platform = load_dag_module(ROOT / "dags" / "opendata_platform.py")
-    compliance = run_dag(platform.compliance).returns.get("kpi_reminders_reports") or {}
-    for delivered in compliance.get("delivered", []):
-        old = time.time() - 60  # settled, as the drop zone wants it
-        os.utime(delivered, (old, old))
-        report_spec = next(s for s in registry.datasets.values() if s.id == "open-data-compliance")
-        report_run = run_dag(getattr(module, dag_id_for(report_spec)))
-        rows = [r if r[0] != report_spec.key else (r[0], report_run.outcome, *r[2:]) for r in rows]
+    print("[demo] the compliance DAG (KPI, reminders, reports), then the watcher announcing its report …", flush=True)
+    report_spec = next(s for s in registry.datasets.values() if s.id == "open-data-compliance")
+    before = {r["dag_run_id"] for r in api.runs(dag_id_for(report_spec))}
+    done = lambda dag_id, run_id: next((r for r in api.runs(dag_id) if r["dag_run_id"] == run_id  # noqa: E731
+                                        and r["state"] in ("success", "failed")), None)
+    run = api.trigger(COMPLIANCE_DAG_ID)
+    run = wait_until(lambda: done(COMPLIANCE_DAG_ID, run["dag_run_id"]), 600, "the compliance run")
+    compliance = api.xcom(COMPLIANCE_DAG_ID, run["dag_run_id"], "kpi_reminders_reports") or {}
+    time.sleep(settings.intake.settle_seconds + 1)  # the report just written must have settled to be announced
+    watch = api.trigger(WATCH_DAG_ID)
+    wait_until(lambda: done(WATCH_DAG_ID, watch["dag_run_id"]), 300, "the drop-zone watcher")
+    report = wait_until(lambda: next((r for r in api.runs(dag_id_for(report_spec)) if r["dag_run_id"] not in before
+                                      and r["state"] in ("success", "failed")), None), 600, "the report's run (its drop Asset)")
+    rows = [r if r[0] != report_spec.key else (r[0], outcome(api, report), *r[2:]) for r in rows]
 
     width = max(len(r[0]) for r in rows) if rows else 10
     dims = " ".join(f"{d:>6}" for d in ("đúng", "đủ", "sạch", "sống"))
-    print(f"\n {'dataset':{width}} {'run':12} {'overall':>7} {dims}  {'time':>5}  on the portal")
+    print(f"\n {'dataset':{width}} {'run':12} {'overall':>7} {dims}  {'run s':>5}  on the portal")
     for key, state, scores, took, url in rows:
         cells = " ".join(f"{x:>6}" for x in scores[1:])
         print(f" {key:{width}} {state:12} {scores[0]:>7} {cells}  {took:>5}  {url}")
@@ -172,15 +223,16 @@ def main() -> int:
     if compliance.get("reports"):
         print(f"\n Reports (XLSX, CSV, HTML): {Path(compliance['reports'][-1]).parent}")
     print(f"\n Portal / Cổng dữ liệu:  {lay.portal_url}")
-    print(f" Airflow task logs:      {home}/logs")
-    print(" Stewards' dashboard:    make dashboard, then http://127.0.0.1:8080/opendata/ (also in Airflow's menu)")
+    print(f" Airflow UI:             {login['url']}  (user '{login['user']}', password in {stack.passwords_file})")
+    print(f" Runs in the REST API:   {login['url']}/api/v2/dags/~/dagRuns")
+    print(f" Stewards' dashboard:    {login['url']}/opendata/  (after logging in; also in Airflow's menu)")
     print(" KPI in the terminal:    .venv/bin/opendata kpi")
-    print(" Stop the portal:        make portal-down")
+    print(" Stop everything:        make down")
     expected_rejections = {"danang.syt.food-safety-inspections"}  # the sample delivery is broken on purpose
     fine = ("published", "unchanged", "repeat", "no-delivery")
     failed = [r[0] for r in rows if r[1] not in fine and r[0] not in expected_rejections]
     if failed:
-        print(f"\n Unexpected outcome for: {', '.join(failed)} (see {home}/logs)")
+        print(f"\n Unexpected outcome for: {', '.join(failed)} (see {stack.home}/logs)")
     return 1 if failed else 0
 
 

@@ -380,6 +380,9 @@ SERVICES = ("ckan-worker", "ckan", "searchindex", "redis")
 
 
 def down(lay: Layout) -> None:
+    """Every process this stack started, by its recorded pid: Airflow's (dev/airflow_stack.py) first."""
+    for pid_file in sorted(lay.run.glob("airflow*.pid")) if lay.run.is_dir() else []:
+        stop(lay, pid_file.stem)
     for name in SERVICES:
         stop(lay, name)
     postgres_down(lay)

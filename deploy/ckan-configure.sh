@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Every CKAN container's entrypoint: ckan.ini from the environment (docker-compose.yaml / .env), then
+# the command. Secrets are read from the environment at start; the image itself holds none.
+set -euo pipefail
+ckan config-tool "$CKAN_INI" \
+  "sqlalchemy.url = ${CKAN_SQLALCHEMY_URL}" \
+  "ckan.datastore.write_url = ${CKAN_DATASTORE_WRITE_URL}" \
+  "ckan.datastore.read_url = ${CKAN_DATASTORE_READ_URL}" \
+  "ckanext.xloader.jobs_db.uri = ${CKAN_SQLALCHEMY_URL}" \
+  "solr_url = ${CKAN_SOLR_URL}" \
+  "ckan.redis.url = ${CKAN_REDIS_URL}" \
+  "ckan.site_url = ${CKAN_SITE_URL}" \
+  "SECRET_KEY = ${CKAN_SECRET}" \
+  "ckan.plugins = activity datastore xloader datatables_view image_view opendata" \
+  "ckan.views.default_views = datatables_view image_view" \
+  "ckan.storage_path = /var/lib/ckan" \
+  "ckan.locale_default = vi" \
+  "ckan.locales_offered = vi en" \
+  "ckan.auth.user_create_organizations = false" \
+  "ckan.auth.create_dataset_if_not_in_organization = false" >/dev/null
+if [ -s /run/opendata-secrets/ckan-sysadmin-token ]; then
+  ckan config-tool "$CKAN_INI" "ckanext.xloader.api_token = $(cat /run/opendata-secrets/ckan-sysadmin-token)" >/dev/null
+fi
+exec "$@"
