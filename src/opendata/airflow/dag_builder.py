@@ -38,6 +38,9 @@ def dataset_asset(spec: DatasetSpec) -> Asset:
     return Asset(name=spec.key, uri=f"opendata://{spec.city}/{spec.agency}/{spec.id}", group="opendata-dataset")
 
 
+PORTAL_POOL = "ckan_portal"  # created by dev/airflow_stack.py and deploy/airflow-init.sh (airflow pools set)
+
+
 def drop_asset(spec: DatasetSpec) -> Asset:
     """A file waiting in the dataset's drop folder (announced by the drop-zone watcher DAG)."""
     return Asset(name=f"{spec.key}.drop", uri=f"opendata-drop://{spec.city}/{spec.agency}/{spec.id}", group="opendata-drop")
@@ -88,8 +91,8 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
     ops = []
     for stage in STAGES:
         extra = {}
-        if stage == "publish":
-            extra["outlets"] = [dataset_asset(spec)]
+        if stage == "publish":  # a slot of the portal's pool: however many workers, CKAN gets at most that many loads
+            extra = {"outlets": [dataset_asset(spec)], "pool": PORTAL_POOL}
         elif stage == "record":
             extra = {"trigger_rule": "all_done", "retries": 0}
         ops.append(StageOperator(task_id=stage, stage=stage, dataset=spec.key, **{**common, **extra}))

@@ -1,0 +1,120 @@
+"""Issue 12: the sample city through Airflow's own processes, not dag.test(). Once with the
+CeleryExecutor (redis as the broker, two `airflow celery worker` processes) and once with the
+LocalExecutor, each on its own metadata database in the portal's PostgreSQL: the same datasets are
+published with the same content hashes, and each Celery worker ran task instances."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.factories import ROOT
+
+sys.path.insert(0, str(ROOT / "dev"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def forget(lay, db: str) -> None:
+    from airflow_stack import psql
+
+    psql(lay, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+    psql(lay, f"DROP ROLE IF EXISTS {db}")
+
+
+def run_the_city(executor: str, workers: int, data: Path, tmp: Path) -> tuple[dict[str, dict], object]:
+    """Every dataset of the sample city through a fresh Airflow stack; dag_id → (outcome, content sha256)."""
+    from airflow_stack import Api, Stack, down, up
+    from demo import agency_services, connections_for, run_city, seed_drops
+    from portal import Layout
+
+    from opendata.settings import Settings
+    from opendata.spec import load_registry
+
+    lay = Layout.from_env()
+    stack = Stack(lay, tmp / f"airflow-{executor}", free_port(), f"airflow_test_{executor}",
+                  "CeleryExecutor" if executor == "celery" else "LocalExecutor", workers, f"airflow-test-{executor}")
+    for name in stack.names():
+        (lay.logs / f"{name}.log").unlink(missing_ok=True)
+    forget(lay, stack.db)  # a database left by an interrupted run: its password is gone with its home
+    settings = Settings(paths={"data": data})
+    registry = load_registry(settings.paths.registry)
+    seed_drops(registry, settings.paths.dropzone_root)
+    services_env, servers = agency_services(registry, data)
+    extra = {"OPENDATA__PATHS__DATA": str(data), "AIRFLOW__LOGGING__CELERY_LOGGING_LEVEL": "INFO"}
+    try:
+        login = up(stack, connections_for(lay, registry, services_env), extra_env=extra)
+        api = Api(login["url"], login["user"], login["password"])
+        runs = run_city(api, registry, datetime.now(UTC).isoformat())
+        found = {}
+        for dag_id, run in runs.items():
+            record = api.xcom(dag_id, run["dag_run_id"], "record") or {}
+            published = api.xcom(dag_id, run["dag_run_id"], "publish") or {}
+            found[dag_id] = {"outcome": record.get("outcome"), "content_sha256": published.get("content_sha256"),
+                             "run_type": run["run_type"]}
+        if executor == "celery":
+            screenshot_the_runs(login["url"], api.token)
+        return found, stack
+    finally:
+        for server in servers:
+            server.close()
+        down(stack)
+        forget(lay, stack.db)
+
+
+def screenshot_the_runs(url: str, token: str) -> None:
+    """The Airflow UI's list of the city's runs, as a steward sees it after logging in (for the README)."""
+
+    from tests.e2e.browser import Browser
+
+    browser = Browser()
+    try:
+        browser.set_cookie(url, "_token", token)
+        html = browser.open(f"{url}/dag_runs", settle_s=4)
+        assert "opendata__danang__" in html, html[-2000:]
+        shot = ROOT / ".dev" / "test-output" / "airflow-runs.png"
+        shot.parent.mkdir(parents=True, exist_ok=True)
+        browser.screenshot(shot)
+        assert shot.stat().st_size > 20_000
+    finally:
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def both(portal, tmp_path_factory):
+    celery = run_the_city("celery", 2, tmp_path_factory.mktemp("celery-data"), tmp_path_factory.mktemp("celery"))
+    local = run_the_city("local", 0, tmp_path_factory.mktemp("local-data"), tmp_path_factory.mktemp("local"))
+    return celery, local
+
+
+def test_celery_and_local_executors_publish_the_same_city(both) -> None:
+    (celery, _), (local, _) = both
+    assert set(celery) == set(local) and len(celery) >= 20
+    for dag_id in sorted(celery):
+        c, lo = celery[dag_id], local[dag_id]
+        assert c["outcome"] in ("published", "unchanged", "quarantined"), (dag_id, c)
+        assert (c["outcome"] == "quarantined") == (lo["outcome"] == "quarantined"), (dag_id, c, lo)
+        assert c["content_sha256"] == lo["content_sha256"], dag_id  # the same table, whichever executor
+    published = [d for d, c in celery.items() if c["content_sha256"]]
+    assert len(published) >= 20
+    assert any(c["run_type"] == "scheduled" for c in celery.values())  # created by the scheduler, not dag.test()
+
+
+def test_each_celery_worker_ran_task_instances(both) -> None:
+    (_, stack), _ = both
+    received = {}
+    for name in stack.names():
+        if "-worker-" in name:
+            log = (stack.lay.logs / f"{name}.log").read_text(encoding="utf-8", errors="replace")
+            received[name] = len(re.findall(r"Task \S*execute_workload\S* received|Task \S+ received", log))
+    assert len(received) == 2 and all(n >= 1 for n in received.values()), json.dumps(received)
