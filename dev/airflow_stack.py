@@ -121,8 +121,10 @@ def environment(stack: Stack, values: dict[str, str]) -> dict[str, str]:
     if stack.executor == "CeleryExecutor":
         env.update({
             "AIRFLOW__CELERY__BROKER_URL": f"redis://{lay.host}:{lay.redis_port}/3",
-            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + db.replace("+psycopg2", ""),
+            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + db,  # SQLAlchemy 2.1 would pick psycopg 3 for a bare postgresql://
             "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            # which worker ran each task, kept in the result backend (celery_taskmeta.worker) for operators
+            "AIRFLOW__CELERY__EXTRA_CELERY_CONFIG": '{"result_extended": true}',
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": "opendata",
         })
     return env
@@ -260,11 +262,15 @@ class Api:
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value"):
         from urllib.parse import quote
 
-        try:
-            entry = self.get(f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/xcomEntries/{key}")
-        except RuntimeError:
-            return None
-        return entry.get("value")
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/xcomEntries/{key}"
+        for attempt in range(3):
+            try:
+                return self.get(path).get("value")
+            except RuntimeError as exc:
+                if "HTTP 404" in str(exc):
+                    return None  # the task pushed nothing (skipped, or failed before returning)
+                time.sleep(2 * (attempt + 1))
+        return None
 
 
 def wait_until(check, timeout: float, what: str, every: float = 2.0):

@@ -53,11 +53,13 @@ def test_the_compose_schema_accepts_the_file_and_rejects_a_broken_one(doc) -> No
     import jsonschema
 
     schema = json.loads(SCHEMA.read_text())
-    jsonschema.validate(doc, schema)
+    assert schema["$schema"].startswith("http://json-schema.org/draft/2019-09/")
+    validator = jsonschema.Draft201909Validator(schema)
+    validator.validate(doc)
     broken = copy.deepcopy(doc)
     broken["services"]["redis"]["healthcheck"]["intervall"] = "10s"
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(broken, schema)
+        validator.validate(broken)
 
 
 def test_the_project_rules_hold(doc) -> None:
