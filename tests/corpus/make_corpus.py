@@ -148,6 +148,10 @@ def cases() -> list[tuple[Case, bytes]]:
         (Case("type-garbage.csv", "rejected", "không phải"), _edit(3, "hai mươi")),
         # cannot be read at all: a clear message, quickly, in bounded memory
         (Case("empty.csv", "unreadable"), b""),
+        (Case("utf8-then-cp1258.csv", "unreadable", "(line 41)"),
+         _csv(rows[:40]) + _csv(rows[40:]).decode().encode("cp1258", errors="replace")),
+        (Case("cut-inside-a-character.csv", "unreadable", "cut short"),
+         base.rstrip(b"\r\n")[: base.rstrip(b"\r\n").rindex("ộ".encode()) + 1]),
         (Case("nul-bytes.csv", "unreadable", "NUL"), base[:300] + b"\x00\x00" + base[300:]),
         (Case("random-bytes.csv", "unreadable"), random.Random(7).randbytes(64 << 10)),
         (Case("one-mb-cell.csv", "unreadable", "max_cell_chars", heavy=True), _edit(1, "a" * (1 << 20))),

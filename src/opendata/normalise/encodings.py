@@ -107,12 +107,48 @@ def detect_and_decode(raw: bytes, forced: str | None = None) -> Decoded:
         return Decoded(_nfc(raw.decode(enc)), "utf-16")
     try:
         return Decoded(_nfc(raw.decode("utf-8")), "utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        refuse_broken_utf8(raw, exc)
     cut = sample[: sample.rfind(b"\n") + 1] or sample
     scores = {enc: plausibility(_decode_as(cut, enc)) for enc in ("cp1258", "tcvn3", "vni")}
     best = max(scores, key=lambda e: (scores[e], e == "cp1258"))
     return Decoded(_nfc(_decode_as(raw, best)), best)
+
+
+class BrokenText(ValueError):
+    """UTF-8 that stops being UTF-8: written partly in another encoding, or cut inside a character.
+    Decoding it all in a legacy code page would turn every earlier line into mojibake, so it is refused."""
+
+    def __init__(self, offset: int, line: int, truncated: bool) -> None:
+        self.offset, self.line, self.truncated = offset, line, truncated
+        super().__init__(self.message_vi + " / " + self.message_en)
+
+    @property
+    def message_en(self) -> str:
+        if self.truncated:
+            return (f"the file is cut short inside a character at byte {self.offset:,}: the last complete row is line "
+                    f"{max(self.line - 1, 1)}; send the whole file again")
+        return (f"the text is UTF-8 up to byte {self.offset:,} (line {self.line}) and not after it: part of the file was "
+                "written in another encoding; export it again as one CSV UTF-8 file")
+
+    @property
+    def message_vi(self) -> str:
+        if self.truncated:
+            return f"tệp bị cắt giữa một ký tự ở byte {self.offset:,}: dòng đầy đủ cuối cùng là dòng {max(self.line - 1, 1)}"
+        return f"văn bản là UTF-8 đến byte {self.offset:,} (dòng {self.line}) rồi đổi mã: hãy xuất lại toàn bộ tệp dạng UTF-8"
+
+
+def refuse_broken_utf8(raw: bytes, exc: UnicodeDecodeError, base: int = 0) -> None:
+    """Raise :class:`BrokenText` when the bytes before the first invalid one are UTF-8 with Vietnamese
+    letters in it (so the file is UTF-8 that breaks), or when the file ends inside a UTF-8 character;
+    return when the prefix is plain ASCII: then it is a legacy encoding from the start."""
+    start = exc.start
+    truncated = exc.reason == "unexpected end of data" and exc.end >= len(raw)
+    prefix = raw[:start].decode("utf-8", errors="ignore")
+    letters = [c for c in prefix if not c.isascii()]
+    viet = sum(1 for c in letters if c in _VIET or unicodedata.category(c).startswith("M"))
+    if (letters and viet >= max(1, len(letters) * 0.8)) or (truncated and raw[start] >= 0xC2):
+        raise BrokenText(base + start, raw.count(b"\n", 0, start) + 1, truncated)
 
 
 def _nfc(text: str) -> str:

@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 from ..exceptions import InputError
 from ..records import records_at
 from ..spec.models import DatasetSpec
-from .encodings import detect_and_decode, plausibility
+from .encodings import detect_and_decode, plausibility, refuse_broken_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .legacy import decode_tcvn3, decode_vni
 from .limits import Budget, json_depth
@@ -130,8 +130,12 @@ def read_csv(plan: CsvPlan, budget: Budget) -> Grid:
             budget.rows(len(grid.rows))
             budget.text_columns(grid.columns, grid.rows)
             return grid
-    return _csv_exact(plan.body.decode("utf-8"), plan.header, plan.header_row, width, plan.delimiter, plan.encoding,
-                      plan.needs_nfc, budget)
+    try:
+        text = plan.body.decode("utf-8")
+    except UnicodeDecodeError as exc:  # the head was UTF-8: a later part is not, or the file is cut short
+        refuse_broken_utf8(plan.body, exc)
+        raise
+    return _csv_exact(text, plan.header, plan.header_row, width, plan.delimiter, plan.encoding, plan.needs_nfc, budget)
 
 
 def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType], budget: Budget) -> Grid | None:

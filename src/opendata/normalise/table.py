@@ -24,6 +24,7 @@ from ..records import records_at
 from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
 from .casting import cast_column, out_of_range
+from .encodings import BrokenText
 from .headers import is_footer, match_headers
 from .limits import Budget
 from .readers import Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typed, read_excel, read_json
@@ -253,7 +254,14 @@ def _convert(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budget,
             grid = read_excel(raw, spec, original_name, getattr(source, "sheet", None), budget)
         else:
             grid = read_json(raw, spec, original_name, records_path, budget)
-    except (UnicodeDecodeError, LookupError) as exc:
+    except BrokenText as exc:
+        raise InputError(f"{original_name}: {exc.message_vi} / {exc.message_en}", dataset=spec.key, stage="normalise") from None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        where = f" (byte {exc.start:,}, dòng/line {line})" if isinstance(exc.object, bytes) else ""
+        raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text{where}: {exc.reason}",
+                         dataset=spec.key, stage="normalise") from None
+    except LookupError as exc:
         raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
                          dataset=spec.key, stage="normalise") from None
     mapping = match_headers(grid.header.names, spec, original_name, grid.header_row)
