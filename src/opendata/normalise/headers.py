@@ -90,8 +90,19 @@ def locate_header(rows: list[list[str]], spec: DatasetSpec, file_name: str) -> H
     return best
 
 
-def match_headers(names: list[str], spec: DatasetSpec, file_name: str, header_row: int) -> dict[int, str]:
-    """Column position → spec column name; a clear error for missing required or unknown columns."""
+SERIAL_NUMBER = {"stt", "tt", "so tt", "so thu tu", "thu tu", "no", "so", "#", "n o"}  # 'STT', 'Số TT', 'No.'
+
+
+def is_serial_number(name: str) -> bool:
+    """The row-number column almost every government sheet starts with: never data, always dropped."""
+    return fold_key(name) in SERIAL_NUMBER or name.strip() == "#"
+
+
+def match_headers(names: list[str], spec: DatasetSpec, file_name: str, header_row: int,
+                  extra: list[str] | None = None) -> dict[int, str]:
+    """Column position → spec column name. A serial-number column ('STT') is dropped; other columns
+    outside the spec are dropped and named in ``extra`` (a warning on the receipt), or refused when the
+    spec says ``extra_columns: reject``; a missing required column is always an error."""
     wanted = _wanted(spec)
     mapping: dict[int, str] = {}
     unknown: list[str] = []
@@ -99,6 +110,8 @@ def match_headers(names: list[str], spec: DatasetSpec, file_name: str, header_ro
         if not name.strip():
             continue  # an empty header cell over an empty spacer column
         col = _match(name, wanted)
+        if col is None and is_serial_number(name):
+            continue
         if col is None:
             unknown.append(name)
         elif col in mapping.values():
@@ -107,6 +120,10 @@ def match_headers(names: list[str], spec: DatasetSpec, file_name: str, header_ro
         else:
             mapping[pos] = col
     missing = [c for c in spec.columns if c.required and c.name not in mapping.values()]
+    if unknown and spec.extra_columns == "warn" and not missing:
+        if extra is not None:
+            extra.extend(unknown)
+        unknown = []
     if missing or unknown:
         parts_vi, parts_en = [], []
         if missing:

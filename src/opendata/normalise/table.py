@@ -241,11 +241,24 @@ def _convert(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budget,
     elif spec.source.kind == "sql":
         records_path = "records"
     kind = kind_of(Path(original_name), original_name)
+    extra: list[str] = []
+    typed, encoding = _read_typed(spec, raw, original_name, budget, kind, records_path, extra)
+    if extra:  # named on the receipt, never published
+        typed.issues.append(RowIssue(
+            rule="extra_column", dimension=Dimension.correct, severity=Severity.warning,
+            message_vi="Cột không có trong đặc tả, không được công bố: " + ", ".join(f"'{n}'" for n in extra),
+            message_en="Column(s) not in the specification, not published: " + ", ".join(f"'{n}'" for n in extra),
+            column=", ".join(extra)))
+    return typed, encoding
+
+
+def _read_typed(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budget, kind: str, records_path: str | None,
+                extra: list[str]) -> tuple[_Typed, str]:
     source = spec.source
     try:
         if kind == "csv":
             plan = plan_csv(raw, spec, original_name, getattr(source, "encoding", None), budget)
-            mapping = match_headers(plan.header.names, spec, original_name, plan.header_row)
+            mapping = match_headers(plan.header.names, spec, original_name, plan.header_row, extra)
             types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()}
             fast = read_csv_typed(plan, types, budget)
             typed = _from_typed(spec, fast, mapping) if fast is not None else None
@@ -264,7 +277,7 @@ def _convert(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budget,
     except LookupError as exc:
         raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
                          dataset=spec.key, stage="normalise") from None
-    mapping = match_headers(grid.header.names, spec, original_name, grid.header_row)
+    mapping = match_headers(grid.header.names, spec, original_name, grid.header_row, extra)
     return _from_text(spec, grid, mapping), grid.encoding
 
 

@@ -34,6 +34,8 @@ HOW_TO_FIX = {
         "Open data must not hold personal data (ID numbers, mobile numbers, personal e-mail): remove or mask it."),
     "expect_column_max_to_be_between": ("Cập nhật dữ liệu mới nhất theo tần suất đã cam kết.",
                                         "Send current data, as often as promised."),
+    "extra_column": ("Bỏ cột này, hoặc đề nghị bổ sung vào đặc tả nếu cần công bố.",
+                     "Remove the column, or ask for it to be added to the specification if it should be published."),
     "unprintable": ("Xuất lại tệp từ dữ liệu gốc dạng UTF-8; xoá ký tự điều khiển.",
                     "Export the file again from the original data as UTF-8; remove control characters."),
     "structure": ("Kiểm tra dấu phân cách và dấu ngoặc kép trong dòng này.", "Check the separators and quotes in this row."),

@@ -222,6 +222,8 @@ class DatasetSpec(Strict):
     source_url: str | None = Field(None, pattern=r"^https?://", description="Where the agency publishes it itself, if anywhere")
     row_count: RowCount = RowCount()
     limits: InputLimits = InputLimits()
+    extra_columns: Literal["warn", "reject"] = Field(
+        "warn", description="A column outside the spec: dropped with a warning on the receipt, or the file refused")
 
     @property
     def key(self) -> str:
