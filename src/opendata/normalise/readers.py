@@ -1,9 +1,9 @@
-"""CSV, Excel (XLSX, XLS) and JSON deliveries to one shape: rows of text with their file row numbers.
+"""CSV and JSON deliveries to one shape (a Grid: rows of text with their file row numbers); Excel's
+reader (normalise/excel.py) gives the same shape.
 
 CSV takes a fast path through pyarrow when every record is one line; a file with blank lines or
 line breaks inside cells takes an exact path through Python's csv module, so that row numbers in
-receipts are the ones the agency sees. Excel merged cells are filled with their top-left value.
-Old Excel files typed in TCVN3 or VNI fonts hold Latin-1-looking text: it is recognised and converted.
+receipts are the ones the agency sees.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -24,9 +23,8 @@ import pyarrow.csv as pacsv
 from ..exceptions import InputError
 from ..records import records_at
 from ..spec.models import DatasetSpec
-from .encodings import detect_and_decode, plausibility, refuse_broken_utf8
+from .encodings import detect_and_decode, refuse_broken_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
-from .legacy import decode_tcvn3, decode_vni
 from .limits import Budget, json_depth
 
 MAX_BAD_ROWS = 1000
@@ -284,206 +282,6 @@ def _cell_text(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return unicodedata.normalize("NFC", str(value))
-
-
-def _fix_legacy_fonts(rows: list[list[str]]) -> tuple[list[list[str]], str]:
-    """Text typed in TCVN3 or VNI fonts reads as Latin-1 gibberish ('Phßng kh¸m'): convert it back."""
-    sample = " ".join(c for row in rows[:500] for c in row if c and not c.isascii())
-    if not sample:
-        return rows, "xlsx"
-    try:
-        as_bytes = sample.encode("cp1252")
-    except UnicodeEncodeError:
-        try:
-            as_bytes = sample.encode("latin-1")
-        except UnicodeEncodeError:
-            return rows, "unicode"  # real Vietnamese letters present: already Unicode
-    scores = {"unicode": plausibility(sample), "tcvn3": plausibility(decode_tcvn3(as_bytes)),
-              "vni": plausibility(decode_vni(as_bytes))}
-    best = max(scores, key=scores.get)
-    if best == "unicode":
-        return rows, "unicode"
-    convert = decode_tcvn3 if best == "tcvn3" else decode_vni
-
-    def fix(cell: str) -> str:
-        if cell.isascii():
-            return cell
-        try:
-            return convert(cell.encode("cp1252"))
-        except UnicodeEncodeError:
-            return convert(cell.encode("latin-1", errors="replace"))
-
-    return [[fix(c) for c in row] for row in rows], best
-
-
-_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n
-
-
-def _merged_ranges(open_part, budget: Budget) -> list[tuple[int, int, int, int]]:
-    """(min_row, min_col, max_row, max_col), 1-based, from the sheet's ``<mergeCells>``: read-only
-    mode does not parse them, so the part is scanned as bytes (streamed, no tree kept)."""
-    out, tail = [], b""
-    with open_part() as src:
-        while block := src.read(1 << 20):
-            chunk = tail + block
-            for m in _MERGE.finditer(chunk):
-                c0, r0 = _column_number(m.group(1)), int(m.group(2))
-                c1, r1 = (_column_number(m.group(3)), int(m.group(4))) if m.group(3) else (c0, r0)
-                out.append((r0, c0, r1, c1))
-            tail = chunk[-256:]  # a tag cut by the block boundary is found whole next time (set() drops repeats)
-            budget.tick()
-    return sorted(set(out))
-
-
-def _check_zip(raw: bytes, budget: Budget) -> None:
-    """The parts of an XLSX are zipped: their declared unzipped sizes bound what is read (Python's
-    zipfile stops at the declared size), so a zip bomb is refused before it is opened."""
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(raw)) as zf:
-        infos = zf.infolist()
-        if len(infos) > 10_000:
-            raise budget.refuse("max_unpacked_bytes", "số phần trong tệp Excel", "the number of parts in the Excel file",
-                                len(infos), 10_000)
-        budget.unpacked(sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels", ".vml"))))
-
-
-def _excel_rows_xlsx(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str,
-                     budget: Budget) -> list[list[str]]:
-    """Streamed (openpyxl's read-only mode, the sheet's claimed size ignored): each row is bounded
-    as it arrives, so a far-away cell or a million empty rows cost a refusal, not the memory."""
-    import openpyxl
-
-    try:
-        _check_zip(raw, budget)
-        wb = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a damaged file
-        raise _error(spec, f"{file_name}: không mở được tệp Excel / cannot open the Excel file: {_short(exc)}") from None
-    try:
-        ws = _pick_sheet(wb.sheetnames, sheet, spec, file_name, lambda n: wb[n])
-        ws.reset_dimensions()  # the <dimension> element can claim anything
-        limits = budget.limits
-        grid: list[list[str]] = []
-        cells = 0
-        for n, row in enumerate(ws.iter_rows(values_only=True), 1):
-            if len(row) > limits.max_columns:
-                if any(v is not None and v != "" for v in row[limits.max_columns:]):
-                    budget.columns(len(row))
-                row = row[: limits.max_columns]
-            while row and (row[-1] is None or row[-1] == ""):
-                row = row[:-1]
-            if not row and n > limits.max_rows:
-                budget.rows(n)
-            texts = [_cell_text(c) for c in row]
-            for t in texts:
-                if len(t) > limits.max_cell_chars:
-                    budget.cell_text(t, n)
-            grid.append(texts)
-            cells += len(texts)
-            if n % TICK_ROWS == 0:
-                budget.tick()
-                budget.rows(n)
-                budget.cells(cells)
-        budget.rows(len(grid))
-        budget.cells(cells)
-        merged = _merged_ranges(lambda: wb._archive.open(ws._worksheet_path), budget)  # noqa: SLF001 - the part's path
-    finally:
-        wb.close()
-    for r0, c0, r1, c1 in merged:
-        if r0 > len(grid) or c1 > limits.max_columns:
-            continue
-        value = grid[r0 - 1][c0 - 1] if c0 - 1 < len(grid[r0 - 1]) else ""
-        for r in range(r0 - 1, min(r1, len(grid))):
-            row = grid[r]
-            if len(row) < c1:
-                row.extend([""] * (c1 - len(row)))
-            for c in range(c0 - 1, c1):
-                row[c] = value
-    return grid
-
-
-def _short(exc: Exception) -> str:
-    return f"{type(exc).__name__}: {str(exc)[:200]}"
-
-
-def _excel_rows_xls(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str,
-                    budget: Budget) -> list[list[str]]:
-    import xlrd
-
-    try:
-        book = xlrd.open_workbook(file_contents=raw, formatting_info=True, on_demand=True)
-        ws = _pick_sheet(book.sheet_names(), sheet, spec, file_name, book.sheet_by_name)
-    except InputError:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        raise _error(spec, f"{file_name}: không mở được tệp Excel (.xls) / cannot open the .xls file: {_short(exc)}") from None
-    budget.columns(ws.ncols)
-    budget.rows(ws.nrows)
-    budget.cells(ws.nrows * ws.ncols)
-    grid = []
-    for r in range(ws.nrows):
-        row = []
-        for c in range(ws.ncols):
-            cell = ws.cell(r, c)
-            if cell.ctype == xlrd.XL_CELL_DATE:
-                row.append(_cell_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
-            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
-                row.append(_cell_text(bool(cell.value)))
-            else:
-                row.append(_cell_text(cell.value if cell.ctype != xlrd.XL_CELL_EMPTY else None))
-            budget.cell_text(row[-1], r + 1)
-        grid.append(row)
-        if r % TICK_ROWS == 0:
-            budget.tick()
-    for r0, r1, c0, c1 in ws.merged_cells:
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                grid[r][c] = grid[r0][c0]
-    return grid
-
-
-def _pick_sheet(names: list[str], sheet: str | int | None, spec: DatasetSpec, file_name: str, get):
-    if sheet is None:
-        return get(names[0])
-    if isinstance(sheet, int):
-        if 0 <= sheet < len(names):
-            return get(names[sheet])
-    else:
-        for n in names:
-            if unicodedata.normalize("NFC", n).strip().lower() == unicodedata.normalize("NFC", sheet).strip().lower():
-                return get(n)
-    raise _error(spec, f"{file_name}: không có trang tính '{sheet}' (có: {', '.join(names)}) / no sheet '{sheet}' "
-                       f"(sheets: {', '.join(names)})")
-
-
-def read_excel(raw: bytes, spec: DatasetSpec, file_name: str, sheet: str | int | None, budget: Budget) -> Grid:
-    xls = raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format, whatever the name says
-    grid = (_excel_rows_xls if xls else _excel_rows_xlsx)(raw, sheet, spec, file_name, budget)
-    grid, encoding = _fix_legacy_fonts(grid)
-    grid = [[unicodedata.normalize("NFC", c) for c in row] for row in grid]
-    loc = locate_header(grid, spec, file_name)
-    header_row = loc.index + loc.depth
-    width = len(loc.names)
-    cols: list[list[str]] = [[] for _ in range(width)]
-    rows: list[int] = []
-    for r in range(header_row, len(grid)):
-        record = grid[r][:width] + [""] * max(0, width - len(grid[r]))
-        if not any(c.strip() for c in record):
-            continue
-        for i, c in enumerate(record):
-            cols[i].append(c)
-        rows.append(r + 1)
-    return Grid(loc, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
-                pa.chunked_array([pa.array(rows, pa.int64())]), f"excel:{encoding}", False)
 
 
 # ------------------------------------------------------------------ JSON

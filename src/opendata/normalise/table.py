@@ -25,9 +25,10 @@ from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
 from .casting import cast_column, out_of_range
 from .encodings import BrokenText
+from .excel import read_excel
 from .headers import is_footer, match_headers
 from .limits import Budget
-from .readers import Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typed, read_excel, read_json
+from .readers import Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typed, read_json
 
 log = logging.getLogger(__name__)
 

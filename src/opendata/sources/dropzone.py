@@ -21,7 +21,7 @@ import secrets
 import stat
 import time
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -227,11 +227,7 @@ def stable(first: list[Look], second: list[Look]) -> list[Look]:
 
 
 def _refusal(fd: int, name: str, st: os.stat_result) -> Refusal | None:
-    found = _why_refused(fd, name, st)
-    return None if found is None else replace(found, entry=name)
-
-
-def _why_refused(fd: int, name: str, st: os.stat_result) -> Refusal | None:
+    """Why this entry is not taken (the entry's own name kept for moving it aside); None: it may be."""
     problem = name_problem(name)
     if stat.S_ISLNK(st.st_mode):
         try:
@@ -239,15 +235,15 @@ def _why_refused(fd: int, name: str, st: os.stat_result) -> Refusal | None:
         except OSError:
             target = "?"
         return Refusal(printable_name(name), "symlink", "là liên kết tượng trưng (symlink), không phải tệp",
-                       "is a symbolic link, not a file", link_target=printable_name(target))
+                       "is a symbolic link, not a file", link_target=printable_name(target), entry=name)
     if not stat.S_ISREG(st.st_mode):
         return Refusal(printable_name(name), "not_regular", "không phải tệp thông thường (thiết bị, ống, socket)",
-                       "is not a regular file (a device, pipe or socket)")
+                       "is not a regular file (a device, pipe or socket)", entry=name)
     if st.st_nlink != 1:
         return Refusal(printable_name(name), "hard_link", f"có {st.st_nlink} liên kết cứng (hard link) tới cùng dữ liệu",
-                       f"has {st.st_nlink} hard links to the same bytes", size=st.st_size)
+                       f"has {st.st_nlink} hard links to the same bytes", size=st.st_size, entry=name)
     if problem is not None:
-        return Refusal(printable_name(name), "bad_name", problem[0], problem[1], size=st.st_size)
+        return Refusal(printable_name(name), "bad_name", problem[0], problem[1], size=st.st_size, entry=name)
     return None
 
 
