@@ -198,7 +198,7 @@ def _parse_registry(root: Path) -> Registry:
 def _portal_names(city: City) -> list[tuple[str, str]]:
     """Every name the portal and Airflow derive from a city's agencies, with the agency it belongs to."""
     return [(name, f"{city.code}/{a.code}") for a in city.agencies
-            for name in {a.ckan_name(city.code), a.publisher_name(city.code), a.conn_id(city.code)}]
+            for name in dict.fromkeys((a.ckan_name(city.code), a.publisher_name(city.code), a.conn_id(city.code)))]
 
 
 def _name_clash(reg: Registry, city: City) -> str | None:
