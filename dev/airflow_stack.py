@@ -259,6 +259,13 @@ class Api:
     def unpause(self, dag_id: str) -> None:
         self._call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
 
+    def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
+        """task_id → state of one run (what a failure message shows)."""
+        from urllib.parse import quote
+
+        found = self.get(f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances")
+        return {t["task_id"]: t["state"] for t in found["task_instances"]}
+
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value"):
         from urllib.parse import quote
 

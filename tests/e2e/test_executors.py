@@ -84,7 +84,11 @@ def run_the_city(executor: str, workers: int, data: Path, tmp: Path) -> tuple[di
         found = {}
         for spec in registry.datasets.values():  # the outcome as the run's record task wrote it to the ledger
             run = runs[dag_id_for(spec)]
-            [recorded] = [r for r in ledger.runs(engine, spec.key) if r.run_id == run["dag_run_id"]]
+            recorded = [r for r in ledger.runs(engine, spec.key) if r.run_id == run["dag_run_id"]]
+            assert len(recorded) == 1, (spec.key, run["dag_run_id"], run["state"],
+                                        api.task_states(run["dag_id"], run["dag_run_id"]),
+                                        [(r.run_id, r.outcome) for r in ledger.runs(engine, spec.key)])
+            [recorded] = recorded
             published = api.xcom(run["dag_id"], run["dag_run_id"], "publish") or {}
             found[run["dag_id"]] = {"outcome": recorded.outcome, "content_sha256": published.get("content_sha256"),
                                     "run_type": run["run_type"]}

@@ -86,14 +86,42 @@ class Reminder(Base):
 
 
 def migrate(url: str) -> None:
-    """Bring the database to the newest schema (Alembic)."""
+    """Bring the database to the newest schema (Alembic). Task processes on several workers open a
+    fresh ledger at once: for SQLite they take turns on a lock file beside it (PostgreSQL takes an
+    advisory lock in migrations/env.py), so no two create the tables together."""
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(cfg, "head")
+    if not url.startswith("sqlite:///"):
+        command.upgrade(cfg, "head")
+        return
+    import fcntl
+
+    database = Path(url.removeprefix("sqlite:///"))
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with open(database.with_name(database.name + ".migrate-lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        command.upgrade(cfg, "head")
+
+
+SQLITE_BUSY_TIMEOUT_S = 60  # record tasks of many runs write at once; a writer waits its turn, never fails
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite:///"):
+        return create_engine(url, future=True, pool_pre_ping=True)
+    from sqlalchemy import event
+
+    engine = create_engine(url, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _wal(dbapi_connection, _record) -> None:  # readers (the dashboard) never block the writers
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+
+    return engine
 
 
 _ready: set[str] = set()
@@ -103,12 +131,10 @@ def open_ledger(secret_url: SecretStr | str) -> Engine:
     """The ledger's engine (migrated once per process). The URL is a secret: SQLAlchemy masks its
     password in every message, and it is never logged here."""
     url = secret_url.get_secret_value() if isinstance(secret_url, SecretStr) else secret_url
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url not in _ready:
         migrate(url)
         _ready.add(url)
-    return create_engine(url, future=True)
+    return _engine(url)
 
 
 def record_run(engine: Engine, entry: dict) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from opendata.compliance.ledger import Base
 
@@ -15,6 +15,8 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":  # workers that start together migrate one after another
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext('opendata-ledger-migration'))"))
             context.run_migrations()
 
 

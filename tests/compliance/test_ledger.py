@@ -1,0 +1,31 @@
+"""The ledger under real operation: Celery workers start task processes together, and each one's
+record task opens the ledger (migrating it if new) and writes its run at the same moment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RECORD_ONE = """
+import sys, time
+from opendata.compliance import ledger
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all start together, as workers do
+engine = ledger.open_ledger(sys.argv[1])
+ledger.record_run(engine, {"dataset": "danang/syt/clinics", "city": "danang", "agency": "syt", "run": sys.argv[2],
+                           "at": "2026-11-30T01:00:00+00:00", "outcome": "published"})
+"""
+
+
+def test_many_processes_opening_a_fresh_ledger_at_once_all_record_their_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    start = str(time.time() + 4)  # once every interpreter has imported
+    procs = [subprocess.Popen([sys.executable, "-c", RECORD_ONE, url, f"run-{i}", start], stderr=subprocess.PIPE,
+                              text=True) for i in range(12)]
+    failures = [p.stderr.read() for p in procs if p.wait(timeout=120) != 0]
+    assert not failures, failures[0]
+    from opendata.compliance import ledger
+
+    recorded = {r.run_id for r in ledger.runs(ledger.open_ledger(url), "danang/syt/clinics")}
+    assert recorded == {f"run-{i}" for i in range(12)}
