@@ -144,8 +144,8 @@ def cases() -> list[tuple[Case, bytes]]:
         (Case("latitude-out-of-range.csv", "rejected", "latitude"), _edit(4, "95.5")),
         (Case("required-empty.csv", "rejected", "bắt buộc"), _edit(0, "")),
         (Case("ragged-row.csv", "rejected", "ô thay vì"), _csv(rows[:3] + [rows[3] + ["x", "y"]] + rows[4:])),
-        # a short row is read with its missing cells empty (issue 13 makes it a structural error of its own)
-        (Case("short-row.csv", "rejected", "bắt buộc"), _csv(rows[:3] + [rows[3][:6]] + rows[4:])),
+        # a short row is a structural error too: never padded with empty cells
+        (Case("short-row.csv", "rejected", "6 cells instead of"), _csv(rows[:3] + [rows[3][:6]] + rows[4:])),
         (Case("bare-carriage-return.csv", "unreadable", "dòng/line"), _edit(1, "Trạm\rđo")),
         (Case("rows-missing.csv", "rejected", "Số dòng"), _csv(rows[:40])),
         (Case("header-only.csv", "rejected", "Số dòng"), _csv(rows[:1])),

@@ -250,12 +250,11 @@ def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, deli
         if not any(cell.strip() for cell in record):
             continue
         if len(record) > width and not any(c.strip() for c in record[width:]):
-            record = record[:width]
-        if len(record) > width:
+            record = record[:width]  # trailing empty cells, as Excel writes them
+        if len(record) != width:  # never padded or cut: a value in the wrong column is worse than none
             if len(bad) < MAX_BAD_ROWS:
                 bad.append((start, f"{len(record)} ô thay vì {width} / {len(record)} cells instead of {width}"))
             continue
-        record = record + [""] * (width - len(record))
         for i, cell in enumerate(record):
             cols[i].append(cell)
         rows.append(start)
