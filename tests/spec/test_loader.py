@@ -61,7 +61,8 @@ def test_open_data_must_be_refreshed_at_least_quarterly() -> None:
     [
         ({"primary_key": ["nope"]}, "primary_key names unknown columns: nope"),
         ({"id": "Has Spaces"}, "String should match pattern"),
-        ({"columns": [{"name": "a", "label": {"vi": "A"}, "minimum": 1}]}, "minimum/maximum need type integer or number"),
+        ({"columns": [{"name": "a", "label": {"vi": "A"}, "minimum": 1}]},
+         "minimum/maximum need type integer, number, date or datetime"),
         ({"columns": [{"name": "a", "label": {"vi": "A"}, "pattern": "(["}]}, "not a valid regular expression"),
     ],
 )

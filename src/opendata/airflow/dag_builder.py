@@ -17,9 +17,9 @@ from pathlib import Path
 
 from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, BaseOperator, CronTriggerTimetable
 
-from ..spec.models import DatasetSpec, Frequency
+from ..spec.models import CITY_TIMEZONE, DatasetSpec, Frequency
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
+TIMEZONE = CITY_TIMEZONE
 # At most quarterly: the city's open-data rule (and a silent agency is noticed at least that often).
 CRON = {
     Frequency.hourly: "5 * * * *", Frequency.daily: "15 1 * * *", Frequency.weekly: "30 1 * * 1",

@@ -12,6 +12,7 @@ import json
 import logging
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..archive import RawArchive
@@ -90,6 +91,12 @@ def record(spec: DatasetSpec, ctx: RunContext, summary: dict) -> dict:
     return entry
 
 
+def _received(table: dict, ctx: RunContext) -> datetime:
+    """When the delivery arrived (what a spec's `today` bound means), as the archive recorded it."""
+    found = datetime.fromisoformat(table.get("received_at") or ctx.now.isoformat())
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
 def is_repeat(archived: dict) -> bool:
     """The same bytes as an earlier delivery of this dataset: recorded in the manifest, not processed twice."""
     return bool(archived.get("seen_before"))
@@ -138,7 +145,8 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
     card, suite_run = judge(spec, Path(table["parquet"]), table["sha256"], [RowIssue.from_dict(i) for i in table["issues"]],
                             table.get("type_failures") or {}, province_code=province_code, previous_rows=previous_rows,
                             now=ctx.now, expectations_dir=ctx.settings.paths.expectations,
-                            docs_dir=ctx.data / "docs" / spec.city / spec.agency / spec.id)
+                            docs_dir=ctx.data / "docs" / spec.city / spec.agency / spec.id,
+                            delivered_at=_received(table, ctx))
     out = Path(table["parquet"]).with_suffix(".scorecard.json")
     out.write_text(json.dumps(card.asdict(), ensure_ascii=False, indent=1), encoding="utf-8")
     told = receipt_dict(spec.key, spec.title.vi, table["original_name"], card.accepted, card.scores, card.overall, card.issues,

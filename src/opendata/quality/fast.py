@@ -81,6 +81,16 @@ def _duplicated_sorted(keys: pa.ChunkedArray) -> pa.Array:
     return pa.array(mask)
 
 
+def _bound(kind: pa.DataType, value):
+    """A rule's bound as the column's type: the JSON holds dates and times as ISO text."""
+    if not isinstance(value, str) or not pa.types.is_temporal(kind):
+        return value
+    import datetime as dt
+
+    parsed = dt.date.fromisoformat(value) if pa.types.is_date(kind) else dt.datetime.fromisoformat(value)
+    return pa.scalar(parsed, kind)
+
+
 def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> Outcome | None:
     kind, kw = cfg["type"], cfg.get("kwargs", {})
     if kind == "expect_table_row_count_to_be_between":
@@ -114,9 +124,9 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> Outcome | None:
             bad = pc.is_null(values)  # all False where a value is present; nulls are not judged
             bad = pc.and_(bad, pc.is_valid(values))
             if kw.get("min_value") is not None:
-                bad = pc.or_(bad, pc.less(values, kw["min_value"]))
+                bad = pc.or_(bad, pc.less(values, _bound(values.type, kw["min_value"])))
             if kw.get("max_value") is not None:
-                bad = pc.or_(bad, pc.greater(values, kw["max_value"]))
+                bad = pc.or_(bad, pc.greater(values, _bound(values.type, kw["max_value"])))
             return _map_outcome(table, bad, limit)
         if kind == "expect_column_values_to_be_in_set":
             value_set = pa.array(kw["value_set"]).cast(values.type) if values.type != pa.null() else pa.array(kw["value_set"])

@@ -21,9 +21,10 @@ from .suite import expectations_from_spec, extra_expectations
 
 def judge(spec: DatasetSpec, parquet: Path, sha256: str, type_issues: list[RowIssue], type_failures: dict[str, int],
           *, province_code: int | None, previous_rows: int | None, now: datetime, expectations_dir: Path,
-          docs_dir: Path | None = None) -> tuple[Scorecard, SuiteRun]:
+          docs_dir: Path | None = None, delivered_at: datetime | None = None) -> tuple[Scorecard, SuiteRun]:
     table = pq.read_table(parquet)
-    configs = expectations_from_spec(spec, province_code, previous_rows, now) + extra_expectations(spec, expectations_dir)
+    configs = (expectations_from_spec(spec, province_code, previous_rows, now, delivered_at)
+               + extra_expectations(spec, expectations_dir))
     run = run_suite(table, configs, spec.key, docs_dir)
     meta_checks, meta_issues = metadata_checks(spec)
     card = build_scorecard(spec.key, sha256, table.num_rows, run.checks + meta_checks,

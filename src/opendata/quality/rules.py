@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ..issues import Dimension, Severity
-from ..spec.models import ColumnType, DatasetSpec
+from ..spec.models import CITY_TIMEZONE, ColumnSpec, ColumnType, DatasetSpec
 from .freshness import THRESHOLDS
 from .reference import current_wards
 
@@ -60,12 +61,35 @@ def _exp(type_: str, dimension: Dimension, severity: Severity = Severity.blockin
     return {"type": type_, "kwargs": kwargs, "meta": meta}
 
 
-def correct(spec: DatasetSpec, province_code: int | None) -> list[dict]:
+def delivery_day(delivered_at: datetime | None) -> date:
+    """The day the delivery arrived, in the city's time: what a spec's `today` means."""
+    at = delivered_at or datetime.now(UTC)
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(ZoneInfo(CITY_TIMEZONE)).date()
+
+
+def bound_value(col: ColumnSpec, bound, delivered_on: date, upper: bool):
+    """A spec bound as the rule's JSON value: numbers as they are; dates as ISO dates and times as ISO
+    times (local, as the column holds them), which order as they compare. A date bounds a datetime column
+    by the whole day: from its first second, up to its last."""
+    if bound is None or isinstance(bound, int | float):
+        return bound
+    day = delivered_on if bound == "today" else bound
+    if isinstance(day, datetime):
+        local = day.astimezone(ZoneInfo(CITY_TIMEZONE)).replace(tzinfo=None) if day.tzinfo else day
+        return local.date().isoformat() if col.type == ColumnType.date else local.isoformat(timespec="seconds")
+    if col.type == ColumnType.date:
+        return day.isoformat()
+    return f"{day.isoformat()}T{'23:59:59' if upper else '00:00:00'}"
+
+
+def correct(spec: DatasetSpec, province_code: int | None, delivered_on: date | None = None) -> list[dict]:
+    delivered_on = delivered_on or delivery_day(None)
     out = []
     for col in spec.columns:
         if col.minimum is not None or col.maximum is not None:
             out.append(_exp("expect_column_values_to_be_between", Dimension.correct, column=col.name,
-                            min_value=col.minimum, max_value=col.maximum))
+                            min_value=bound_value(col, col.minimum, delivered_on, upper=False),
+                            max_value=bound_value(col, col.maximum, delivered_on, upper=True)))
         if col.allowed_values:
             out.append(_exp("expect_column_values_to_be_in_set", Dimension.correct, column=col.name,
                             value_set=list(col.allowed_values)))
@@ -120,11 +144,14 @@ def live(spec: DatasetSpec, now: datetime | None) -> list[dict]:
     if not spec.date_column or now is None:
         return []
     due_days = THRESHOLDS[spec.update_frequency][0]
-    oldest_allowed = (now - timedelta(days=due_days)).date().isoformat()
+    oldest_allowed = (now - timedelta(days=due_days)).date()
+    column = spec.column(spec.date_column)
     return [_exp("expect_column_max_to_be_between", Dimension.live, Severity.warning, check="freshness",
-                 column=spec.date_column, min_value=oldest_allowed, max_value=None)]
+                 column=spec.date_column, min_value=bound_value(column, oldest_allowed, oldest_allowed, upper=False),
+                 max_value=None)]
 
 
 def rules_for(spec: DatasetSpec, province_code: int | None = None, previous_rows: int | None = None,
-              now: datetime | None = None) -> list[dict]:
-    return correct(spec, province_code) + complete(spec, previous_rows) + clean(spec) + live(spec, now)
+              now: datetime | None = None, delivered_at: datetime | None = None) -> list[dict]:
+    return (correct(spec, province_code, delivery_day(delivered_at or now)) + complete(spec, previous_rows) + clean(spec)
+            + live(spec, now))

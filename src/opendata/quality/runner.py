@@ -110,8 +110,6 @@ def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
     gx = _gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    frame = _iso_times(frame)
-
     ctx = gx.get_context(mode="ephemeral")
     if docs_dir is not None:
         docs_dir.mkdir(parents=True, exist_ok=True)
@@ -157,23 +155,6 @@ def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
         else:  # a rule on the whole table or column (row count, newest date): passes or not
             outcomes.append(Outcome(bool(res.success), 1, 0 if res.success else 1, [], r.get("observed_value")))
     return outcomes, docs_page
-
-
-def _iso_times(frame: pd.DataFrame) -> pd.DataFrame:
-    """Dates and times as ISO text for GX: the rule configurations are JSON, so their bounds are ISO
-    strings, which GX 1.x cannot compare with Timestamps; ISO text orders like time and compares."""
-    import datetime as dt
-
-    import pandas as pd
-
-    out = frame.copy(deep=False)
-    for name in out.columns:
-        col = out[name]
-        if pd.api.types.is_datetime64_any_dtype(col):
-            out[name] = col.dt.strftime("%Y-%m-%dT%H:%M:%S").where(col.notna(), None)
-        elif col.dtype == object and any(isinstance(v, dt.date) for v in col.dropna().head(20)):
-            out[name] = col.map(lambda v: v.isoformat() if isinstance(v, dt.date) else v)
-    return out
 
 
 RULE_TEXT = {

@@ -17,9 +17,9 @@ from .rules import rules_for
 
 
 def expectations_from_spec(spec: DatasetSpec, province_code: int | None = None, previous_rows: int | None = None,
-                           now: datetime | None = None) -> list[dict]:
+                           now: datetime | None = None, delivered_at: datetime | None = None) -> list[dict]:
     """Every rule the spec implies (see quality.rules), in dimension order."""
-    return rules_for(spec, province_code, previous_rows, now)
+    return rules_for(spec, province_code, previous_rows, now, delivered_at)
 
 
 def extra_expectations(spec: DatasetSpec, folder: Path) -> list[dict]:

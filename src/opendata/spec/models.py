@@ -7,6 +7,7 @@ YAML file is an error naming the field, not a silently ignored setting.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
@@ -14,6 +15,11 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, mo
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 COLUMN_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+CITY_TIMEZONE = "Asia/Ho_Chi_Minh"  # Vietnam's one time zone: schedules, and the day a delivery arrived
+
+# A column's bound: a number for numbers; an ISO date or time, or `today` (the day the delivery
+# arrived, in the city's time), for dates and times.
+Bound = float | date | datetime | Literal["today"]
 
 
 class Strict(BaseModel):
@@ -85,8 +91,8 @@ class ColumnSpec(Strict):
     unit: str | None = None
     required: bool = False
     allowed_values: list[str] | None = None
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: Bound | None = Field(None, description="Lowest allowed value: a number, or for dates an ISO date or `today`")
+    maximum: Bound | None = Field(None, description="Highest allowed value: a number, or for dates an ISO date or `today`")
     pattern: str | None = Field(None, description="Regular expression every non-empty value must match")
     format: Literal["phone", "mobile", "email", "tax_code", "url"] | None = Field(
         None, description="A well-known format checked for every value (đúng)")
@@ -105,13 +111,49 @@ class ColumnSpec(Strict):
                 raise ValueError(f"not a valid regular expression: {exc}") from exc
         return value
 
+    @field_validator("minimum", "maximum", mode="before")
+    @classmethod
+    def _bound_is_readable(cls, value):
+        """One clear message for a bound that is none of the kinds (not four, one per kind tried)."""
+        if isinstance(value, str) and value != "today":
+            text = value.strip()
+            try:
+                return float(text)
+            except ValueError:
+                pass
+            try:
+                return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a number, an ISO date (2020-01-31), an ISO time or `today`") from None
+        return value
+
     @model_validator(mode="after")
     def _range_is_ordered(self) -> ColumnSpec:
-        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise ValueError(f"minimum {self.minimum} is above maximum {self.maximum}")
-        if (self.minimum is not None or self.maximum is not None) and self.type not in (ColumnType.integer, ColumnType.number):
-            raise ValueError("minimum/maximum need type integer or number")
+        bounds = [b for b in (self.minimum, self.maximum) if b is not None]
+        if not bounds:
+            return self
+        temporal = self.type in (ColumnType.date, ColumnType.datetime)
+        if self.type not in (ColumnType.integer, ColumnType.number) and not temporal:
+            raise ValueError("minimum/maximum need type integer, number, date or datetime")
+        for bound in bounds:
+            is_number = isinstance(bound, int | float)
+            if temporal and is_number:
+                raise ValueError(f"the bound of a {self.type.value} column is an ISO date (2020-01-31) or `today`, not {bound}")
+            if not temporal and not is_number:
+                raise ValueError(f"the bound of a {self.type.value} column is a number, not {bound!r}")
+        lo, hi = self.minimum, self.maximum
+        if lo is not None and hi is not None and "today" not in (lo, hi) and _as_time(lo) > _as_time(hi):
+            raise ValueError(f"minimum {lo} is above maximum {hi}")
         return self
+
+
+def _as_time(bound: float | date | datetime) -> float | datetime:
+    """Bounds made comparable: a date as the start of its day."""
+    if isinstance(bound, datetime):
+        return bound.replace(tzinfo=None)
+    if isinstance(bound, date):
+        return datetime(bound.year, bound.month, bound.day)
+    return bound
 
 
 class Contact(Strict):
