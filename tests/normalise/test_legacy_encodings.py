@@ -72,3 +72,28 @@ def test_every_encoding_is_detected_and_decoded_to_nfc(name: str, encode, expect
     # TCVN3 cannot write a toned capital inside mixed-case text ("Ỷ Lan"): that sentence leaves them out
     wanted = SENTENCE.replace("Ỷ Lan", "Lan").replace("KỸ SƯ", "kỹ sư") if expected == "tcvn3" else SENTENCE
     assert decoded.text == wanted
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        (b"A\xb8nh s\xb8ng", "Ánh sáng"),  # A + á
+        (b"\xa2\xcap B\xb8c", "Ấp Bác"),  # Â + ấ
+        (b"A\xcap", "Ấp"),  # A + ấ: the plain base written for Â
+        (b"\xa6\xf8ng", "Ứng"),  # Ư + ứ
+        (b"Y\xfb Lan", "Ỷ Lan"),  # Y + ỷ, inside mixed-case text
+        (b"KHOA HO\xe4C", "KHOA HỌC"),  # O + ọ inside capitals
+        (b"U\xfb ban", "Uỷ ban"),  # two different vowels: the old-style spelling as written
+        (b"Ho\xb5 Kh\xb8nh", "Hoà Khánh"),  # old-style tone placement stays
+        (b"O\xb5 O\xb5", "Oà Oà"),  # O then à: not the same vowel
+    ],
+)
+def test_tcvn3_capital_base_then_lowercase_toned_letter(raw: bytes, text: str) -> None:
+    """TCVN3 has no toned capitals: writers type the capital base and then the lowercase toned letter."""
+    assert decode_tcvn3(raw) == text
+
+
+@pytest.mark.parametrize(("raw", "text"), [(b"A\xf9nh", "Ánh"), (b"A\xd9NH", "ÁNH"), (b"a\xd9nh", "ánh"),
+                                           (b"\xd4\xf9t", "Ớt"), (b"\xd6\xf9ng", "Ứng"), (b"Ca\xe1c", "Cấc")])
+def test_vni_a_mark_typed_in_the_other_case_follows_its_base(raw: bytes, text: str) -> None:
+    assert decode_vni(raw) == text

@@ -2,9 +2,11 @@
 
 **TCVN3 (ABC, .VnTime fonts)**: one byte per letter. Bytes 0xA1–0xAE hold ĂÂÊÔƠƯĐ ăâêôơưđ and
 0xB5–0xFE the lowercase letters with tone marks; there are no capitals with tone marks (the
-.VnTimeH capital fonts draw the lowercase codes as capitals), so a cell written in capitals is
-re-capitalised here, and so is a toned letter starting a cell ("Ủy ban"). A toned capital inside
-mixed-case text ("Ỷ Lan" mid-sentence) cannot be told from the lowercase letter and stays lowercase.
+.VnTimeH capital fonts draw the lowercase codes as capitals). Writers get round that by typing the
+capital base and then the lowercase toned letter ("Aá" for "Á"), which is read back as the one capital;
+without that, a cell written in capitals is re-capitalised here, and so is a toned letter starting a
+cell ("Ủy ban"), while a lone lowercase code inside mixed-case text stays lowercase. The limit: in
+capitals typed with the lowercase codes, a loanword's doubled o ("MOÓC") reads as one toned O.
 "ư" is 0xAD, a soft hyphen in Latin-1: invisible if read the wrong way.
 
 **VNI (VNI-Windows fonts)**: the bytes are Windows-1252; a toned letter is a base letter followed
@@ -68,8 +70,26 @@ def tcvn3_table() -> dict[int, str]:
 
 def decode_tcvn3(raw: bytes) -> str:
     text = raw.decode("latin-1").translate(tcvn3_table())
+    pattern, capitals = _tcvn3_capital_pairs()
+    text = pattern.sub(lambda m: capitals[m.group()], text)
     text = _CELL_START_TONED.sub(lambda m: m.group(1) + m.group(2).upper(), text)
     return recapitalise(text)
+
+
+@lru_cache(maxsize=1)
+def _tcvn3_capital_pairs() -> tuple[re.Pattern, dict[str, str]]:
+    """Writers' way round the missing toned capitals: the capital base letter, then the lowercase toned
+    letter of that same vowel ("Aá" → "Á", "Aấ" or "Âấ" → "Ấ", "Ưứ" → "Ứ"). No Vietnamese word has a
+    vowel doubled that way, so a pair of two different vowels ("Uỷ", "Oà") is never touched."""
+    families = {"a": "aăâ", "ă": "ă", "â": "â", "e": "eê", "ê": "ê", "i": "i", "o": "oôơ", "ô": "ô", "ơ": "ơ",
+                "u": "uư", "ư": "ư", "y": "y"}
+    capitals = {}
+    for capital_base, bases in families.items():
+        for base in bases:
+            for tone in TONES:
+                toned = with_tone(base, tone)
+                capitals[capital_base.upper() + toned] = toned.upper()
+    return re.compile("|".join(sorted(capitals, key=len, reverse=True))), capitals
 
 
 # A cell (start of text, line, or after a CSV delimiter or quote) that starts with a toned lowercase
@@ -167,6 +187,11 @@ def _case(ch: str, upper: bool) -> str:
 @lru_cache(maxsize=1)
 def _vni_decoder() -> tuple[re.Pattern, dict[str, str]]:
     back = {spelled: letter for letter, spelled in vni_table().items()}
+    for spelled, letter in list(back.items()):
+        if len(spelled) == 2:  # a base and its mark in different cases ("Aù"): the letter takes the base's case
+            base, mark = spelled
+            swapped = base + (mark.lower() if mark.isupper() else mark.upper())
+            back.setdefault(swapped, letter.upper() if base.isupper() else letter.lower())
     keys = sorted(back, key=len, reverse=True)  # two-character spellings before single ones
     return re.compile("|".join(re.escape(k) for k in keys)), back
 
