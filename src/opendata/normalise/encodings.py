@@ -110,21 +110,72 @@ def detect_and_decode(raw: bytes, forced: str | None = None) -> Decoded:
     except UnicodeDecodeError as exc:
         refuse_broken_utf8(raw, exc)
     cut = sample[: sample.rfind(b"\n") + 1] or sample
-    scores = {enc: plausibility(_decode_as(cut, enc)) for enc in ("cp1258", "tcvn3", "vni")}
+    scores = {enc: plausibility(_decode_as(cut, enc)) for enc in LEGACY}
     best = max(scores, key=lambda e: (scores[e], e == "cp1258"))
+    refuse_two_legacy(raw)
     return Decoded(_nfc(_decode_as(raw, best)), best)
+
+
+LEGACY = ("cp1258", "tcvn3", "vni")
+WINDOW_BYTES = 8 * 1024
+MAX_WINDOWS = 64  # spread over the file: a bounded cost whatever its size
+
+
+def refuse_two_legacy(raw: bytes) -> None:
+    """Raise :class:`BrokenText` when a later part of the file reads as Vietnamese in another legacy
+    encoding than its first part: two files pasted together, one typed in TCVN3 and one in VNI. Decoded
+    as one, either part would be mojibake that passes every rule not looking at its columns."""
+    size = max(1024, min(WINDOW_BYTES, len(raw) // 8))
+    step = max(size, len(raw) // MAX_WINDOWS)
+    first, previous = None, 0
+    for start in range(0, len(raw), step):
+        begin = raw.rfind(b"\n", 0, start) + 1 if start else 0
+        end = raw.find(b"\n", start + size)
+        window = raw[begin: len(raw) if end < 0 else end + 1]
+        if window.isascii():
+            continue
+        scores = _scores(window)
+        if first is None:
+            first = max(scores, key=scores.__getitem__)
+        elif (other := _clearly_other(scores, first)) is not None:
+            offset = previous  # the change lies after the last window that read well: find its line
+            for line in raw[previous: begin + len(window)].splitlines(keepends=True):
+                if not line.isascii() and _clearly_other(_scores(line), first, margin=1) == other:
+                    break
+                offset += len(line)
+            raise BrokenText(offset, raw.count(b"\n", 0, offset) + 1, truncated=False, encodings=(first, other))
+        previous = begin
+
+
+def _scores(raw: bytes) -> dict[str, float]:
+    return {enc: plausibility(_decode_as(raw, enc)) for enc in LEGACY}
+
+
+def _clearly_other(scores: dict[str, float], chosen: str, margin: float = 6) -> str | None:
+    """The other legacy encoding in which the text reads as Vietnamese clearly better than in ``chosen``."""
+    other = max((e for e in LEGACY if e != chosen), key=scores.__getitem__)
+    if margin < 6:
+        return other if scores[other] > max(0, scores[chosen]) else None
+    return other if scores[other] >= max(margin, scores[chosen] + margin, 4 * scores[chosen]) else None
+
+
+NAMES = {"cp1258": "Windows-1258", "tcvn3": "TCVN3 (ABC)", "vni": "VNI"}
 
 
 class BrokenText(ValueError):
     """UTF-8 that stops being UTF-8: written partly in another encoding, or cut inside a character.
     Decoding it all in a legacy code page would turn every earlier line into mojibake, so it is refused."""
 
-    def __init__(self, offset: int, line: int, truncated: bool) -> None:
-        self.offset, self.line, self.truncated = offset, line, truncated
+    def __init__(self, offset: int, line: int, truncated: bool, encodings: tuple[str, str] | None = None) -> None:
+        self.offset, self.line, self.truncated, self.encodings = offset, line, truncated, encodings
         super().__init__(self.message_vi + " / " + self.message_en)
 
     @property
     def message_en(self) -> str:
+        if self.encodings:
+            first, then = (NAMES[e] for e in self.encodings)
+            return (f"the text reads as {first} up to byte {self.offset:,} and as {then} from line {self.line}: two "
+                    "encodings in one file; export it again as one CSV UTF-8 file")
         if self.truncated:
             return (f"the file is cut short inside a character at byte {self.offset:,}: the last complete row is line "
                     f"{max(self.line - 1, 1)}; send the whole file again")
@@ -133,6 +184,10 @@ class BrokenText(ValueError):
 
     @property
     def message_vi(self) -> str:
+        if self.encodings:
+            first, then = (NAMES[e] for e in self.encodings)
+            return (f"văn bản là mã {first} đến byte {self.offset:,} rồi là mã {then} từ dòng {self.line}: "
+                    "hai bảng mã trong một tệp, hãy xuất lại toàn bộ tệp dạng UTF-8")
         if self.truncated:
             return f"tệp bị cắt giữa một ký tự ở byte {self.offset:,}: dòng đầy đủ cuối cùng là dòng {max(self.line - 1, 1)}"
         return f"văn bản là UTF-8 đến byte {self.offset:,} (dòng {self.line}) rồi đổi mã: hãy xuất lại toàn bộ tệp dạng UTF-8"

@@ -111,29 +111,35 @@ def encode_tcvn3(text: str) -> bytes:
 
 
 _CAPS_WORD = re.compile(r"[^\W\d_]+")
+_PLAIN_CAPITALS = "A-ZĂÂÊÔƠƯĐ"  # the capitals TCVN3 has
+_TONED_LOWER = "".join(sorted({with_tone(b, t) for b in BASES for t in TONES}))
+# A word of capitals and toned lowercase letters only, with at least one of the latter: the only
+# words recapitalising can change (anything else is lowercase already, or has nothing to raise).
+_CAPS_OR_TONED = _PLAIN_CAPITALS + _TONED_LOWER + _TONED_LOWER.upper()
+_MAYBE_CAPS = re.compile(f"(?<![^\\W\\d_])[{_CAPS_OR_TONED}]*[{_TONED_LOWER}][{_CAPS_OR_TONED}]*(?![^\\W\\d_])")
 
 
 def recapitalise(text: str) -> str:
     """Words written in capitals (.VnTimeH) whose toned letters came out lowercase get them capitalised.
 
     A word is in capitals when its letters that TCVN3 has in both cases are all capitals (two or more);
-    a word with a single such capital ("Đà") follows its neighbours: capitals beside capitals.
+    a word with a single such capital ("Đà") follows its neighbours: capitals beside capitals. Only the
+    words that could change are looked at: one scan of the text, then the few candidates.
     """
-    words = list(_CAPS_WORD.finditer(text))
-    kinds = [_word_case(m.group()) for m in words]
-    out, last = [], 0
-    for i, m in enumerate(words):
-        kind = kinds[i]
+    def raised(m: re.Match) -> str:
+        word = m.group()
+        kind = _word_case(word)
         if kind == "single":
-            near = [kinds[j] for j in (i - 1, i + 1) if 0 <= j < len(kinds)]
-            kind = "upper" if near and all(k == "upper" for k in near) else kind
-        out.append(text[last:m.start()])
-        out.append(m.group().upper() if kind == "upper" else m.group())
-        last = m.end()
-    out.append(text[last:])
-    return "".join(out)
+            before = _CAPS_WORD.findall(text[max(0, m.start() - 40):m.start()])[-1:]
+            after = _CAPS_WORD.search(text, m.end(), m.end() + 40)
+            near = before + ([after.group()] if after else [])
+            kind = "upper" if near and all(_word_case(w) == "upper" for w in near) else kind
+        return word.upper() if kind == "upper" else word
+
+    return _MAYBE_CAPS.sub(raised, text)
 
 
+@lru_cache(maxsize=65536)  # agency text repeats its words: each is classified once
 def _word_case(word: str) -> str:
     plain = [c for c in word if c.isascii() or c in "ĂÂÊÔƠƯĐăâêôơưđ"]  # letters TCVN3 has in both cases
     caps = sum(1 for c in plain if c.isupper())
