@@ -95,6 +95,7 @@ def test_the_agency_database(tmp_path: Path, monkeypatch) -> None:
     assert differences(rows, corpus.CANONICAL) == []
 
 
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")  # no stray traceback on stderr
 @pytest.mark.parametrize("name", list(BROKEN))
 def test_every_broken_variant_gives_its_outcome(tmp_path: Path, name: str) -> None:
     case = BROKEN[name]

@@ -206,6 +206,22 @@ def refuse_broken_utf8(raw: bytes, exc: UnicodeDecodeError, base: int = 0) -> No
         raise BrokenText(base + start, raw.count(b"\n", 0, start) + 1, truncated)
 
 
+def refuse_cut_utf8(raw: bytes) -> None:
+    """Raise :class:`BrokenText` when UTF-8 bytes end inside a character (a file cut short), looking only
+    at the last few bytes: caught before a parser meets the broken character and prints its own error."""
+    start = len(raw)
+    while start > max(0, len(raw) - 3) and 0x80 <= raw[start - 1] <= 0xBF:
+        start -= 1
+    if start > 0 and raw[start - 1] >= 0xC2:
+        start -= 1
+    try:
+        raw[start:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            at = start + exc.start
+            raise BrokenText(at, raw.count(b"\n", 0, at) + 1, truncated=True) from None
+
+
 def _nfc(text: str) -> str:
     """cp1258 gives base letter + combining tone; NFC makes 'Hòa' one code point per letter."""
     return unicodedata.normalize("NFC", text)

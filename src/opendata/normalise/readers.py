@@ -23,7 +23,7 @@ import pyarrow.csv as pacsv
 from ..exceptions import InputError
 from ..records import records_at
 from ..spec.models import DatasetSpec
-from .encodings import detect_and_decode, refuse_broken_utf8
+from .encodings import detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .limits import Budget, json_depth
 
@@ -102,6 +102,7 @@ def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str
         encoding, head = probe.encoding, probe.text
         if probe.encoding in ("utf-8", "utf-8-sig"):
             body, needs_nfc = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw), True
+            refuse_cut_utf8(body)  # before pyarrow, whose row handler would print its own decode error
         else:
             full = detect_and_decode(raw, probe.encoding)
             body, needs_nfc = full.text.encode("utf-8"), False
