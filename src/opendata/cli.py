@@ -256,7 +256,8 @@ def kpi(args: argparse.Namespace) -> int:
     reg = load_registry(settings.paths.registry)
     now = datetime.fromisoformat(args.at) if args.at else datetime.now(UTC)
     engine = ledger.open_ledger(settings.ledger_url())
-    cities = compute(reg, ledger.statuses(engine), now, settings.compliance.good_score, settings.compliance.target, args.city)
+    cities = compute(reg, ledger.statuses(engine), now, settings.compliance.good_score, settings.compliance.target, args.city,
+                     settings.compliance.thresholds())
     if args.agency:
         agencies = [a for c in cities for a in c.agencies if a.agency == args.agency]
         if not agencies:
@@ -279,11 +280,13 @@ def kpi(args: argparse.Namespace) -> int:
     elif args.agency:
         a = agencies[0]
         table = Table(title=f"{a.name_vi} / {a.name_en}: {a.good}/{a.target} {'đạt / meets' if a.meets else 'chưa đạt / below'}")
-        for col in ("bộ dữ liệu / dataset", "điểm / score", "tình trạng / freshness", "cập nhật / refreshed", "đạt / good"):
+        for col in ("bộ dữ liệu / dataset", "điểm / score", "cập nhật / refresh", "lần cuối / last refresh",
+                    "nội dung / content", "đạt / good"):
             table.add_column(col)
         for r in rows:
-            table.add_row(r["dataset"], "" if r["overall"] is None else f"{r['overall']:.1f}", r["state"],
-                          (r["last_refreshed_at"] or "")[:10], "✓" if r["good"] else "✗")
+            table.add_row(r["dataset"], "" if r["overall"] is None else f"{r['overall']:.1f}", r["refresh_state"],
+                          (r["last_refreshed_at"] or "")[:10], f"{r['content_currency']} {r['content_newest'] or ''}".strip(),
+                          "✓" if r["good"] else "✗")
         console.print(table)
     else:
         for c in cities:

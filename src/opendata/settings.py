@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -42,6 +42,26 @@ class ComplianceSettings(BaseModel):
     good_score: float = Field(80, description="Overall score from which a dataset counts as high quality")
     target: int = Field(10, description="High-quality, fresh open datasets every agency must keep")
     stewards: list[str] = Field(default_factory=list, description="E-mail addresses of the city's data stewards")
+    refresh_days: dict[str, tuple[float, float, float]] = Field(
+        default_factory=dict, description="Per update frequency, the days after the last refresh at which a dataset "
+        "turns due, overdue and delinquent (default quarterly: 90, 120, 150)")
+
+    @field_validator("refresh_days")
+    @classmethod
+    def _ordered_days(cls, value: dict[str, tuple[float, float, float]]) -> dict[str, tuple[float, float, float]]:
+        from .spec.models import Frequency
+
+        for frequency, days in value.items():
+            Frequency(frequency)  # an unknown frequency is refused with pydantic's message
+            if not 0 < days[0] <= days[1] <= days[2]:
+                raise ValueError(f"refresh_days.{frequency}: due, overdue and delinquent days must grow: {days}")
+        return value
+
+    def thresholds(self):
+        """The refresh thresholds: the defaults with the city's own days (quality.liveness)."""
+        from .quality.liveness import thresholds_with
+
+        return thresholds_with(self.refresh_days)
 
 
 class IntakeSettings(BaseModel):

@@ -24,12 +24,12 @@ REGISTRY = load_registry(ROOT / "include" / "datasets")
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
-def publish(engine, key: str, at: datetime, overall: float, outcome: str = "published") -> None:
+def publish(engine, key: str, at: datetime, overall: float, outcome: str = "published", newest: str | None = None) -> None:
     spec = REGISTRY.datasets[key]
     ledger.record_run(engine, {"run": f"r-{key}-{at:%Y%m%d%H%M}", "dataset": key, "city": spec.city, "agency": spec.agency,
                                "at": at.isoformat(), "outcome": outcome, "overall": overall,
                                "scores": {"dung": overall, "du": 100.0, "sach": 100.0, "song": 100.0},
-                               "url": f"http://portal/dataset/{spec.ckan_name}"})
+                               "url": f"http://portal/dataset/{spec.ckan_name}", "content_newest": newest})
 
 
 @pytest.fixture()
@@ -45,8 +45,22 @@ def test_the_ledger_schema_comes_from_alembic(engine) -> None:
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
     assert {"runs", "datasets", "kpi_snapshots", "reminders"} <= set(inspect(engine).get_table_names())
+    assert "content_newest" in {c["name"] for c in inspect(engine).get_columns("datasets")}
+
+
+def test_a_ledger_of_the_first_schema_is_brought_up_to_date(tmp_path: Path) -> None:
+    """A city's ledger made before content currency keeps its runs and gains the column (Alembic 0002)."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    command.upgrade(ledger._alembic_config(url), "0001")
+    with create_engine(url).begin() as conn:
+        conn.execute(text("INSERT INTO datasets (dataset, city, agency, published) VALUES ('danang/syt/x', 'danang', 'syt', 1)"))
+    engine = ledger.open_ledger(url)
+    assert ledger.statuses(engine)["danang/syt/x"].content_newest is None
 
 
 def test_kpi_numbers_of_the_sample_city_against_a_hand_count(engine) -> None:
@@ -87,7 +101,38 @@ def test_a_quarterly_dataset_goes_fresh_due_overdue_delinquent(engine, days: int
     publish(engine, key, NOW, 95.0)
     [city] = compute(REGISTRY, ledger.statuses(engine), NOW + timedelta(days=days))
     [d] = [d for a in city.agencies for d in a.datasets if d.dataset == key]
-    assert d.state == state and d.fresh == (state in ("fresh", "due"))
+    assert d.refresh_state == state and d.fresh == (state in ("fresh", "due")) and d.days_since_refresh == days
+
+
+def test_refresh_and_content_currency_are_two_signals(engine) -> None:
+    """Delivered on time, but the newest date in the data is old: the KPI counts the refresh (fresh),
+    the content currency says stale; a delivery whose data is recent is current."""
+    dated = next(k for k, s in sorted(REGISTRY.datasets.items()) if s.date_column and s.update_frequency.value == "monthly")
+    publish(engine, dated, NOW, 95.0, newest=(NOW - timedelta(days=45)).date().isoformat())
+    [city] = compute(REGISTRY, ledger.statuses(engine), NOW + timedelta(days=1))
+    [d] = [d for a in city.agencies for d in a.datasets if d.dataset == dated]
+    assert (d.refresh_state, d.fresh, d.content_currency, d.content_newest) == (
+        "fresh", True, "stale", (NOW - timedelta(days=45)).date().isoformat())
+    publish(engine, dated, NOW + timedelta(days=2), 95.0, newest=(NOW + timedelta(days=1)).date().isoformat())
+    [city] = compute(REGISTRY, ledger.statuses(engine), NOW + timedelta(days=3))
+    [d] = [d for a in city.agencies for d in a.datasets if d.dataset == dated]
+    assert (d.refresh_state, d.content_currency) == ("fresh", "current")
+    undated = next(k for k, s in sorted(REGISTRY.datasets.items()) if not s.date_column)
+    publish(engine, undated, NOW, 95.0)
+    [city] = compute(REGISTRY, ledger.statuses(engine), NOW)
+    assert next(d for a in city.agencies for d in a.datasets if d.dataset == undated).content_currency == "undated"
+
+
+def test_a_citys_own_refresh_days_move_the_kpi(engine) -> None:
+    from opendata.settings import ComplianceSettings
+
+    key = "danang.syt.hospitals"
+    publish(engine, key, NOW, 95.0)
+    own = ComplianceSettings(refresh_days={"quarterly": (30, 40, 50)}).thresholds()
+    [city] = compute(REGISTRY, ledger.statuses(engine), NOW + timedelta(days=45), thresholds=own)
+    assert next(d for a in city.agencies for d in a.datasets if d.dataset == key).refresh_state == "overdue"
+    with pytest.raises(ValueError, match="must grow"):
+        ComplianceSettings(refresh_days={"quarterly": (90, 60, 150)})
 
 
 def test_reminders_go_once_per_state_to_the_right_people(engine, smtp_sink) -> None:

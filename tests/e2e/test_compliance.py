@@ -41,6 +41,7 @@ def test_the_compliance_dag_publishes_the_kpi_as_open_data(portal, recorded, cap
     module = load_dag_module(ROOT / "dags" / "opendata_platform.py")
     daily = run_dag(module.compliance)
     assert daily.state == "success", daily.task_states
+    assert daily.returns["portal_refresh_states"]["failed"] == {}
     summary = daily.returns["kpi_reminders_reports"]
     snnmt = next(a for a in summary["cities"][0]["per_agency"] if a["agency"] == "snnmt")
     assert (snnmt["published"], snnmt["good"], snnmt["meets"]) == (1, 1, False)
@@ -66,6 +67,42 @@ def test_the_compliance_dag_publishes_the_kpi_as_open_data(portal, recorded, cap
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("dataset,") and any(line.startswith(SPEC.key + ",") for line in lines)
     assert main(["kpi", "--agency", "nobody"]) == 3
+
+
+def test_the_portal_follows_the_clock(portal, recorded) -> None:
+    """No new delivery: as the days pass, the daily run turns the rain-gauge page (quarterly) due, overdue,
+    delinquent, with the days since its refresh, in its description and its search facet; a second run
+    on the same day changes nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    from opendata.compliance import ledger
+    from opendata.compliance.kpi import compute
+    from opendata.publish.refresh import show_refresh_states
+    from opendata.settings import load_settings
+    from opendata.sources.connections import from_environment
+
+    settings = load_settings()
+    registry = load_registry(settings.paths.registry)
+    refreshed = datetime.fromisoformat(ledger.statuses(ledger.open_ledger(settings.ledger_url()))[SPEC.key]
+                                       .last_refreshed_at.isoformat()).replace(tzinfo=UTC)
+    seen = []
+    for days, state, words in ((1, "fresh", "mới / fresh"), (100, "due", "đến hạn cập nhật / due"),
+                               (130, "overdue", "quá hạn / overdue"), (160, "delinquent", "quá hạn nghiêm trọng / delinquent")):
+        now = refreshed + timedelta(days=days, hours=1)
+        cities = compute(registry, ledger.statuses(ledger.open_ledger(settings.ledger_url())), now,
+                         thresholds=settings.compliance.thresholds())
+        update = show_refresh_states(cities, registry, from_environment, settings)
+        assert update.failed == {} and SPEC.key in update.changed
+        again = show_refresh_states(cities, registry, from_environment, settings)
+        assert SPEC.key not in again.changed and again.unchanged >= 1  # the same day: no second patch
+        pkg = portal.get("package_show", id=SPEC.ckan_name)
+        extras = {e["key"]: e["value"] for e in pkg["extras"]}
+        assert (extras["refresh_state"], extras["days_since_refresh"]) == (state, str(days))
+        assert pkg["notes"].splitlines()[0].endswith(f"tình trạng cập nhật / refresh: {words}")
+        found = portal.get("package_search", fq=f"extras_refresh_state:{state}", rows=100)
+        assert SPEC.ckan_name in [p["name"] for p in found["results"]]
+        seen.append(extras["last_refreshed_at"])
+    assert len(set(seen)) == 1  # the refresh itself never moved: only the clock did
 
 
 def free_port() -> int:

@@ -74,7 +74,8 @@ def test_the_dag_publishes_the_drop_and_the_api_gives_back_the_same_rows(portal,
     assert [g["name"] for g in pkg["groups"]] == [SPEC.domain.value]
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert extras["quality_overall"] == "100.0" and len(extras["archive_sha256"]) == 64
-    assert extras["freshness_state"] == "fresh" and extras["update_frequency"] == "quarterly"
+    assert extras["refresh_state"] == "fresh" and extras["days_since_refresh"] == "0"
+    assert extras["update_frequency"] == "quarterly"
     assert sorted(r["opendata_role"] for r in pkg["resources"]) == ["data", "parquet", "report"]
     data = portal.resource(pkg, "data")
     assert data["url_type"] == "datastore" and data["format"] == "CSV" and data["datastore_active"]

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from opendata.quality.freshness import Freshness, freshness
+from opendata.quality.liveness import RefreshState, refresh_state
+from opendata.quality.rules import rules_for
 from opendata.quality.runner import run_expectations
 from opendata.quality.scorecard import build_scorecard
 from opendata.quality.suite import expectations_from_spec
@@ -93,22 +94,47 @@ def test_stale_data_is_a_sống_warning() -> None:
 
 @pytest.mark.parametrize(
     ("frequency", "days", "state"),
-    [(Frequency.quarterly, 0, Freshness.fresh), (Frequency.quarterly, 89, Freshness.fresh),
-     (Frequency.quarterly, 90, Freshness.due), (Frequency.quarterly, 119, Freshness.due),
-     (Frequency.quarterly, 120, Freshness.overdue), (Frequency.quarterly, 150, Freshness.delinquent),
-     (Frequency.monthly, 29, Freshness.fresh), (Frequency.monthly, 30, Freshness.due),
-     (Frequency.monthly, 60, Freshness.delinquent),
-     (Frequency.weekly, 7, Freshness.due), (Frequency.weekly, 14, Freshness.overdue), (Frequency.daily, 3, Freshness.delinquent)],
+    [(Frequency.quarterly, 0, RefreshState.fresh), (Frequency.quarterly, 89, RefreshState.fresh),
+     (Frequency.quarterly, 90, RefreshState.due), (Frequency.quarterly, 119, RefreshState.due),
+     (Frequency.quarterly, 120, RefreshState.overdue), (Frequency.quarterly, 150, RefreshState.delinquent),
+     (Frequency.monthly, 29, RefreshState.fresh), (Frequency.monthly, 30, RefreshState.due),
+     (Frequency.monthly, 60, RefreshState.delinquent),
+     (Frequency.weekly, 7, RefreshState.due), (Frequency.weekly, 14, RefreshState.overdue),
+     (Frequency.daily, 3, RefreshState.delinquent)],
 )
-def test_freshness_states(frequency: Frequency, days: int, state: Freshness) -> None:
-    assert freshness(NOW - timedelta(days=days), frequency, NOW) == state
+def test_freshness_states(frequency: Frequency, days: int, state: RefreshState) -> None:
+    assert refresh_state(NOW - timedelta(days=days), frequency, NOW) == state
 
 
 def test_freshness_moves_one_way_as_time_passes() -> None:
-    order = list(Freshness)
-    states = [freshness(NOW, Frequency.quarterly, NOW + timedelta(days=d)) for d in range(0, 200, 5)]
+    order = list(RefreshState)[:4]
+    states = [refresh_state(NOW, Frequency.quarterly, NOW + timedelta(days=d)) for d in range(0, 200, 5)]
     assert [order.index(s) for s in states] == sorted(order.index(s) for s in states)
-    assert states[0] == Freshness.fresh and states[-1] == Freshness.delinquent
+    assert states[0] == RefreshState.fresh and states[-1] == RefreshState.delinquent
+
+
+def test_a_city_sets_its_own_refresh_days_and_never_is_never() -> None:
+    from opendata.quality.liveness import thresholds_with
+
+    own = thresholds_with({"quarterly": (60, 75, 90)})
+    assert refresh_state(NOW - timedelta(days=61), Frequency.quarterly, NOW, own) == RefreshState.due
+    assert refresh_state(NOW - timedelta(days=61), Frequency.quarterly, NOW) == RefreshState.fresh
+    assert own[Frequency.monthly] == (30, 44, 60)
+    assert refresh_state(None, Frequency.monthly, NOW) == RefreshState.never
+
+
+def test_content_currency_is_the_song_rules_test() -> None:
+    """The newest value within the due days is current, the same bound the sống rule sets."""
+    from opendata.quality.liveness import ContentCurrency, content_currency
+
+    today = NOW.date()
+    assert content_currency(today - timedelta(days=30), Frequency.monthly, today) == ContentCurrency.current
+    assert content_currency(today - timedelta(days=31), Frequency.monthly, today) == ContentCurrency.stale
+    assert content_currency(None, Frequency.monthly, today) == ContentCurrency.stale
+    assert content_currency(None, Frequency.monthly, today, has_date_column=False) == ContentCurrency.undated
+    spec = small_spec(date_column="opened_on")
+    rule = next(r for r in rules_for(spec, now=NOW) if r["meta"].get("check") == "freshness")
+    assert rule["kwargs"]["min_value"] == (today - timedelta(days=30)).isoformat()
 
 
 def test_metadata_completeness_scores_but_does_not_block() -> None:

@@ -121,7 +121,7 @@ def build_compliance_dag() -> DAG:
     """Daily: the KPI from the ledger (and its snapshot for the trend), reminders, reports; the latest
     KPI is delivered to the Department of Science and Technology's open dataset, through its drop folder
     and the same gate as any agency's data."""
-    from .dag_builder import TIMEZONE
+    from .dag_builder import PORTAL_POOL, TIMEZONE
 
     with _platform_dag(COMPLIANCE_DAG_ID, CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE), "compliance",
                        "### Chỉ tiêu dữ liệu mở / Open-data compliance\n\nKPI per agency (≥ 10 high-quality, fresh "
@@ -151,5 +151,22 @@ def build_compliance_dag() -> DAG:
             return {"cities": [c.summary() for c in result.cities], "reminders": result.reminders,
                     "reports": [str(r.xlsx) for r in result.reports], "delivered": delivered}
 
-        kpi_reminders_reports()
+        @task(task_id="portal_refresh_states", pool=PORTAL_POOL)
+        def portal_refresh_states() -> dict:
+            """Every published dataset's page tells today's refresh state (publish.refresh)."""
+            from ..compliance.kpi import compute
+            from ..compliance.ledger import open_ledger, statuses
+            from ..publish.refresh import show_refresh_states
+            from ..settings import load_settings
+            from ..spec.loader import load_registry
+            from . import tasks
+
+            settings = load_settings()
+            registry = load_registry(settings.paths.registry)
+            cfg = settings.compliance
+            cities = compute(registry, statuses(open_ledger(settings.ledger_url())), tasks.run_context().now, cfg.good_score,
+                             cfg.target, thresholds=cfg.thresholds())
+            return show_refresh_states(cities, registry, tasks.connection_resolver(), settings).asdict()
+
+        kpi_reminders_reports() >> portal_refresh_states()
     return dag

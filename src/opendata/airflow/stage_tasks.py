@@ -102,7 +102,8 @@ def outcome_of(context) -> dict:
                "scores": checked.get("scores"), "warnings": checked.get("warnings"), "receipt": checked.get("receipt")}
     if published:
         return {**summary, "outcome": "unchanged" if published["outcome"] == "unchanged" else "published",
-                "url": published["url"], "content_sha256": published["content_sha256"]}
+                "url": published["url"], "content_sha256": published["content_sha256"],
+                "content_newest": published.get("content_newest")}
     for task_id, outcome in (("quality", "quarantined"), ("normalise", "unreadable"), ("publish", "failed"),
                              ("archive", "failed"), ("ingest", "failed")):
         error = _pull(context, task_id, "error")

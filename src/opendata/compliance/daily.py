@@ -35,7 +35,7 @@ def run_day(settings: Settings, now: datetime, smtp: Smtp | None) -> DayResult:
     registry = load_registry(settings.paths.registry)
     engine = ledger.open_ledger(settings.ledger_url())
     cfg = settings.compliance
-    cities = compute(registry, ledger.statuses(engine), now, cfg.good_score, cfg.target)
+    cities = compute(registry, ledger.statuses(engine), now, cfg.good_score, cfg.target, thresholds=cfg.thresholds())
     day = now.date().isoformat()
     for city in cities:
         ledger.snapshot(engine, day, [a.summary() for a in city.agencies])

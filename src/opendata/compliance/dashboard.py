@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+from ..quality.liveness import CURRENCY_LABELS, REFRESH_LABELS
 from ..settings import load_settings
 from ..spec.loader import load_registry
 from . import ledger
@@ -26,13 +27,14 @@ T = {
     "fresh": ("Còn mới", "Fresh"), "good": ("Đạt chuẩn", "Good"), "target": ("Chỉ tiêu", "Target"),
     "status": ("Tình trạng", "Status"), "meets": ("Đạt", "Meets"), "below": ("Chưa đạt", "Below"),
     "share": ("đơn vị đạt chỉ tiêu", "agencies meet the target"), "trend": ("Xu hướng KPI", "KPI trend"),
-    "states": ("Tình trạng cập nhật", "Freshness states"), "dims": ("Điểm theo tiêu chí", "Scores by dimension"),
+    "states": ("Tình trạng cập nhật", "Refresh states"),
+    "content": ("Độ mới nội dung", "Content currency"), "dims": ("Điểm theo tiêu chí", "Scores by dimension"),
     "dataset": ("Bộ dữ liệu", "Dataset"), "score": ("Điểm", "Score"), "refreshed": ("Cập nhật lần cuối", "Last refresh"),
     "receipt": ("Biên nhận", "Receipt"), "back": ("Quay lại", "Back"), "none": ("Không có dữ liệu mở", "No open data"),
     "rule": ("Chỉ tiêu: mỗi đơn vị ≥ {target} bộ dữ liệu mở chất lượng cao (điểm ≥ {score}), cập nhật đúng hạn.",
              "Target: every agency keeps ≥ {target} high-quality open datasets (score ≥ {score}), refreshed on time."),
-    "fresh_state": ("mới", "fresh"), "due_state": ("đến hạn", "due"), "overdue_state": ("quá hạn", "overdue"),
-    "delinquent_state": ("quá hạn nghiêm trọng", "delinquent"), "never_state": ("chưa công bố", "never published"),
+    **{f"{state.value}_state": labels for state, labels in REFRESH_LABELS.items()},
+    **{f"{currency.value}_content": labels for currency, labels in CURRENCY_LABELS.items()},
 }
 DIMS = (("dung", "Đúng", "Correct"), ("du", "Đủ", "Complete"), ("sach", "Sạch", "Clean"), ("song", "Sống", "Live"))
 STYLE = """body{font-family:system-ui,sans-serif;margin:1.2rem;color:#1f2328}h1{font-size:1.4rem}
@@ -120,16 +122,18 @@ def agency_page(city: CityKpi, code: str, lang: str) -> str | None:
         return None
     rows = []
     for d in agency.datasets:
-        colour = STATE_COLOURS[d.state]
+        colour = STATE_COLOURS[d.refresh_state]
         dims = " · ".join(f"{(en if lang == 'en' else vi)} {d.scores[k]:g}" for k, vi, en in DIMS if k in d.scores)
         receipt = (f"<a href='../receipt/{escape(d.dataset)}?lang={lang}'>{_t('receipt', lang)}</a>"
                    if d.receipt else "")
         title = f"<a href='{escape(d.url)}'>{escape(d.title)}</a>" if d.url else escape(d.title)
         rows.append(f"<tr><td>{title}<br><span class='muted'>{escape(d.dataset)}</span></td>"
                     f"<td>{'' if d.overall is None else f'{d.overall:g}'}<br><span class='muted'>{dims}</span></td>"
-                    f"<td><span class='dot' style='background:{colour}'></span>{_t(f'{d.state}_state', lang)}</td>"
-                    f"<td>{(d.last_refreshed_at or '')[:10]}</td><td>{'✓' if d.good else '✗'}</td><td>{receipt}</td></tr>")
-    head = "".join(f"<th>{_t(k, lang)}</th>" for k in ("dataset", "score", "status", "refreshed", "good", "receipt"))
+                    f"<td><span class='dot' style='background:{colour}'></span>{_t(f'{d.refresh_state}_state', lang)}</td>"
+                    f"<td>{(d.last_refreshed_at or '')[:10]}</td>"
+                    f"<td>{_t(f'{d.content_currency}_content', lang)}<br><span class='muted'>{d.content_newest or ''}</span></td>"
+                    f"<td>{'✓' if d.good else '✗'}</td><td>{receipt}</td></tr>")
+    head = "".join(f"<th>{_t(k, lang)}</th>" for k in ("dataset", "score", "status", "refreshed", "content", "good", "receipt"))
     name = agency.name_en if lang == "en" else agency.name_vi
     body = (f"<p><a href='../?lang={lang}'>← {_t('back', lang)}</a></p><h1>{escape(name)}</h1>"
             f"<p><b>{agency.good}/{agency.target}</b> {_t('good', lang)} · {_t('published', lang)} {agency.published}</p>"
@@ -170,7 +174,7 @@ def create_app(auth=None):
         registry = load_registry(settings.paths.registry)
         engine = ledger.open_ledger(settings.ledger_url())
         cities = compute(registry, ledger.statuses(engine), datetime.now(UTC), settings.compliance.good_score,
-                         settings.compliance.target)
+                         settings.compliance.target, thresholds=settings.compliance.thresholds())
         if not cities:
             raise HTTPException(404, "no city in the registry")
         return cities[0], ledger.trend(engine, cities[0].city), settings.compliance.good_score

@@ -2,9 +2,11 @@
 as promised (and at least every 3 months).
 
 Per dataset: *published* (the portal shows it), *high quality* (what is published passed the gate, so
-no blocking failure, and its overall score is ≥ the threshold, default 80) and *fresh* (freshness
-state fresh or due, from the last refresh and the promised frequency). An agency meets the target
-with ≥ 10 datasets that are both. Pure functions of the registry, the ledger's standings and a clock.
+no blocking failure, and its overall score is ≥ the threshold, default 80) and *fresh* (its refresh
+state, from the last accepted delivery and the promised frequency, is fresh or due; see
+quality.liveness). An agency meets the target with ≥ 10 datasets that are both. Content currency
+(the newest date in the data) is shown beside it and scores sống, but does not count here. Pure
+functions of the registry, the ledger's standings and a clock.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
-from ..quality.freshness import Freshness, freshness
+from ..quality.liveness import COUNTING, THRESHOLDS, RefreshState, Thresholds, content_currency, days_since, refresh_state
 from ..spec.loader import Registry
 from ..spec.models import Classification
 from .ledger import DatasetStatus
@@ -28,7 +30,10 @@ class DatasetKpi:
     overall: float | None
     scores: dict
     last_refreshed_at: str | None
-    state: str  # fresh | due | overdue | delinquent | never (never published)
+    refresh_state: str  # RefreshState: fresh | due | overdue | delinquent | never (never published)
+    days_since_refresh: int | None
+    content_newest: str | None  # the newest value of the date column in the published data
+    content_currency: str  # ContentCurrency: current | stale | undated
     high_quality: bool
     fresh: bool
     url: str | None
@@ -97,10 +102,10 @@ class CityKpi:
         return [a.agency for a in self.agencies if a.published == 0]
 
     def by_state(self) -> dict[str, int]:
-        counts = {s.value: 0 for s in Freshness} | {"never": 0}
+        counts = {s.value: 0 for s in RefreshState}
         for a in self.agencies:
             for d in a.datasets:
-                counts[d.state] += 1
+                counts[d.refresh_state] += 1
         return counts
 
     def summary(self) -> dict:
@@ -116,22 +121,27 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # SQLite gives back naive UTC
 
 
-def dataset_kpi(spec, status: DatasetStatus | None, now: datetime, good_score: float) -> DatasetKpi:
-    refreshed = _aware(status.last_refreshed_at) if status else None
+def dataset_kpi(spec, status: DatasetStatus | None, now: datetime, good_score: float,
+                thresholds: Thresholds = THRESHOLDS) -> DatasetKpi:
     published = bool(status and status.published)
-    state = freshness(refreshed, spec.update_frequency, now).value if published and refreshed else "never"
+    refreshed = _aware(status.last_refreshed_at) if published else None
+    state = refresh_state(refreshed, spec.update_frequency, now, thresholds)
+    newest = status.content_newest if published else None
+    currency = content_currency(newest, spec.update_frequency, now.date(), bool(spec.date_column), thresholds)
     overall = status.overall if status else None
     return DatasetKpi(
         dataset=spec.key, agency=spec.agency, title=spec.title.vi, frequency=spec.update_frequency.value,
         published=published, overall=overall, scores=(status.scores or {}) if status else {},
-        last_refreshed_at=refreshed.isoformat() if refreshed else None, state=state,
+        last_refreshed_at=refreshed.isoformat() if refreshed else None, refresh_state=state.value,
+        days_since_refresh=days_since(refreshed, now) if refreshed else None,
+        content_newest=newest.isoformat() if newest else None, content_currency=currency.value,
         high_quality=published and overall is not None and overall >= good_score,
-        fresh=state in (Freshness.fresh.value, Freshness.due.value), url=status.url if status else None,
+        fresh=state in COUNTING, url=status.url if status else None,
         last_outcome=status.last_outcome if status else None, receipt=status.receipt if status else None)
 
 
 def compute(registry: Registry, standings: dict[str, DatasetStatus], now: datetime, good_score: float = 80,
-            target: int = 10, city: str | None = None) -> list[CityKpi]:
+            target: int = 10, city: str | None = None, thresholds: Thresholds = THRESHOLDS) -> list[CityKpi]:
     out = []
     for c in sorted(registry.cities.values(), key=lambda c: c.code):
         if city and c.code != city:
@@ -141,7 +151,7 @@ def compute(registry: Registry, standings: dict[str, DatasetStatus], now: dateti
             specs = sorted((s for s in registry.datasets.values() if s.city == c.code and s.agency == agency.code
                             and s.classification == Classification.open), key=lambda s: s.key)
             agencies.append(AgencyKpi(agency.code, c.code, agency.name.vi, agency.name.en or agency.name.vi,
-                                      [dataset_kpi(s, standings.get(s.key), now, good_score) for s in specs], target))
+                                      [dataset_kpi(s, standings.get(s.key), now, good_score, thresholds) for s in specs], target))
         out.append(CityKpi(c.code, now.isoformat(timespec="seconds"), agencies, c.name.vi, c.name.en or c.name.vi))
     return out
 

@@ -5,11 +5,11 @@ through SQLAlchemy (SQLite by default, PostgreSQL in production). The schema is 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, Text, UniqueConstraint, create_engine, select
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, UniqueConstraint, create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -39,6 +39,7 @@ class RunRecord(Base):
     url: Mapped[str | None] = mapped_column(String(500))
     receipt: Mapped[str | None] = mapped_column(String(1000))
     error: Mapped[str | None] = mapped_column(Text)
+    content_newest: Mapped[date | None] = mapped_column(Date)  # the newest value of the date column
 
 
 class DatasetStatus(Base):
@@ -56,6 +57,7 @@ class DatasetStatus(Base):
     overall: Mapped[float | None] = mapped_column(Float)
     scores: Mapped[dict | None] = mapped_column(JSON)
     receipt: Mapped[str | None] = mapped_column(String(1000))
+    content_newest: Mapped[date | None] = mapped_column(Date)  # of the published delivery: content currency
 
 
 class KpiSnapshot(Base):
@@ -90,11 +92,8 @@ def migrate(url: str) -> None:
     fresh ledger at once: for SQLite they take turns on a lock file beside it (PostgreSQL takes an
     advisory lock in migrations/env.py), so no two create the tables together."""
     from alembic import command
-    from alembic.config import Config
 
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg = _alembic_config(url)
     if not url.startswith("sqlite:///"):
         command.upgrade(cfg, "head")
         return
@@ -105,6 +104,15 @@ def migrate(url: str) -> None:
     with open(database.with_name(database.name + ".migrate-lock"), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         command.upgrade(cfg, "head")
+
+
+def _alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
 
 
 SQLITE_BUSY_TIMEOUT_S = 60  # record tasks of many runs write at once; a writer waits its turn, never fails
@@ -140,12 +148,13 @@ def open_ledger(secret_url: SecretStr | str) -> Engine:
 def record_run(engine: Engine, entry: dict) -> None:
     """The run, and the dataset's standing when the delivery was published (or confirmed unchanged)."""
     at = datetime.fromisoformat(entry["at"])
+    newest = date.fromisoformat(entry["content_newest"][:10]) if entry.get("content_newest") else None
     with Session(engine) as session, session.begin():
         session.add(RunRecord(
             run_id=entry["run"], dataset=entry["dataset"], city=entry["city"], agency=entry["agency"], at=at,
             outcome=entry["outcome"], sha256=entry.get("sha256"), original_name=entry.get("original_name"),
             overall=entry.get("overall"), scores=entry.get("scores"), warnings=entry.get("warnings"),
-            url=entry.get("url"), receipt=entry.get("receipt"), error=entry.get("error")))
+            url=entry.get("url"), receipt=entry.get("receipt"), error=entry.get("error"), content_newest=newest))
         status = session.get(DatasetStatus, entry["dataset"]) or DatasetStatus(
             dataset=entry["dataset"], city=entry["city"], agency=entry["agency"], published=False)
         status.last_run_at, status.last_outcome = at, entry["outcome"]
@@ -154,6 +163,7 @@ def record_run(engine: Engine, entry: dict) -> None:
         if entry["outcome"] in REFRESHING:
             status.published, status.url, status.last_refreshed_at = True, entry.get("url"), at
             status.overall, status.scores = entry.get("overall"), entry.get("scores")
+            status.content_newest = newest
         session.merge(status)
 
 

@@ -45,17 +45,17 @@ def notices(cities: list[CityKpi], registry: Registry, stewards: list[str]) -> l
         for a in city.agencies:
             agency_mail = [str(agencies[a.agency].email)] if agencies[a.agency].email else []
             for d in a.datasets:
-                if d.state not in TEXT:
+                if d.refresh_state not in TEXT:
                     continue
-                vi, en = TEXT[d.state]
-                to = stewards if d.state == "delinquent" else agency_mail
+                vi, en = TEXT[d.refresh_state]
+                to = stewards if d.refresh_state == "delinquent" else agency_mail
                 if not to:
                     continue
                 body = (f"Bộ dữ liệu \"{d.title}\" ({d.dataset}) {vi}: lần cập nhật gần nhất {d.last_refreshed_at}, "
                         f"tần suất cam kết: {d.frequency}. Vui lòng gửi dữ liệu mới.\n\n"
                         f"Dataset \"{d.title}\" ({d.dataset}) {en}: last refreshed {d.last_refreshed_at}, "
                         f"promised frequency: {d.frequency}. Please send current data.\n\n{d.url or ''}")
-                out.append(Notice(d.state, d.dataset, d.last_refreshed_at or "", to,
+                out.append(Notice(d.refresh_state, d.dataset, d.last_refreshed_at or "", to,
                                   f"[Dữ liệu mở / Open data] {d.title}: {vi} / {en}", body))
             if not a.meets and a.published and stewards:
                 body = (f"{a.name_vi} có {a.good} bộ dữ liệu đạt chuẩn và còn mới, dưới chỉ tiêu {a.target}.\n\n"

@@ -21,8 +21,11 @@ OPEN_COLUMNS = [("agency", "Mã đơn vị"), ("name_vi", "Đơn vị"), ("publi
 REPORT_DATASET = "open-data-compliance"  # of the Department of Science and Technology (skhcn)
 DATASET_COLUMNS = [("dataset", "Bộ dữ liệu / Dataset"), ("agency", "Đơn vị / Agency"), ("title", "Tên / Title"),
                    ("frequency", "Tần suất / Frequency"), ("published", "Đã công bố / Published"),
-                   ("overall", "Điểm / Score"), ("state", "Tình trạng / Freshness"),
-                   ("last_refreshed_at", "Cập nhật lần cuối / Last refresh"), ("good", "Đạt / Good")]
+                   ("overall", "Điểm / Score"), ("refresh_state", "Tình trạng cập nhật / Refresh"),
+                   ("last_refreshed_at", "Cập nhật lần cuối / Last refresh"),
+                   ("days_since_refresh", "Số ngày từ lần cập nhật / Days since refresh"),
+                   ("content_newest", "Ngày mới nhất trong dữ liệu / Newest date in the data"),
+                   ("content_currency", "Độ mới nội dung / Content currency"), ("good", "Đạt / Good")]
 
 
 def period_of(cadence: str, at: datetime) -> str:

@@ -225,7 +225,7 @@ def publish(spec: DatasetSpec, agency: Agency, city, ctx: RunContext, checked: d
     state = DatasetState.load(ctx, spec)
     delivery = Delivery(
         table=Path(checked["parquet"]), archive_sha256=checked["sha256"],
-        quality=Quality(checked.get("overall"), checked.get("scores") or {}, int(checked.get("warnings") or 0), "fresh"),
+        quality=Quality(checked.get("overall"), checked.get("scores") or {}, int(checked.get("warnings") or 0)),
         now=ctx.now, report_html=Path(checked["report_html"]) if checked.get("report_html") else None,
         previous_table=Path(state.current) if state.current else None)
     publisher = Publisher(CkanClient(access), city, agency, access.url)

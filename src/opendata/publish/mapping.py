@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..quality.liveness import REFRESH_LABELS, RefreshState
 from ..spec.models import Agency, City, ColumnType, DatasetSpec, Domain, Frequency
 
 DOMAIN_TITLES = {
@@ -32,7 +33,6 @@ class Quality:
     overall: float | None
     scores: dict[str, float] = field(default_factory=dict)
     warnings: int = 0
-    freshness: str = "fresh"
 
 
 def organization_dict(agency: Agency, city: str) -> dict:
@@ -54,13 +54,30 @@ def score_text(score: float) -> str:
     return f"{score:.1f}".removesuffix(".0")
 
 
-def quality_line(q: Quality, refreshed_at: str) -> str:
+def quality_line(q: Quality, refreshed_at: str, refresh: str = "fresh") -> str:
     """The first line of the dataset's description: the scores where every visitor sees them."""
     if q.overall is None:
         return ""
     dims = " · ".join(f"{vi} / {en} {score_text(q.scores[key])}" for key, vi, en in DIMENSIONS if key in q.scores)
+    vi, en = REFRESH_LABELS[RefreshState(refresh)]
     return (f"**Chất lượng / Quality: {score_text(q.overall)}/100** ({dims}) · "
-            f"cập nhật / refreshed {refreshed_at[:10]} · tình trạng / freshness: {q.freshness}")
+            f"cập nhật lần cuối / last refresh {refreshed_at[:10]} · tình trạng cập nhật / refresh: {vi} / {en}")
+
+
+def with_refresh(notes: str, refresh: str, refreshed_at: str) -> str:
+    """The description with its first line telling today's refresh state (the rest untouched)."""
+    head, sep, rest = notes.partition("\n\n")
+    if not head.startswith("**Chất lượng / Quality:"):
+        return notes
+    kept = head.split(" · cập nhật lần cuối / last refresh ")[0]
+    vi, en = REFRESH_LABELS[RefreshState(refresh)]
+    line = f"{kept} · cập nhật lần cuối / last refresh {refreshed_at[:10]} · tình trạng cập nhật / refresh: {vi} / {en}"
+    return line + sep + rest
+
+
+def refresh_extras(refresh: str, days_since_refresh: int) -> dict[str, str]:
+    """What the daily compliance run keeps current on the portal as time passes (quality.liveness)."""
+    return {"refresh_state": refresh, "days_since_refresh": str(days_since_refresh)}
 
 
 def dataset_dict(spec: DatasetSpec, agency: Agency, city: City, org_id: str, extras: dict[str, str],
@@ -106,12 +123,12 @@ def base_extras(spec: DatasetSpec, city: City) -> dict[str, str]:
 
 def delivery_extras(quality: Quality, archive_sha256: str, content_sha256: str, refreshed_at: str, checked_at: str,
                     temporal: tuple[str, str] | None) -> dict[str, str]:
-    """What one delivery says: scores, freshness, times, fingerprints, the period the data covers."""
+    """What one delivery says: scores, refresh, times, fingerprints, the period the data covers."""
     extras = {
         "quality_overall": "" if quality.overall is None else f"{quality.overall:.1f}",
         **{f"quality_{key}": f"{quality.scores[key]:.1f}" for key, _, _ in DIMENSIONS if key in quality.scores},
         "quality_warnings": str(quality.warnings),
-        "freshness_state": quality.freshness,
+        **refresh_extras(RefreshState.fresh, 0),  # a delivery just accepted is a refresh
         "last_refreshed_at": refreshed_at,
         "last_checked_at": checked_at,
         "archive_sha256": archive_sha256,

@@ -25,7 +25,7 @@ from ..exceptions import PublishError
 from ..spec.models import Agency, City, Classification, DatasetSpec
 from .client import CkanClient
 from .datastore import MARKER, DatastoreLoader
-from .mapping import Quality, base_extras, dataset_dict, delivery_extras, organization_dict
+from .mapping import Quality, base_extras, dataset_dict, delivery_extras, organization_dict, refresh_extras, with_refresh
 
 log = logging.getLogger(__name__)
 ROW_COLUMN = "_source_row"  # the normalise stage's file row numbers: for receipts, not for the public
@@ -52,6 +52,7 @@ class Publication:
     content_sha256: str
     outcome: str  # created | updated | unchanged
     datastore: dict = field(default_factory=dict)
+    content_newest: str | None = None  # the newest value of the date column (content currency)
 
     @property
     def resource_id(self) -> str:
@@ -145,7 +146,7 @@ class Publisher:
         if (current and data_res and old.get("content_sha256") == content_sha and data_res.get(MARKER) == content_sha
                 and _resource(current, "parquet")):
             self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, "last_checked_at": now})})
-            return self._result(spec, current, content_sha, "unchanged", {})
+            return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"))
 
         # 1. metadata (the previous delivery's fingerprints kept until the end)
         temporal = temporal_coverage(spec, table)
@@ -179,7 +180,23 @@ class Publisher:
         pkg = self.client.call("package_patch", {"id": pkg["id"], "notes": final["notes"], "extras": final["extras"]})
         return self._result(spec, pkg, content_sha, "updated" if current else "created",
                             {"mode": load.mode, "rows_sent": load.rows_sent, "rows_deleted": load.rows_deleted,
-                             "seconds": load.seconds})
+                             "seconds": load.seconds}, temporal[1] if temporal else None)
+
+    def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str) -> bool:
+        """Today's refresh state and days since the refresh on the dataset's page, so a dataset that stops
+        arriving turns due, overdue, delinquent in public without a delivery. One patch when it changed;
+        False when the page said so already (or the dataset is not on the portal)."""
+        self.refuse_foreign(spec)
+        current = self.client.show("package_show", spec.ckan_name)
+        if current is None:
+            return False
+        old = _extras(current)
+        wanted = refresh_extras(refresh, days_since_refresh)
+        if all(old.get(k) == v for k, v in wanted.items()):
+            return False
+        self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, **wanted}),
+                                           "notes": with_refresh(current.get("notes") or "", refresh, refreshed_at)})
+        return True
 
     def _upload(self, pkg: dict, role: str, fmt: str, mimetype: str, path: Path, description: str) -> dict:
         existing = _resource(pkg, role)
@@ -190,11 +207,12 @@ class Publisher:
                 return self.client.call("resource_patch", {**resource, "id": existing["id"]}, files={"upload": fh})
             return self.client.call("resource_create", resource, files={"upload": fh})
 
-    def _result(self, spec: DatasetSpec, pkg: dict, content_sha: str, outcome: str, datastore: dict) -> Publication:
+    def _result(self, spec: DatasetSpec, pkg: dict, content_sha: str, outcome: str, datastore: dict,
+                content_newest: str | None) -> Publication:
         pkg = pkg if pkg.get("resources") is not None else self.client.call("package_show", {"id": pkg["id"]})
         ids = {role: (_resource(pkg, role) or {}).get("id", "") for role in ROLES}
         return Publication(spec.key, spec.ckan_name, f"{self.portal_url}/dataset/{spec.ckan_name}", ids, content_sha,
-                           outcome, datastore)
+                           outcome, datastore, content_newest)
 
 
 def _as_list(extras: dict[str, str]) -> list[dict]:

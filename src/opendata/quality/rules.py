@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from ..issues import Dimension, Severity
 from ..spec.models import CITY_TIMEZONE, ColumnSpec, ColumnType, DatasetSpec
-from .freshness import THRESHOLDS
+from .liveness import THRESHOLDS
 from .reference import current_wards
 
 FORMATS = {

@@ -176,8 +176,8 @@ CHECK_TEXT = {
     "clean_text": ("Khoảng trắng thừa hoặc dấu chưa dựng sẵn (không phải NFC)", "Stray spaces or decomposed accents (not NFC)"),
     "ward_reference": ("Không có trong danh mục phường, xã hiện hành", "Not in the current list of wards and communes"),
     "row_count_collapse": ("Số dòng giảm hơn một nửa so với lần trước", "Fewer than half the rows of the previous delivery"),
-    "freshness": ("Dữ liệu mới nhất đã cũ hơn tần suất cập nhật đã cam kết",
-                  "The newest data is older than the promised frequency"),
+    "freshness": ("Độ mới nội dung: ngày mới nhất trong dữ liệu đã cũ hơn tần suất cập nhật đã cam kết",
+                  "Content currency: the newest date in the data is older than the promised frequency"),
 }
 QUIET_KWARGS = ("column", "column_list", "result_format", "batch_id", "regex_list", "value_set")
 
