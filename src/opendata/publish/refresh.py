@@ -32,7 +32,11 @@ class RefreshUpdate:
 
 
 def show_refresh_states(cities, registry: Registry, resolve: Resolver, settings: Settings) -> RefreshUpdate:
-    """``cities``: compliance.kpi.CityKpi of today."""
+    """``cities``: compliance.kpi.CityKpi of today. The metadata quality goes with it, its reachability
+    from the last link check."""
+    from ..quality.links import latest_answers
+
+    answers = latest_answers(settings.paths.data / "links")
     out = RefreshUpdate()
     for city_kpi in cities:
         city = registry.cities[city_kpi.city]
@@ -46,7 +50,7 @@ def show_refresh_states(cities, registry: Registry, resolve: Resolver, settings:
                 publisher = Publisher(CkanClient(access, retries=2), city, agency, access.url)
                 for d in published:
                     if publisher.show_refresh(registry.get(d.dataset), d.refresh_state, d.days_since_refresh or 0,
-                                              d.last_refreshed_at):
+                                              d.last_refreshed_at, answers):
                         out.changed.append(d.dataset)
                     else:
                         out.unchanged += 1

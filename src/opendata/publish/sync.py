@@ -182,16 +182,21 @@ class Publisher:
                             {"mode": load.mode, "rows_sent": load.rows_sent, "rows_deleted": load.rows_deleted,
                              "seconds": load.seconds}, temporal[1] if temporal else None)
 
-    def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str) -> bool:
+    def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str,
+                     answers: dict[str, bool] | None = None) -> bool:
         """Today's refresh state and days since the refresh on the dataset's page, so a dataset that stops
-        arriving turns due, overdue, delinquent in public without a delivery. One patch when it changed;
-        False when the page said so already (or the dataset is not on the portal)."""
+        arriving turns due, overdue, delinquent in public without a delivery, and its metadata quality
+        (quality.mqa, with the link check's ``answers``). One patch when it changed; False when the page
+        said so already (or the dataset is not on the portal)."""
+        from ..quality.mqa import score_package
+
         self.refuse_foreign(spec)
         current = self.client.show("package_show", spec.ckan_name)
         if current is None:
             return False
         old = _extras(current)
-        wanted = refresh_extras(refresh, days_since_refresh)
+        wanted = {**refresh_extras(refresh, days_since_refresh),
+                  **score_package(current, (answers or {}).get).extras()}
         if all(old.get(k) == v for k, v in wanted.items()):
             return False
         self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, **wanted}),

@@ -111,6 +111,14 @@ def check_packages(packages: dict[str, dict], workers: int = 8, timeout_s: float
         return list(pool.map(lambda job: check_url(*job, policy=policy, deadline=deadline), jobs))
 
 
+def latest_answers(folder: Path) -> dict[str, bool]:
+    """URL → whether it answered, from the newest link report (empty before the first check)."""
+    reports = sorted(folder.glob("links-*.json")) if folder.is_dir() else []
+    if not reports:
+        return {}
+    return {r["url"]: bool(r["ok"]) for r in json.loads(reports[-1].read_text(encoding="utf-8"))["results"]}
+
+
 def write_report(results: list[LinkResult], folder: Path, now: datetime) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"links-{now:%Y%m%dT%H%M%S}.json"
