@@ -28,7 +28,8 @@ T = {
     "status": ("Tình trạng", "Status"), "meets": ("Đạt", "Meets"), "below": ("Chưa đạt", "Below"),
     "share": ("đơn vị đạt chỉ tiêu", "agencies meet the target"), "trend": ("Xu hướng KPI", "KPI trend"),
     "states": ("Tình trạng cập nhật", "Refresh states"),
-    "content": ("Độ mới nội dung", "Content currency"), "dims": ("Điểm theo tiêu chí", "Scores by dimension"),
+    "content": ("Độ mới nội dung", "Content currency"),
+    "all_cities": ("Toàn bộ danh mục", "Whole registry"), "dims": ("Điểm theo tiêu chí", "Scores by dimension"),
     "dataset": ("Bộ dữ liệu", "Dataset"), "score": ("Điểm", "Score"), "refreshed": ("Cập nhật lần cuối", "Last refresh"),
     "receipt": ("Biên nhận", "Receipt"), "back": ("Quay lại", "Back"), "none": ("Không có dữ liệu mở", "No open data"),
     "rule": ("Chỉ tiêu: mỗi đơn vị ≥ {target} bộ dữ liệu mở chất lượng cao (điểm ≥ {score}), cập nhật đúng hạn.",
@@ -85,13 +86,30 @@ def line_chart(points: list[tuple[str, float]], width: int = 360, height: int = 
             f"stroke='#0969da' stroke-width='2'/>{dots}{labels}</svg>")
 
 
-def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float) -> str:
+def registry_summary(cities: list[CityKpi]) -> dict:
+    agencies = [a for c in cities for a in c.agencies]
+    return {"cities": [c.summary() for c in cities], "agencies": len(agencies),
+            "agencies_meeting": sum(a.meets for a in agencies)}
+
+
+def city_nav(city: CityKpi, cities: list[CityKpi], lang: str) -> str:
+    """Every city of the registry, this one in bold, and the registry's total."""
+    total = registry_summary(cities)
+    links = " · ".join(f"<b>{escape(c.name_en if lang == 'en' else c.name_vi)}</b>" if c.city == city.city else
+                       f"<a href='?city={escape(c.city)}&lang={lang}'>{escape(c.name_en if lang == 'en' else c.name_vi)}</a>"
+                       for c in cities)
+    return (f"<p id='cities'>{links} · <span class='muted'>{_t('all_cities', lang)}: "
+            f"{total['agencies_meeting']}/{total['agencies']} {_t('share', lang)}</span></p>")
+
+
+def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float, cities: list[CityKpi] | None = None) -> str:
     rows = []
     for a in city.agencies:
         light = f"<span class='dot' style='background:{LIGHTS[a.light]}'></span>"
         verdict = _t("meets", lang) if a.meets else (_t("below", lang) if a.published else _t("none", lang))
         name = a.name_en if lang == "en" else a.name_vi
-        rows.append(f"<tr><td>{light}<a href='agency/{escape(a.agency)}?lang={lang}'>{escape(name)}</a></td>"
+        rows.append(f"<tr><td>{light}<a href='agency/{escape(a.agency)}?city={escape(city.city)}&lang={lang}'>"
+                    f"{escape(name)}</a></td>"
                     f"<td>{a.published}</td><td>{a.high_quality}</td><td>{a.fresh}</td><td><b>{a.good}</b></td>"
                     f"<td>{a.target}</td><td>{verdict}</td></tr>")
     head = "".join(f"<th>{_t(k, lang)}</th>" for k in ("agency", "published", "high", "fresh", "good", "target", "status"))
@@ -105,6 +123,7 @@ def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float) ->
     dims = [((en if lang == "en" else vi), mean(k), "#0969da") for k, vi, en in DIMS]
     meeting = sum(a.meets for a in city.agencies)
     body = (f"<h1>{_t('title', lang)}: {escape(city.name_en if lang == 'en' else city.name_vi)}</h1>"
+            f"{city_nav(city, cities or [city], lang)}"
             f"<p><b>{meeting}/{len(city.agencies)}</b> {_t('share', lang)} ({city.share_meeting:.0%}) · "
             f"<span class='muted'>{escape(city.at)}</span></p>"
             f"<p class='muted'>{_t('rule', lang, target=city.agencies[0].target if city.agencies else 10, score=good_score)}</p>"
@@ -135,7 +154,7 @@ def agency_page(city: CityKpi, code: str, lang: str) -> str | None:
                     f"<td>{'✓' if d.good else '✗'}</td><td>{receipt}</td></tr>")
     head = "".join(f"<th>{_t(k, lang)}</th>" for k in ("dataset", "score", "status", "refreshed", "content", "good", "receipt"))
     name = agency.name_en if lang == "en" else agency.name_vi
-    body = (f"<p><a href='../?lang={lang}'>← {_t('back', lang)}</a></p><h1>{escape(name)}</h1>"
+    body = (f"<p><a href='../?city={escape(city.city)}&lang={lang}'>← {_t('back', lang)}</a></p><h1>{escape(name)}</h1>"
             f"<p><b>{agency.good}/{agency.target}</b> {_t('good', lang)} · {_t('published', lang)} {agency.published}</p>"
             f"<table id='datasets'><tr>{head}</tr>{''.join(rows)}</table>")
     return _page(name, body, lang)
@@ -169,7 +188,8 @@ def create_app(auth=None):
             return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
-    def current() -> tuple[CityKpi, list[dict], float]:
+    def current(code: str | None = None) -> tuple[CityKpi, list[CityKpi], list[dict], float]:
+        """The city asked for (the registry's first by default), every city, its trend, the good score."""
         settings = load_settings()
         registry = load_registry(settings.paths.registry)
         engine = ledger.open_ledger(settings.ledger_url())
@@ -177,16 +197,19 @@ def create_app(auth=None):
                          settings.compliance.target, thresholds=settings.compliance.thresholds())
         if not cities:
             raise HTTPException(404, "no city in the registry")
-        return cities[0], ledger.trend(engine, cities[0].city), settings.compliance.good_score
+        chosen = next((c for c in cities if c.city == code), None) if code else cities[0]
+        if chosen is None:
+            raise HTTPException(404, f"no city {code}")
+        return chosen, cities, ledger.trend(engine, chosen.city), settings.compliance.good_score
 
     @app.get("/", response_class=HTMLResponse)
-    def city(lang: str = "vi") -> str:
-        kpi, trend, good_score = current()
-        return city_page(kpi, trend, "en" if lang == "en" else "vi", good_score)
+    def city(lang: str = "vi", city: str | None = None) -> str:
+        kpi, cities, trend, good_score = current(city)
+        return city_page(kpi, trend, "en" if lang == "en" else "vi", good_score, cities)
 
     @app.get("/agency/{code}", response_class=HTMLResponse)
-    def agency(code: str, lang: str = "vi") -> str:
-        page = agency_page(current()[0], code, "en" if lang == "en" else "vi")
+    def agency(code: str, lang: str = "vi", city: str | None = None) -> str:
+        page = agency_page(current(city)[0], code, "en" if lang == "en" else "vi")
         if page is None:
             raise HTTPException(404, f"no agency {code}")
         return page
@@ -195,14 +218,20 @@ def create_app(auth=None):
     def receipt(dataset: str, lang: str = "vi") -> str:
         from ..quality.report_html import render_html
 
-        kpi = current()[0]
-        found = next((d for a in kpi.agencies for d in a.datasets if d.dataset == dataset), None)
+        cities = current()[1]  # a dataset's key names its city
+        found = next((d for c in cities for a in c.agencies for d in a.datasets if d.dataset == dataset), None)
         if found is None or not found.receipt or not Path(found.receipt).exists():
             raise HTTPException(404, f"no receipt for {dataset}")
         return render_html(json.loads(Path(found.receipt).read_text(encoding="utf-8")), found.last_refreshed_at or "")
 
     @app.get("/api/kpi.json")
-    def kpi_json() -> JSONResponse:
-        return JSONResponse(current()[0].summary())
+    def kpi_json(city: str | None = None) -> JSONResponse:
+        return JSONResponse(current(city)[0].summary())
+
+    @app.get("/api/registry.json")
+    def registry_json() -> JSONResponse:
+        """Every city, and the whole registry's count of agencies meeting the target."""
+        cities = current()[1]
+        return JSONResponse(registry_summary(cities))
 
     return app
