@@ -52,6 +52,36 @@ SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Phan", "Đ�
 GIVEN = ["Văn An", "Thị Bình", "Minh Châu", "Quốc Dũng", "Thu Hà", "Đức Huy", "Ngọc Lan", "Hữu Phước", "Thanh Tâm", "Kim Yến"]
 
 
+# What a visitor would search for (the portal's keywords, MQA's findability): never just the title's first word.
+KEYWORDS = {
+    "daily-rainfall": ["lượng mưa", "khí tượng thủy văn", "quan trắc"],
+    "environmental-monitoring-stations": ["quan trắc môi trường", "chất lượng không khí", "chất lượng nước"],
+    "environmental-permits": ["giấy phép môi trường", "doanh nghiệp", "đánh giá tác động môi trường"],
+    "forest-areas": ["rừng", "lâm nghiệp", "diện tích rừng"],
+    "irrigation-reservoirs": ["hồ chứa", "thủy lợi", "tưới tiêu"],
+    "land-prices": ["giá đất", "bảng giá đất", "đất đai"],
+    "urban-flood-warning-towers": ["cảnh báo ngập", "ngập lụt", "phòng chống thiên tai"],
+    "waste-collection-points": ["rác thải", "thu gom rác", "vệ sinh môi trường"],
+    "water-level-stations": ["mực nước", "thủy văn", "cảnh báo lũ"],
+    "accommodation": ["lưu trú", "khách sạn", "du lịch"],
+    "heritage-sites": ["di tích", "di sản văn hóa", "du lịch"],
+    "sports-facilities": ["thể thao", "nhà thi đấu", "sân vận động"],
+    "tourist-attractions": ["điểm du lịch", "tham quan", "du lịch"],
+    "ambulance-stations": ["cấp cứu", "xe cứu thương", "115"],
+    "blood-donation-events": ["hiến máu", "ngân hàng máu", "y tế"],
+    "clinics": ["phòng khám", "khám chữa bệnh", "giấy phép hoạt động"],
+    "dengue-weekly": ["sốt xuất huyết", "dịch bệnh", "y tế dự phòng"],
+    "food-safety-inspections": ["an toàn thực phẩm", "thanh tra", "vệ sinh thực phẩm"],
+    "hospitals": ["bệnh viện", "khám chữa bệnh", "giường bệnh"],
+    "medical-practitioners": ["chứng chỉ hành nghề", "bác sĩ", "nhân lực y tế"],
+    "pharmacies": ["nhà thuốc", "dược", "quầy thuốc"],
+    "vaccination-points": ["tiêm chủng", "vắc xin", "y tế dự phòng"],
+    "ward-health-stations": ["trạm y tế", "y tế cơ sở", "phường xã"],
+    "open-data-catalogue": ["dữ liệu mở", "danh mục dữ liệu", "chuyển đổi số"],
+    "open-data-compliance": ["dữ liệu mở", "chỉ tiêu", "chất lượng dữ liệu"],
+}
+
+
 def ward() -> tuple[int, str]:
     return rng.choice(WARDS)
 
@@ -440,7 +470,7 @@ def write(ds: dict) -> None:
                            "updated_seq FROM phong_kham"}
     spec = {"id": id_, "title": {"vi": ds["title"][0], "en": ds["title"][1]},
             "description": {"vi": ds["desc"][0], "en": ds["desc"][1]}, "domain": ds["domain"],
-            "tags": [ds["title"][0].split()[0].lower(), "đà nẵng"], "licence": "cc-by",
+            "tags": [*KEYWORDS[id_], "đà nẵng"], "licence": "cc-by",
             "contact": {"name": contact[0], "email": contact[1]}, "classification": "open",
             "update_frequency": ds["frequency"], "source": source, "primary_key": ds.get("primary_key", []),
             "columns": [{k: v for k, v in c.items() if v is not None and not (k == "type" and v == "string")} for c in ds["columns"]]}

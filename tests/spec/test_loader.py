@@ -87,3 +87,14 @@ def test_the_registry_cache_is_used_until_a_file_changes(tmp_path: Path, monkeyp
     assert changed.datasets["danang.syt.hospitals"].update_frequency.value == "weekly"
     assert len(list((tmp_path / "cache").glob("*.json"))) == 1  # the stale state was pruned
     assert load_registry(root, cache=False).datasets == changed.datasets
+
+
+def test_the_sample_specs_carry_real_keywords() -> None:
+    """Keywords a visitor would search for: at least two beyond the city's name, never only the title's first word."""
+    from opendata.spec import load_registry
+    from tests.factories import ROOT
+
+    for key, spec in load_registry(ROOT / "include" / "datasets").datasets.items():
+        own = [t for t in spec.tags if t != "đà nẵng"]
+        assert len(own) >= 2, key
+        assert own != [spec.title.vi.split()[0].lower()], key
