@@ -43,3 +43,32 @@ def test_check_prints_the_receipt_and_exits_by_verdict(tmp_path: Path, capsys) -
     unusable.write_text("a,b\n1,2\n")
     assert main(["check", str(unusable), "--dataset", "rain-gauge-stations"]) == 2
     assert "The file could not be read" in capsys.readouterr().out
+
+
+def test_kpi_trend_by_week_and_month_from_the_daily_snapshots(tmp_path: Path, monkeypatch, capsys) -> None:
+    """Snapshots of 40 days, one agency of four meeting until 20 January, two after: the last snapshot of
+    each period counts, by hand."""
+    import json
+    from datetime import date, timedelta
+
+    from opendata.cli import main
+    from opendata.compliance import ledger
+
+    monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path / "data"))
+    engine = ledger.open_ledger(f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}")
+    for n in range(40):
+        day = date(2027, 1, 1) + timedelta(days=n)
+        meeting = {"snnmt", "syt"} if day >= date(2027, 1, 20) else {"snnmt"}
+        ledger.snapshot(engine, day.isoformat(), [
+            {"agency": a, "city": "danang", "published": 10, "high_quality": 10, "fresh": 10,
+             "good": 10 if a in meeting else 3, "meets": a in meeting} for a in ("skhcn", "snnmt", "svhttdl", "syt")])
+    capsys.readouterr()
+    assert main(["kpi", "--trend", "month", "--format", "json"]) == 0
+    months = json.loads(capsys.readouterr().out)["cities"]["danang"]
+    assert [(m["period"], m["day"], m["meeting"], m["share"]) for m in months] == [
+        ("2027-01", "2027-01-31", 2, 0.5), ("2027-02", "2027-02-09", 2, 0.5)]
+    assert main(["kpi", "--trend", "week", "--format", "json"]) == 0
+    weeks = json.loads(capsys.readouterr().out)["cities"]["danang"]
+    assert weeks[0]["period"] == "2026-W53" and weeks[0]["meeting"] == 1  # 1–3 January, ISO week 53 of 2026
+    assert [w["meeting"] for w in weeks] == [1, 1, 1, 2, 2, 2, 2]
+    assert main(["kpi", "--trend", "month"]) == 0 and "2027-02" in capsys.readouterr().out

@@ -258,6 +258,8 @@ def kpi(args: argparse.Namespace) -> int:
     engine = ledger.open_ledger(settings.ledger_url())
     cities = compute(reg, ledger.statuses(engine), now, settings.compliance.good_score, settings.compliance.target, args.city,
                      settings.compliance.thresholds())
+    if args.trend:
+        return _trend(console, engine, [c.city for c in cities], args.trend, args.format)
     if args.agency:
         agencies = [a for c in cities for a in c.agencies if a.agency == args.agency]
         if not agencies:
@@ -299,6 +301,27 @@ def kpi(args: argparse.Namespace) -> int:
                 table.add_row(f"{a.agency} {a.name_vi}", str(a.published), str(a.high_quality), str(a.fresh),
                               str(a.good), f"{'✓' if a.meets else '✗'} {a.target}")
             console.print(table)
+    return 0
+
+
+def _trend(console, engine, cities: list[str], by: str, fmt: str) -> int:
+    import json
+
+    from rich.table import Table
+
+    from .compliance import ledger
+
+    trends = {city: ledger.trend(engine, city, by) for city in cities}
+    if fmt == "json":
+        print(json.dumps({"by": by, "cities": trends}, ensure_ascii=False, indent=1))
+        return 0
+    for city, points in trends.items():
+        table = Table(title=f"{city}: xu hướng KPI / KPI trend ({by})")
+        for col in ("kỳ / period", "ngày / day", "đạt / meeting", "đơn vị / agencies", "tỉ lệ / share"):
+            table.add_column(col)
+        for p in points:
+            table.add_row(p["period"], p["day"], str(p["meeting"]), str(p["agencies"]), f"{p['share']:.0%}")
+        console.print(table)
     return 0
 
 
@@ -362,6 +385,8 @@ def main(argv: list[str] | None = None) -> int:
     k.add_argument("--city", help="one city")
     k.add_argument("--format", choices=("table", "json", "csv"), default="table")
     k.add_argument("--at", help="ISO time to compute at (default: now)")
+    k.add_argument("--trend", choices=("week", "month"), help="the share of agencies meeting the target per week or month "
+                   "(the daily snapshots of the compliance DAG)")
     k.set_defaults(func=kpi)
     args = parser.parse_args(argv)
     return args.func(args)
