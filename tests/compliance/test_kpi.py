@@ -45,7 +45,7 @@ def test_the_ledger_schema_comes_from_alembic(engine) -> None:
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
     assert {"runs", "datasets", "kpi_snapshots", "reminders"} <= set(inspect(engine).get_table_names())
     assert "content_newest" in {c["name"] for c in inspect(engine).get_columns("datasets")}
 
@@ -121,6 +121,18 @@ def test_refresh_and_content_currency_are_two_signals(engine) -> None:
     publish(engine, undated, NOW, 95.0)
     [city] = compute(REGISTRY, ledger.statuses(engine), NOW)
     assert next(d for a in city.agencies for d in a.datasets if d.dataset == undated).content_currency == "undated"
+
+
+def test_the_metadata_quality_of_the_last_daily_run_is_in_the_kpi_rows(engine) -> None:
+    from opendata.compliance.kpi import dataset_rows
+
+    key = "danang.syt.hospitals"
+    publish(engine, key, NOW, 95.0)
+    ledger.record_mqa(engine, {key: {"total": 331.7, "rating": "good"}, "danang.syt.unknown": {"total": 1}})
+    [city] = compute(REGISTRY, ledger.statuses(engine), NOW)
+    row = next(r for r in dataset_rows(city) if r["dataset"] == key)
+    assert (row["mqa_score"], row["mqa_rating"]) == (331.7, "good")
+    assert "danang.syt.unknown" not in ledger.statuses(engine)  # only datasets the ledger knows
 
 
 def test_a_citys_own_refresh_days_move_the_kpi(engine) -> None:

@@ -41,7 +41,8 @@ def test_the_compliance_dag_publishes_the_kpi_as_open_data(portal, recorded, cap
     module = load_dag_module(ROOT / "dags" / "opendata_platform.py")
     daily = run_dag(module.compliance)
     assert daily.state == "success", daily.task_states
-    assert daily.returns["portal_refresh_states"]["failed"] == {}
+    refreshed = daily.returns["portal_refresh_states"]
+    assert refreshed["failed"] == {} and 0 < refreshed["mqa"][SPEC.key] <= 405
     summary = daily.returns["kpi_reminders_reports"]
     snnmt = next(a for a in summary["cities"][0]["per_agency"] if a["agency"] == "snnmt")
     assert (snnmt["published"], snnmt["good"], snnmt["meets"]) == (1, 1, False)
@@ -63,6 +64,9 @@ def test_the_compliance_dag_publishes_the_kpi_as_open_data(portal, recorded, cap
     city = json.loads(capsys.readouterr().out)["cities"][0]
     agencies = {a["agency"]: a for a in city["per_agency"]}
     assert agencies["snnmt"]["published"] == 1 and agencies["skhcn"]["published"] == 1  # the report itself counts
+    assert main(["kpi", "--agency", "snnmt", "--format", "json"]) == 0
+    rain = next(r for r in json.loads(capsys.readouterr().out)["datasets"] if r["dataset"] == SPEC.key)
+    assert rain["mqa_score"] == refreshed["mqa"][SPEC.key] and rain["refresh_state"] == "fresh"
     assert main(["kpi", "--agency", "snnmt", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("dataset,") and any(line.startswith(SPEC.key + ",") for line in lines)

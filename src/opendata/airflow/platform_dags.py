@@ -155,7 +155,7 @@ def build_compliance_dag() -> DAG:
         def portal_refresh_states() -> dict:
             """Every published dataset's page tells today's refresh state (publish.refresh)."""
             from ..compliance.kpi import compute
-            from ..compliance.ledger import open_ledger, statuses
+            from ..compliance.ledger import open_ledger, record_mqa, statuses
             from ..publish.refresh import show_refresh_states
             from ..settings import load_settings
             from ..spec.loader import load_registry
@@ -164,9 +164,12 @@ def build_compliance_dag() -> DAG:
             settings = load_settings()
             registry = load_registry(settings.paths.registry)
             cfg = settings.compliance
-            cities = compute(registry, statuses(open_ledger(settings.ledger_url())), tasks.run_context().now, cfg.good_score,
-                             cfg.target, thresholds=cfg.thresholds())
-            return show_refresh_states(cities, registry, tasks.connection_resolver(), settings).asdict()
+            engine = open_ledger(settings.ledger_url())
+            cities = compute(registry, statuses(engine), tasks.run_context().now, cfg.good_score, cfg.target,
+                             thresholds=cfg.thresholds())
+            update = show_refresh_states(cities, registry, tasks.connection_resolver(), settings)
+            record_mqa(engine, update.mqa)  # for the KPI's dataset rows, the reports and the dashboard
+            return update.asdict()
 
         kpi_reminders_reports() >> portal_refresh_states()
     return dag

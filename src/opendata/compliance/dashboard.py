@@ -143,6 +143,8 @@ def agency_page(city: CityKpi, code: str, lang: str) -> str | None:
     for d in agency.datasets:
         colour = STATE_COLOURS[d.refresh_state]
         dims = " · ".join(f"{(en if lang == 'en' else vi)} {d.scores[k]:g}" for k, vi, en in DIMS if k in d.scores)
+        if d.mqa_score is not None:  # the metadata on the EU scale, beside the data's four dimensions
+            dims += f"<br>MQA {d.mqa_score:g}/405 ({escape(d.mqa_rating or '')})"
         receipt = (f"<a href='../receipt/{escape(d.dataset)}?lang={lang}'>{_t('receipt', lang)}</a>"
                    if d.receipt else "")
         title = f"<a href='{escape(d.url)}'>{escape(d.title)}</a>" if d.url else escape(d.title)

@@ -34,6 +34,8 @@ class DatasetKpi:
     days_since_refresh: int | None
     content_newest: str | None  # the newest value of the date column in the published data
     content_currency: str  # ContentCurrency: current | stale | undated
+    mqa_score: float | None  # metadata quality of its portal page, of 405 (quality.mqa), from the last daily run
+    mqa_rating: str | None
     high_quality: bool
     fresh: bool
     url: str | None
@@ -129,12 +131,14 @@ def dataset_kpi(spec, status: DatasetStatus | None, now: datetime, good_score: f
     newest = status.content_newest if published else None
     currency = content_currency(newest, spec.update_frequency, now.date(), bool(spec.date_column), thresholds)
     overall = status.overall if status else None
+    mqa = status.mqa if published else None
     return DatasetKpi(
         dataset=spec.key, agency=spec.agency, title=spec.title.vi, frequency=spec.update_frequency.value,
         published=published, overall=overall, scores=(status.scores or {}) if status else {},
         last_refreshed_at=refreshed.isoformat() if refreshed else None, refresh_state=state.value,
         days_since_refresh=days_since(refreshed, now) if refreshed else None,
         content_newest=newest.isoformat() if newest else None, content_currency=currency.value,
+        mqa_score=mqa.get("total") if mqa else None, mqa_rating=mqa.get("rating") if mqa else None,
         high_quality=published and overall is not None and overall >= good_score,
         fresh=state in COUNTING, url=status.url if status else None,
         last_outcome=status.last_outcome if status else None, receipt=status.receipt if status else None)

@@ -58,6 +58,7 @@ class DatasetStatus(Base):
     scores: Mapped[dict | None] = mapped_column(JSON)
     receipt: Mapped[str | None] = mapped_column(String(1000))
     content_newest: Mapped[date | None] = mapped_column(Date)  # of the published delivery: content currency
+    mqa: Mapped[dict | None] = mapped_column(JSON)  # quality.mqa score of its portal page, from the daily run
 
 
 class KpiSnapshot(Base):
@@ -165,6 +166,15 @@ def record_run(engine: Engine, entry: dict) -> None:
             status.overall, status.scores = entry.get("overall"), entry.get("scores")
             status.content_newest = newest
         session.merge(status)
+
+
+def record_mqa(engine: Engine, scores: dict[str, dict]) -> None:
+    """The metadata quality of each dataset's portal page (dataset key → MqaScore.asdict())."""
+    with Session(engine) as session, session.begin():
+        for dataset, score in scores.items():
+            status = session.get(DatasetStatus, dataset)
+            if status is not None:
+                status.mqa = score
 
 
 def statuses(engine: Engine) -> dict[str, DatasetStatus]:

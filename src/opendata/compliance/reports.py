@@ -25,7 +25,9 @@ DATASET_COLUMNS = [("dataset", "Bộ dữ liệu / Dataset"), ("agency", "Đơn 
                    ("last_refreshed_at", "Cập nhật lần cuối / Last refresh"),
                    ("days_since_refresh", "Số ngày từ lần cập nhật / Days since refresh"),
                    ("content_newest", "Ngày mới nhất trong dữ liệu / Newest date in the data"),
-                   ("content_currency", "Độ mới nội dung / Content currency"), ("good", "Đạt / Good")]
+                   ("content_currency", "Độ mới nội dung / Content currency"),
+                   ("mqa_score", "Chất lượng siêu dữ liệu (MQA, /405) / Metadata quality (MQA, of 405)"),
+                   ("mqa_rating", "Xếp loại MQA / MQA rating"), ("good", "Đạt / Good")]
 
 
 def period_of(cadence: str, at: datetime) -> str:

@@ -26,9 +26,11 @@ class RefreshUpdate:
     changed: list[str] = field(default_factory=list)  # dataset keys whose page now tells a new state
     unchanged: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # agency (city/agency) → why
+    mqa: dict[str, dict] = field(default_factory=dict)  # dataset key → its page's MqaScore.asdict()
 
     def asdict(self) -> dict:
-        return {"changed": self.changed, "unchanged": self.unchanged, "failed": self.failed}
+        return {"changed": self.changed, "unchanged": self.unchanged, "failed": self.failed,
+                "mqa": {k: v["total"] for k, v in self.mqa.items()}}
 
 
 def show_refresh_states(cities, registry: Registry, resolve: Resolver, settings: Settings) -> RefreshUpdate:
@@ -49,11 +51,14 @@ def show_refresh_states(cities, registry: Registry, resolve: Resolver, settings:
                 access = access_for(agency, city, resolve, settings)
                 publisher = Publisher(CkanClient(access, retries=2), city, agency, access.url)
                 for d in published:
-                    if publisher.show_refresh(registry.get(d.dataset), d.refresh_state, d.days_since_refresh or 0,
-                                              d.last_refreshed_at, answers):
+                    changed, mqa = publisher.show_refresh(registry.get(d.dataset), d.refresh_state,
+                                                          d.days_since_refresh or 0, d.last_refreshed_at, answers)
+                    if changed:
                         out.changed.append(d.dataset)
                     else:
                         out.unchanged += 1
+                    if mqa is not None:
+                        out.mqa[d.dataset] = mqa
             except OpendataError as exc:
                 log.warning("refresh states of %s/%s not shown on the portal: %s", city.code, agency.code, exc.message)
                 out.failed[f"{city.code}/{agency.code}"] = exc.message

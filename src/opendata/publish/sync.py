@@ -183,25 +183,25 @@ class Publisher:
                              "seconds": load.seconds}, temporal[1] if temporal else None)
 
     def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str,
-                     answers: dict[str, bool] | None = None) -> bool:
+                     answers: dict[str, bool] | None = None) -> tuple[bool, dict | None]:
         """Today's refresh state and days since the refresh on the dataset's page, so a dataset that stops
         arriving turns due, overdue, delinquent in public without a delivery, and its metadata quality
         (quality.mqa, with the link check's ``answers``). One patch when it changed; False when the page
-        said so already (or the dataset is not on the portal)."""
+        said so already (or the dataset is not on the portal); with the page's MQA score."""
         from ..quality.mqa import score_package
 
         self.refuse_foreign(spec)
         current = self.client.show("package_show", spec.ckan_name)
         if current is None:
-            return False
+            return False, None
         old = _extras(current)
-        wanted = {**refresh_extras(refresh, days_since_refresh),
-                  **score_package(current, (answers or {}).get).extras()}
+        mqa = score_package(current, (answers or {}).get)
+        wanted = {**refresh_extras(refresh, days_since_refresh), **mqa.extras()}
         if all(old.get(k) == v for k, v in wanted.items()):
-            return False
+            return False, mqa.asdict()
         self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, **wanted}),
                                            "notes": with_refresh(current.get("notes") or "", refresh, refreshed_at)})
-        return True
+        return True, mqa.asdict()
 
     def _upload(self, pkg: dict, role: str, fmt: str, mimetype: str, path: Path, description: str) -> dict:
         existing = _resource(pkg, role)
