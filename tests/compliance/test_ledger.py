@@ -8,6 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from opendata.compliance import ledger
+
 RECORD_ONE = """
 import sys, time
 from opendata.compliance import ledger
@@ -29,3 +31,15 @@ def test_many_processes_opening_a_fresh_ledger_at_once_all_record_their_run(tmp_
 
     recorded = {r.run_id for r in ledger.runs(ledger.open_ledger(url), "danang/syt/clinics")}
     assert recorded == {f"run-{i}" for i in range(12)}
+
+
+def test_a_run_recorded_in_the_citys_time_reads_back_as_the_same_moment(tmp_path: Path) -> None:
+    """A replayed delivery is recorded at 09:00 Vietnam time; SQLite keeps no zone, so the ledger stores
+    UTC: read back, it is 02:00 UTC, not 09:00 (which would make every day count 7 hours short)."""
+    from datetime import UTC, datetime
+
+    engine = ledger.open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ledger.record_run(engine, {"run": "r1", "dataset": "cantho.skhcn.x", "city": "cantho", "agency": "skhcn",
+                               "at": "2026-07-26T09:00:00+07:00", "outcome": "published", "url": "http://portal/dataset/x"})
+    stored = ledger.statuses(engine)["cantho.skhcn.x"].last_refreshed_at
+    assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2026, 7, 26, 2, 0, tzinfo=UTC)

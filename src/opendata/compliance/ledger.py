@@ -5,7 +5,7 @@ through SQLAlchemy (SQLite by default, PostgreSQL in production). The schema is 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -146,9 +146,14 @@ def open_ledger(secret_url: SecretStr | str) -> Engine:
     return _engine(url)
 
 
+def _utc(moment: datetime) -> datetime:
+    """Kept in UTC: SQLite drops the zone of what it stores, so a local time would read back hours off."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def record_run(engine: Engine, entry: dict) -> None:
     """The run, and the dataset's standing when the delivery was published (or confirmed unchanged)."""
-    at = datetime.fromisoformat(entry["at"])
+    at = _utc(datetime.fromisoformat(entry["at"]))
     newest = date.fromisoformat(entry["content_newest"][:10]) if entry.get("content_newest") else None
     with Session(engine) as session, session.begin():
         session.add(RunRecord(
