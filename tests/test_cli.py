@@ -72,3 +72,24 @@ def test_kpi_trend_by_week_and_month_from_the_daily_snapshots(tmp_path: Path, mo
     assert weeks[0]["period"] == "2026-W53" and weeks[0]["meeting"] == 1  # 1–3 January, ISO week 53 of 2026
     assert [w["meeting"] for w in weeks] == [1, 1, 1, 2, 2, 2, 2]
     assert main(["kpi", "--trend", "month"]) == 0 and "2027-02" in capsys.readouterr().out
+
+
+def test_run_keeps_the_ledger_in_order_and_records_what_happened(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`opendata run --at` replays a day, never ahead of now nor before the dataset's last run; with an
+    empty drop folder the whole flow records a no-delivery run at that time (no portal needed for it)."""
+    from datetime import UTC, datetime, timedelta
+
+    from opendata.compliance import ledger
+    from opendata.settings import load_settings
+
+    monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path))
+    key = "danang.snnmt.rain-gauge-stations"
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+    assert main(["run", "--dataset", key, "--at", tomorrow]) == 2
+    assert main(["run", "--dataset", key, "--at", "2026-08-01T09:00:00"]) == 2  # no zone: refused
+    assert main(["run", "--dataset", key, "--at", "2026-08-01T09:00:00+07:00"]) == 0
+    runs = ledger.runs(ledger.open_ledger(load_settings().ledger_url()), key)
+    assert [(r.outcome, r.at.replace(tzinfo=r.at.tzinfo or UTC)) for r in runs] == \
+        [("no-delivery", datetime(2026, 8, 1, 2, 0, tzinfo=UTC))]
+    assert main(["run", "--dataset", key, "--at", "2026-07-31T09:00:00+07:00"]) == 2  # before the last run
+    assert "no-delivery" in capsys.readouterr().out

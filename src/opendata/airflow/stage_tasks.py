@@ -12,10 +12,9 @@ from typing import Any
 
 from ..exceptions import OpendataError
 from ..pipeline import stages
+from ..pipeline.outcome import FAILED_OUTCOMES, summarise
 from ..sources.base import RawDelivery
 from . import tasks
-
-FAILED_OUTCOMES = ("quarantined", "unreadable", "failed")
 
 
 def _pull(context, task_id: str, key: str = "return_value") -> Any:
@@ -94,26 +93,7 @@ def publish(key: str, context) -> dict:
 
 def outcome_of(context) -> dict:
     """What happened in this run, from the stages' XComs."""
-    published = _pull(context, "publish")
-    checked = _pull(context, "quality") or {}
-    archived = _pull(context, "archive") or {}
-    summary = {"sha256": archived.get("sha256") or (_pull(context, "archive", "skip_reason") or {}).get("sha256"),
-               "original_name": archived.get("original_name"), "overall": checked.get("overall"),
-               "scores": checked.get("scores"), "warnings": checked.get("warnings"), "receipt": checked.get("receipt")}
-    if published:
-        return {**summary, "outcome": "unchanged" if published["outcome"] == "unchanged" else "published",
-                "url": published["url"], "content_sha256": published["content_sha256"],
-                "content_newest": published.get("content_newest")}
-    for task_id, outcome in (("quality", "quarantined"), ("normalise", "unreadable"), ("publish", "failed"),
-                             ("archive", "failed"), ("ingest", "failed")):
-        error = _pull(context, task_id, "error")
-        if error:
-            return {**summary, "outcome": outcome, "error": error["message"], "failed_task": task_id,
-                    "receipt": error.get("receipt") or summary["receipt"]}
-    skipped = _pull(context, "archive", "skip_reason") or _pull(context, "ingest", "skip_reason")
-    if skipped:
-        return {**summary, "outcome": skipped["reason"]}
-    return {**summary, "outcome": "failed", "error": "a task failed without a message (see its log)"}
+    return summarise(lambda task_id, key="return_value": _pull(context, task_id, key))
 
 
 def record(key: str, context) -> dict:

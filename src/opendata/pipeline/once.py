@@ -1,0 +1,52 @@
+"""A dataset's whole flow in one process, outside Airflow: the same stages in the same order as its DAG
+and the same ledger entry. For an operator's one-off run (``opendata run``) and for replaying a city's
+earlier deliveries on the day they came (the demo); a transient fault is raised, not retried."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..exceptions import OpendataError
+from ..sources.connections import Resolver
+from ..spec.models import City, DatasetSpec
+from . import stages
+from .context import RunContext
+from .outcome import summarise
+
+
+class _Stopped(Exception):
+    """A stage ended the run (an error recorded, or nothing new to process)."""
+
+
+def run_once(spec: DatasetSpec, city: City, ctx: RunContext, resolve: Resolver, access_for) -> dict:
+    """fetch → archive → normalise → check → publish, then record; ``access_for()`` gives the agency's
+    portal access only when there is something to publish. Returns the ledger entry."""
+    left: dict[tuple[str, str], Any] = {}
+
+    def step(name: str, stage, *args):
+        try:
+            value = stage(*args)
+        except OpendataError as exc:
+            if exc.transient:
+                raise
+            left[(name, "error")] = {"type": type(exc).__name__, "message": exc.message, "receipt": getattr(exc, "receipt", None)}
+            raise _Stopped from exc
+        left[(name, "return_value")] = value
+        return value
+
+    try:
+        delivery = step("ingest", stages.fetch, spec, ctx, resolve)
+        if delivery is None:
+            left[("ingest", "skip_reason")] = {"reason": "no-delivery"}
+            raise _Stopped
+        archived = step("archive", stages.archive, spec, ctx, delivery)
+        if stages.is_repeat(archived):
+            del left[("archive", "return_value")]
+            left[("archive", "skip_reason")] = {"reason": "repeat", **archived}
+            raise _Stopped
+        table = step("normalise", stages.normalise, spec, ctx, archived)
+        checked = step("quality", stages.check, spec, ctx, table, city.province_code)
+        step("publish", stages.publish, spec, city.agency(spec.agency), city, ctx, checked, access_for())
+    except _Stopped:
+        pass
+    return stages.record(spec, ctx, summarise(lambda stage, key="return_value": left.get((stage, key))))
