@@ -14,7 +14,10 @@ import shutil
 import sys
 import time
 import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as datetime_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "dev"))
@@ -23,6 +26,7 @@ from portal import Layout  # noqa: E402
 
 from opendata.settings import load_settings  # noqa: E402
 from opendata.spec.loader import load_registry  # noqa: E402
+from opendata.spec.models import CITY_TIMEZONE  # noqa: E402
 
 GOOD_SCORE = 80  # the KPI's default threshold for a high-quality dataset
 
@@ -57,7 +61,52 @@ def provision_agencies(lay: Layout, registry) -> dict[str, str]:
     return as_environment(tokens)
 
 
-def agency_services(registry, data: Path) -> tuple[dict[str, str], list]:
+def samples_for_today(lay: Layout) -> Path:
+    """Today's deliveries (dev/make_samples.py with today as the reference date), so the city looks the
+    same whatever day the demo runs: contents as recent, the same datasets due or overdue."""
+    import make_samples
+
+    out = lay.dev / "samples"
+    make_samples.main(["--reference", date.today().isoformat(), "--samples", str(out), "--no-specs"])
+    return out
+
+
+def earlier_deliveries(samples: Path, city: str) -> dict[str, date]:
+    path = samples / city / "earlier-deliveries.json"
+    found = json.loads(path.read_text()) if path.exists() else {}
+    return {key: date.fromisoformat(day) for key, day in found.get("delivered_on", {}).items()}
+
+
+def replay_earlier(registry, samples: Path, dropzone: Path, agency_env: dict[str, str]) -> list[str]:
+    """The deliveries that came before today, each dropped and run on the day it came (pipeline.once, the
+    same stages and ledger entry as its DAG), as a city's history before the demo: once, not on a second demo."""
+    from opendata.compliance import ledger
+    from opendata.pipeline.context import RunContext
+    from opendata.pipeline.once import run_once
+    from opendata.publish.access import access_for
+    from opendata.sources.connections import from_environment
+
+    settings = load_settings()
+    engine = ledger.open_ledger(settings.ledger_url())
+    known = ledger.statuses(engine)
+    os.environ.update(agency_env)
+    told = []
+    for city_code, city in sorted(registry.cities.items()):
+        for dataset_id, day in sorted(earlier_deliveries(samples, city_code).items()):
+            spec = next((s for s in registry.datasets.values() if s.city == city_code and s.id == dataset_id), None)
+            if spec is None or spec.key in known:
+                continue
+            at = datetime.combine(day, datetime_time(9, 0), tzinfo=ZoneInfo(CITY_TIMEZONE))
+            copy_drops(samples / spec.city / spec.agency / spec.id, dropzone / spec.city / spec.agency / spec.id,
+                       (at - timedelta(hours=1)).timestamp())
+            ctx = RunContext.create(run_id=f"replay-{at:%Y%m%d}-{spec.id}", now=at, settings=settings)
+            entry = run_once(spec, city, ctx, from_environment,
+                             lambda spec=spec, city=city: access_for(city.agency(spec.agency), city, from_environment, settings))
+            told.append(f"{spec.key} delivered {day} ({entry['outcome']})")
+    return told
+
+
+def agency_services(registry, data: Path, samples_root: Path) -> tuple[dict[str, str], list]:
     """What the agencies would run themselves: the tourism API and the health database, served locally."""
     import sqlite3
 
@@ -65,7 +114,7 @@ def agency_services(registry, data: Path) -> tuple[dict[str, str], list]:
 
     env, servers = {}, []
     for spec in registry.datasets.values():
-        samples = ROOT / "include" / "samples" / spec.city / spec.agency / spec.id
+        samples = samples_root / spec.city / spec.agency / spec.id
         if spec.source.kind == "http" and (samples / "api-records.json").exists():
             token = "demo-" + spec.agency
             api = AgencyApi(json.loads((samples / "api-records.json").read_text(encoding="utf-8")), token=token)
@@ -85,21 +134,28 @@ def agency_services(registry, data: Path) -> tuple[dict[str, str], list]:
     return env, servers
 
 
-def seed_drops(registry, dropzone: Path) -> int:
-    """Copy include/samples/<city>/<agency>/<dataset>/* into the drop zone, as an agency would."""
+def copy_drops(samples: Path, target: Path, mtime: float) -> int:
+    target.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for f in sorted(samples.iterdir()):
+        if f.is_file():
+            shutil.copy(f, target / f.name)
+            os.utime(target / f.name, (mtime, mtime))
+            n += 1
+    return n
+
+
+def seed_drops(registry, samples_root: Path, dropzone: Path) -> int:
+    """Copy today's <samples>/<city>/<agency>/<dataset>/* into the drop zone, as an agency would; the
+    datasets delivered earlier (replay_earlier) get nothing today."""
     n = 0
     for spec in registry.datasets.values():
-        samples = ROOT / "include" / "samples" / spec.city / spec.agency / spec.id
-        if not samples.is_dir() or spec.source.kind != "drop_zone":
+        samples = samples_root / spec.city / spec.agency / spec.id
+        if not samples.is_dir():  # a sample written by hand, not by the generator
+            samples = ROOT / "include" / "samples" / spec.city / spec.agency / spec.id
+        if not samples.is_dir() or spec.source.kind != "drop_zone" or spec.id in earlier_deliveries(samples_root, spec.city):
             continue
-        target = dropzone / spec.city / spec.agency / spec.id
-        target.mkdir(parents=True, exist_ok=True)
-        for f in sorted(samples.iterdir()):
-            if f.is_file():
-                shutil.copy(f, target / f.name)
-                old = time.time() - 60  # a finished upload, not one still being written
-                os.utime(target / f.name, (old, old))
-                n += 1
+        n += copy_drops(samples, dropzone / spec.city / spec.agency / spec.id, time.time() - 60)  # a finished upload
     return n
 
 
@@ -160,7 +216,6 @@ def outcome(api, run: dict) -> str:
 
 
 def main() -> int:
-    from datetime import UTC, datetime
 
     from airflow_stack import Api, Stack, wait_until
     from airflow_stack import up as airflow_up
@@ -170,11 +225,19 @@ def main() -> int:
     registry = load_registry(settings.paths.registry)
     for problem in registry.problems:
         print(f"  spec problem: {problem}")
+    samples = samples_for_today(lay)
+    services_env, servers = agency_services(registry, settings.paths.data, samples)
+    connections = connections_for(lay, registry, services_env)
+    from opendata.publish.provision import as_environment
+
+    for line in replay_earlier(registry, samples, settings.paths.dropzone_root,
+                               as_environment(lay.dev / "ckan" / "agency-connections.json")):
+        print(f"[demo] replayed an earlier delivery: {line}")
     since = datetime.now(UTC).isoformat()
-    print(f"[demo] {seed_drops(registry, settings.paths.dropzone_root)} sample file(s) dropped in {settings.paths.dropzone_root}")
-    services_env, servers = agency_services(registry, settings.paths.data)
+    print(f"[demo] {seed_drops(registry, samples, settings.paths.dropzone_root)} sample file(s) for {date.today()} dropped in "
+          f"{settings.paths.dropzone_root}")
     stack = Stack.from_env()
-    login = airflow_up(stack, connections_for(lay, registry, services_env))
+    login = airflow_up(stack, connections)
     api = Api(login["url"], login["user"], login["password"])
     from opendata.airflow.dag_builder import dag_id_for
     from opendata.airflow.platform_dags import COMPLIANCE_DAG_ID, WATCH_DAG_ID
@@ -193,8 +256,8 @@ def main() -> int:
     for server in servers:
         server.close()
     print("[demo] the compliance DAG (KPI, reminders, reports), then the watcher announcing its report …", flush=True)
-    report_spec = next(s for s in registry.datasets.values() if s.id == "open-data-compliance")
-    before = {r["dag_run_id"] for r in api.runs(dag_id_for(report_spec))}
+    report_specs = [s for s in registry.datasets.values() if s.id == "open-data-compliance"]  # one per city
+    before = {r["dag_run_id"] for s in report_specs for r in api.runs(dag_id_for(s))}
     done = lambda dag_id, run_id: next((r for r in api.runs(dag_id) if r["dag_run_id"] == run_id  # noqa: E731
                                         and r["state"] in ("success", "failed")), None)
     run = api.trigger(COMPLIANCE_DAG_ID)
@@ -203,9 +266,11 @@ def main() -> int:
     time.sleep(settings.intake.settle_seconds + 1)  # the report just written must have settled to be announced
     watch = api.trigger(WATCH_DAG_ID)
     wait_until(lambda: done(WATCH_DAG_ID, watch["dag_run_id"]), 300, "the drop-zone watcher")
-    report = wait_until(lambda: next((r for r in api.runs(dag_id_for(report_spec)) if r["dag_run_id"] not in before
-                                      and r["state"] in ("success", "failed")), None), 600, "the report's run (its drop Asset)")
-    rows = [r if r[0] != report_spec.key else (r[0], outcome(api, report), *r[2:]) for r in rows]
+    for report_spec in report_specs:
+        report = wait_until(lambda s=report_spec: next((r for r in api.runs(dag_id_for(s)) if r["dag_run_id"] not in before
+                                                        and r["state"] in ("success", "failed")), None),
+                            600, f"the report's run in {report_spec.city} (its drop Asset)")
+        rows = [r if r[0] != report_spec.key else (r[0], outcome(api, report), *r[2:]) for r in rows]
 
     width = max(len(r[0]) for r in rows) if rows else 10
     dims = " ".join(f"{d:>6}" for d in ("đúng", "đủ", "sạch", "sống"))

@@ -1,23 +1,31 @@
-"""Writes the sample city's dataset specs and agency deliveries (deterministic; re-run after editing).
+"""Writes the sample cities' dataset specs and agency deliveries (deterministic; re-run after editing).
 
-    .venv/bin/python dev/make_samples.py
+    .venv/bin/python dev/make_samples.py --reference 2026-11-20     # what is committed (the tests read it)
+    .venv/bin/python dev/make_samples.py --samples .dev/samples --no-specs   # today's, for `make demo`
 
 Da Nang (post-2025 units from vietnam-provinces), four agencies: Agriculture & Environment (10
-datasets) and Health (10) meet the KPI's count, Culture & Tourism (4) and Science & Technology (1)
-do not. Deliveries are realistic and messy on purpose: Excel with title rows, footers, several
-sheets and merged headers; Windows-1258, TCVN3 and VNI text; Vietnamese number and date formats;
-an HTTP API (accommodation) and an agency SQL database (clinics). A few carry real errors, so the
-quality gate has something to reject.
+datasets) and Health (10) meet the KPI's count, Culture & Tourism (4) and Science & Technology (2)
+do not. Can Tho (after the 2025 merger, 103 units), two agencies: Agriculture & Environment (10)
+meets it, Science & Technology (2) does not. Deliveries are realistic and messy on purpose: Excel
+with title rows, footers, several sheets and merged headers; Windows-1258, TCVN3 and VNI text;
+Vietnamese number and date formats; an HTTP API (accommodation) and an agency SQL database
+(clinics). A few carry real errors, so the quality gate has something to reject.
+
+Every date moves with the reference date, so the demo looks the same on any day; a few datasets'
+latest delivery came earlier (EARLIER, written to each city's earlier-deliveries.json), so on any
+day some are due or overdue.
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
 import random
 import sqlite3
 import sys
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -27,25 +35,55 @@ from vietnam_provinces import Ward
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from factories import to_cp1258  # noqa: E402
+sys.path.insert(0, str(ROOT))  # not tests/ itself: its airflow/ folder would hide the real package
 
 from opendata.normalise.legacy import encode_tcvn3, encode_vni  # noqa: E402
+from tests.factories import to_cp1258  # noqa: E402
 
-SPECS = ROOT / "include" / "datasets" / "danang"
-SAMPLES = ROOT / "include" / "samples" / "danang"
-rng = random.Random(48)
-WARDS = sorted((int(w.code), w.name) for w in Ward.iter_all() if int(w.province_code) == 48)
-TODAY = date(2026, 11, 20)
-TITLE_ROWS = ["UBND THÀNH PHỐ ĐÀ NẴNG", "{agency}", "", "{title}"]
-FOOTER_ROWS = [[], ["", "", "Đà Nẵng, ngày 15 tháng 11 năm 2026"], ["", "", "Người lập biểu"], ["", "", "Nguyễn Thị Lan"]]
-AGENCY_VI = {"snnmt": "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "syt": "SỞ Y TẾ", "svhttdl": "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
-             "skhcn": "SỞ KHOA HỌC VÀ CÔNG NGHỆ"}
-CONTACT = {"snnmt": ("Phòng Tài nguyên nước và Khí tượng thủy văn", "snnmt@danang.gov.vn"),
-           "syt": ("Văn phòng Sở Y tế", "syt@danang.gov.vn"),
-           "svhttdl": ("Phòng Quản lý du lịch", "svhttdl@danang.gov.vn"),
-           "skhcn": ("Trung tâm Dữ liệu mở", "dulieumo.skhcn@danang.gov.vn")}
+BASE = date(2026, 11, 20)  # the reference the committed samples were written for (the tests read those)
+SPECS_ROOT = ROOT / "include" / "datasets"
+TODAY = BASE  # the reference date of this run (--reference): every date in the content moves with it
+
+
+def shifted(year: int, month: int, day_: int) -> date:
+    """A date as written for BASE, moved to the reference date: the samples look the same on any day."""
+    return TODAY + (date(year, month, day_) - BASE)
+
+
+@dataclass
+class CityKit:
+    """What differs between sample cities: the units, the letterhead, the agencies, the map box."""
+    code: str
+    province_code: int
+    letterhead: str
+    place: str
+    agency_vi: dict[str, str]
+    contact: dict[str, tuple[str, str]]
+    box: tuple[float, float, float, float]  # the spec's bounds: lat min, lat max, lon min, lon max
+    points: tuple[float, float, float, float]  # where the sample points fall (inside the box)
+    seed: int
+    wards: list[tuple[int, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.wards = sorted((int(w.code), w.name) for w in Ward.iter_all() if int(w.province_code) == self.province_code)
+
+
+DANANG = CityKit("danang", 48, "UBND THÀNH PHỐ ĐÀ NẴNG", "Đà Nẵng",
+                 {"snnmt": "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "syt": "SỞ Y TẾ", "svhttdl": "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+                  "skhcn": "SỞ KHOA HỌC VÀ CÔNG NGHỆ"},
+                 {"snnmt": ("Phòng Tài nguyên nước và Khí tượng thủy văn", "snnmt@danang.gov.vn"),
+                  "syt": ("Văn phòng Sở Y tế", "syt@danang.gov.vn"),
+                  "svhttdl": ("Phòng Quản lý du lịch", "svhttdl@danang.gov.vn"),
+                  "skhcn": ("Trung tâm Dữ liệu mở", "dulieumo.skhcn@danang.gov.vn")},
+                 (14.9, 16.4, 107.1, 109.0), (15.4, 16.15, 107.7, 108.35), 48)
+CANTHO = CityKit("cantho", 92, "UBND THÀNH PHỐ CẦN THƠ", "Cần Thơ",
+                 {"snnmt": "SỞ NÔNG NGHIỆP VÀ MÔI TRƯỜNG", "skhcn": "SỞ KHOA HỌC VÀ CÔNG NGHỆ"},
+                 {"snnmt": ("Chi cục Thủy lợi", "snnmt@cantho.gov.vn"),
+                  "skhcn": ("Trung tâm Chuyển đổi số", "skhcn@cantho.gov.vn")},
+                 (9.0, 10.5, 105.2, 106.4), (9.3, 10.3, 105.4, 106.2), 92)
+CITY = DANANG  # the city being built (use_city)
+rng = random.Random(DANANG.seed)
+WARDS = DANANG.wards
 STREETS = ["Bạch Đằng", "Trần Phú", "Lê Duẩn", "Nguyễn Văn Linh", "Hùng Vương", "Ngô Quyền", "Võ Nguyên Giáp", "Điện Biên Phủ",
            "Hoàng Diệu", "Núi Thành", "Tôn Đức Thắng", "Nguyễn Tất Thành", "Phan Châu Trinh", "Lê Lợi", "Quang Trung"]
 SURNAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Phan", "Đặng", "Bùi", "Đỗ", "Huỳnh", "Ngô"]
@@ -79,6 +117,13 @@ KEYWORDS = {
     "ward-health-stations": ["trạm y tế", "y tế cơ sở", "phường xã"],
     "open-data-catalogue": ["dữ liệu mở", "danh mục dữ liệu", "chuyển đổi số"],
     "open-data-compliance": ["dữ liệu mở", "chỉ tiêu", "chất lượng dữ liệu"],
+    "salinity-monitoring": ["xâm nhập mặn", "độ mặn", "quan trắc"],
+    "rice-planting-areas": ["lúa", "gieo trồng", "năng suất"],
+    "aquaculture-areas": ["thủy sản", "cá tra", "nuôi trồng"],
+    "fruit-orchards": ["cây ăn trái", "mã số vùng trồng", "VietGAP"],
+    "irrigation-sluices": ["cống", "thủy lợi", "kiểm soát mặn"],
+    "riverbank-erosion-sites": ["sạt lở", "bờ sông", "phòng chống thiên tai"],
+    "floating-markets": ["chợ nổi", "nông sản", "du lịch sông nước"],
 }
 
 
@@ -104,12 +149,14 @@ def ward_cols() -> list[dict]:
 
 
 def latlon() -> list[dict]:
-    return [col("latitude", "Vĩ độ", "Latitude", "number", minimum=14.9, maximum=16.4, unit="degree"),
-            col("longitude", "Kinh độ", "Longitude", "number", minimum=107.1, maximum=109.0, unit="degree")]
+    lat0, lat1, lon0, lon1 = CITY.box
+    return [col("latitude", "Vĩ độ", "Latitude", "number", minimum=lat0, maximum=lat1, unit="degree"),
+            col("longitude", "Kinh độ", "Longitude", "number", minimum=lon0, maximum=lon1, unit="degree")]
 
 
 def point() -> tuple[float, float]:
-    return round(rng.uniform(15.4, 16.15), 5), round(rng.uniform(107.7, 108.35), 5)
+    lat0, lat1, lon0, lon1 = CITY.points
+    return round(rng.uniform(lat0, lat1), 5), round(rng.uniform(lon0, lon1), 5)
 
 
 # --------------------------------------------------------------------------- writers
@@ -151,9 +198,12 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list
     wb.save(path)
 
 
-def titled(agency: str, title: str, header: list[str], rows: list[list], footer: bool = True) -> list[list]:
-    top = [[t.format(agency=AGENCY_VI[agency], title=title.upper())] for t in TITLE_ROWS]
-    return top + [header] + rows + (FOOTER_ROWS if footer else [])
+def titled(kit: CityKit, agency: str, title: str, header: list[str], rows: list[list], footer: bool = True) -> list[list]:
+    top = [[kit.letterhead], [kit.agency_vi[agency]], [], [title.upper()]]
+    signed = TODAY - timedelta(days=5)
+    bottom = [[], ["", "", f"{kit.place}, ngày {signed.day} tháng {signed.month} năm {signed.year}"], ["", "", "Người lập biểu"],
+              ["", "", "Nguyễn Thị Lan"]]
+    return top + [header] + rows + (bottom if footer else [])
 
 
 # --------------------------------------------------------------------------- the datasets
@@ -161,13 +211,28 @@ def titled(agency: str, title: str, header: list[str], rows: list[list], footer:
 DATASETS: list[dict] = []
 
 
+# Datasets whose latest delivery came before the reference date (days before it): the demo replays those
+# deliveries on their own day, so on any day it runs some datasets are due or overdue. None has a date
+# column, so its content does not depend on the day it was delivered.
+EARLIER = {"danang": {"irrigation-reservoirs": 100, "tourist-attractions": 130, "heritage-sites": 100},
+           "cantho": {"irrigation-sluices": 95, "open-data-catalogue": 160}}
+
+
+def use_city(kit: CityKit) -> None:
+    """Start a city: its units, its letterhead and its own seeded random stream."""
+    global CITY, rng, WARDS
+    CITY, rng, WARDS = kit, random.Random(kit.seed), kit.wards
+
+
 def dataset(agency: str, id_: str, title: tuple[str, str], desc: tuple[str, str], domain: str, frequency: str,
             columns: list[dict], records: list[dict], fmt: str = "csv", **opts) -> None:
-    DATASETS.append({"agency": agency, "id": id_, "title": title, "desc": desc, "domain": domain, "frequency": frequency,
-                     "columns": columns, "records": records, "fmt": fmt, **opts})
+    days_before = EARLIER.get(CITY.code, {}).get(id_, 0)
+    DATASETS.append({"city": CITY, "agency": agency, "id": id_, "title": title, "desc": desc, "domain": domain,
+                     "frequency": frequency, "columns": columns, "records": records, "fmt": fmt,
+                     "delivered": TODAY - timedelta(days=days_before), **opts})
 
 
-def build() -> None:
+def build_danang() -> None:
     # ---- Agriculture & Environment (snnmt): 10 datasets
     towers = []
     for i in range(1, 56):
@@ -175,7 +240,7 @@ def build() -> None:
         lat, lon = point()
         towers.append({"tower_code": f"DN-FT-{i:03d}", "location": f"Ngã tư {rng.choice(STREETS)} - {rng.choice(STREETS)}",
                        "ward": name, "ward_code": code, "latitude": lat, "longitude": lon,
-                       "alert_level_cm": rng.choice([20, 30, 40, 50]), "installed_on": day(date(2019, 1, 1), date(2025, 6, 30))})
+                       "alert_level_cm": rng.choice([20, 30, 40, 50]), "installed_on": day(shifted(2019, 1, 1), shifted(2025, 6, 30))})
     dataset("snnmt", "urban-flood-warning-towers", ("Tháp cảnh báo ngập đô thị", "Urban flood warning towers"),
             ("Vị trí và ngưỡng cảnh báo của 55 tháp cảnh báo ngập đô thị.", "Location and alert thresholds of the 55 urban flood warning towers."),
             "moi-truong", "quarterly",
@@ -183,14 +248,14 @@ def build() -> None:
              col("location", "Vị trí", "Location", required=True), *ward_cols(), *latlon(),
              col("alert_level_cm", "Ngưỡng cảnh báo (cm)", "Alert level (cm)", "integer", minimum=0, maximum=200, unit="cm"),
              col("installed_on", "Ngày lắp đặt", "Installed on", "date")],
-            towers, "xlsx_titled", primary_key=["tower_code"], row_count={"min": 55, "max": 55}, date_column="installed_on")
+            towers, "xlsx_titled", primary_key=["tower_code"], row_count={"min": 55, "max": 55})  # a registry: no content date
     levels = []
     for i, river in enumerate(["Sông Hàn", "Sông Cu Đê", "Sông Cẩm Lệ", "Sông Vu Gia", "Sông Thu Bồn", "Sông Yên", "Sông Túy Loan",
                                "Sông Trường Định", "Sông Vĩnh Điện", "Sông Tam Kỳ"], 1):
         code, name = ward()
         levels.append({"station_code": f"DN-WL-{i:02d}", "river": river, "ward": name, "ward_code": code,
                        "alarm_1_m": round(rng.uniform(1.5, 3), 2), "alarm_2_m": round(rng.uniform(3, 4.5), 2),
-                       "alarm_3_m": round(rng.uniform(4.5, 6), 2), "updated_on": day(date(2026, 9, 1), TODAY)})
+                       "alarm_3_m": round(rng.uniform(4.5, 6), 2), "updated_on": day(shifted(2026, 9, 1), TODAY)})
     dataset("snnmt", "water-level-stations", ("Trạm đo mực nước", "Water-level stations"),
             ("10 trạm đo mực nước trên các sông chính và mức báo động.", "The 10 river water-level stations and their alarm levels."),
             "moi-truong", "quarterly",
@@ -279,8 +344,8 @@ def build() -> None:
         code, name = ward()
         permits.append({"permit_no": f"{i:03d}/GP-SNNMT", "holder": f"Công ty TNHH {rng.choice(['An Phát', 'Minh Long', 'Hòa Bình', 'Sông Hàn', 'Việt Trung'])} {i}",
                         "ward": name, "ward_code": code, "kind": rng.choice(["Xả thải", "Khai thác nước", "Môi trường"]),
-                        "issued_on": day(date(2022, 1, 1), date(2026, 10, 31)).strftime("%d/%m/%Y"),
-                        "valid_until": day(date(2027, 1, 1), date(2031, 12, 31)).strftime("%d/%m/%Y")})
+                        "issued_on": day(shifted(2022, 1, 1), shifted(2026, 10, 31)).strftime("%d/%m/%Y"),
+                        "valid_until": day(shifted(2027, 1, 1), shifted(2031, 12, 31)).strftime("%d/%m/%Y")})
     dataset("snnmt", "environmental-permits", ("Giấy phép môi trường đã cấp", "Environmental permits issued"),
             ("Giấy phép môi trường, xả thải, khai thác nước đã cấp.", "Environmental, discharge and water-use permits issued."),
             "moi-truong", "monthly",
@@ -295,7 +360,8 @@ def build() -> None:
         code, name = ward()
         clinics.append({"Mã": f"PK{i:04d}", "Tên phòng khám": f"Phòng khám {rng.choice(['Đa khoa', 'Nội', 'Nhi', 'Răng Hàm Mặt', 'Mắt'])} {rng.choice(SURNAMES)} {i}",
                         "Địa chỉ": address(), "Phường/Xã": name, "Chuyên khoa": rng.choice(["Đa khoa", "Nội", "Nhi", "Răng Hàm Mặt", "Mắt"]),
-                        "Số giấy phép": f"{rng.randint(100, 999)}/ĐN-GPHĐ", "Ngày cấp phép": day(date(2015, 1, 1), date(2026, 10, 1)).isoformat(),
+                        "Số giấy phép": f"{rng.randint(100, 999)}/ĐN-GPHĐ", "Ngày cấp phép": (day(shifted(2015, 1, 1), TODAY - timedelta(days=8)) if i <= 136  # the last 4: this week's
+                                          else day(TODAY - timedelta(days=6), TODAY - timedelta(days=1))).isoformat(),
                         "updated_seq": i})
     dataset("syt", "clinics", ("Phòng khám được cấp phép hoạt động", "Licensed clinics"),
             ("Danh sách phòng khám tư nhân được cấp phép, đọc trực tiếp từ cơ sở dữ liệu của Sở Y tế.",
@@ -328,7 +394,7 @@ def build() -> None:
         code, name = ward()
         pharmacies.append({"code": f"NT-{i:04d}", "name": f"Nhà thuốc {rng.choice(['An Khang', 'Phước Thiện', 'Thanh Bình', 'Hồng Đức', 'Minh Châu'])} {i}",
                            "address": address(), "ward": name, "ward_code": code,
-                           "gpp_until": day(date(2026, 12, 1), date(2029, 12, 31))})
+                           "gpp_until": day(shifted(2026, 12, 1), shifted(2029, 12, 31))})
     dataset("syt", "pharmacies", ("Nhà thuốc đạt chuẩn GPP", "GPP-certified pharmacies"),
             ("Nhà thuốc đạt Thực hành tốt cơ sở bán lẻ thuốc (GPP).", "Pharmacies certified for Good Pharmacy Practice."),
             "y-te", "quarterly",
@@ -340,7 +406,8 @@ def build() -> None:
         practitioners.append({"licence_no": f"{i:06d}/ĐNA-CCHN", "full_name": f"{rng.choice(SURNAMES)} {rng.choice(GIVEN)}",
                               "profession": rng.choice(["Bác sĩ", "Điều dưỡng", "Y sĩ", "Hộ sinh", "Kỹ thuật viên"]),
                               "scope": rng.choice(["Nội khoa", "Ngoại khoa", "Nhi khoa", "Sản phụ khoa", "Y học cổ truyền"]),
-                              "issued_on": day(date(2012, 1, 1), date(2026, 10, 1)).strftime("%d/%m/%Y")})
+                              "issued_on": (day(shifted(2012, 1, 1), TODAY - timedelta(days=30)) if i <= 288  # the last 12: this
+                                            else day(TODAY - timedelta(days=25), TODAY - timedelta(days=2))).strftime("%d/%m/%Y")})  # month's
     dataset("syt", "medical-practitioners", ("Người hành nghề khám bệnh, chữa bệnh", "Licensed medical practitioners"),
             ("Chứng chỉ hành nghề đã cấp (công khai theo Luật Khám bệnh, chữa bệnh).", "Practising licences issued (public by law)."),
             "y-te", "monthly",
@@ -352,7 +419,7 @@ def build() -> None:
     for i in range(1, 81):
         code, name = ward()
         inspections.append({"case_no": f"ATTP-{i:04d}", "establishment": f"Cơ sở kinh doanh thực phẩm {i}", "ward": name,
-                            "ward_code": code, "inspected_on": day(date(2026, 8, 1), TODAY).strftime("%d/%m/%Y"),
+                            "ward_code": code, "inspected_on": day(shifted(2026, 8, 1), TODAY).strftime("%d/%m/%Y"),
                             "result": rng.choice(["Đạt", "Đạt", "Đạt", "Không đạt"]), "fine_vnd": vi_number(rng.choice([0, 0, 0, 1_500_000, 5_000_000]))})
     inspections[17]["case_no"] = inspections[16]["case_no"]  # a duplicate key: this delivery must be rejected
     inspections[40]["result"] = "Tạm dừng"  # not in the allowed list
@@ -373,7 +440,7 @@ def build() -> None:
              col("phone", "Điện thoại", "Phone", format="phone", public=True), col("beds", "Số giường", "Beds", "integer", minimum=0)],
             stations, "xlsx_merged", primary_key=["code"], row_count={"min": 94, "max": 94})
     donations = [{"event_no": f"HM-{i:03d}", "place": f"{rng.choice(['Nhà văn hóa', 'Trường Đại học', 'Cung Thể thao'])} {rng.choice(STREETS)}",
-                  "held_on": day(date(2026, 9, 1), date(2026, 12, 31)).strftime("%d/%m/%Y"), "expected_units": rng.randint(100, 900)}
+                  "held_on": day(shifted(2026, 9, 1), shifted(2026, 12, 31)).strftime("%d/%m/%Y"), "expected_units": rng.randint(100, 900)}
                  for i in range(1, 26)]
     dataset("syt", "blood-donation-events", ("Lịch hiến máu tình nguyện", "Voluntary blood donation events"),
             ("Lịch tổ chức hiến máu tình nguyện.", "Schedule of voluntary blood donation events."), "y-te", "monthly",
@@ -384,7 +451,7 @@ def build() -> None:
 
     dengue = []
     for w in range(4):
-        week = TODAY - timedelta(days=TODAY.weekday() + 7 * (4 - w))
+        week = TODAY - timedelta(days=TODAY.weekday() + 7 * (3 - w))  # the last is this week
         for code, name in WARDS:
             dengue.append({"week_start": week.isoformat(), "ward": name, "ward_code": code, "cases": max(0, int(rng.gauss(3, 4))),
                            "incidence_per_100k": vi_number(max(0.0, rng.gauss(6, 5)), 2)})
@@ -430,7 +497,7 @@ def build() -> None:
              col("recognised_year", "Năm xếp hạng", "Year ranked", "integer", minimum=1900, maximum=2026)],
             heritage, "xlsx_merged", primary_key=["code"])
     facilities = [{"code": f"TT-{i:03d}", "name": f"{k} {rng.choice(STREETS)}", "kind": k, "capacity": rng.randint(100, 20000),
-                   "last_inspected_on": day(date(2025, 1, 1), date(2025, 6, 30))}  # stale: over 3 months old
+                   "last_inspected_on": day(shifted(2025, 1, 1), shifted(2025, 6, 30))}  # stale: over 3 months old
                   for i, k in enumerate(["Sân vận động", "Nhà thi đấu", "Hồ bơi", "Sân quần vợt", "Cung thể thao"] * 3, 1)]
     dataset("svhttdl", "sports-facilities", ("Công trình thể thao công cộng", "Public sports facilities"),
             ("Sân vận động, nhà thi đấu, hồ bơi công cộng.", "Public stadiums, arenas and pools."), "van-hoa-du-lich", "quarterly",
@@ -451,9 +518,152 @@ def build() -> None:
             catalogue, primary_key=["no"])
 
 
-def write(ds: dict) -> None:
-    agency, id_ = ds["agency"], ds["id"]
-    contact = CONTACT[agency]
+def build_cantho() -> None:
+    """Cần Thơ (the city after the 2025 merger, 103 wards and communes): Agriculture & Environment with
+    10 datasets meets the target; Science & Technology with its catalogue and the KPI report does not."""
+    rivers = ["Sông Hậu", "Sông Cần Thơ", "Sông Cái Lớn", "Sông Ô Môn", "Sông Bình Thủy", "Sông Trà Nóc", "Sông Mỹ Thanh",
+              "Sông Cái Côn", "Rạch Cái Răng", "Kênh Xà No", "Kênh Quản Lộ - Phụng Hiệp", "Sông Dù Tho"]
+    salinity = []
+    for d in range(28):
+        when = TODAY - timedelta(days=27 - d)
+        for s, river in enumerate(rivers[:9], 1):
+            salinity.append({"station_code": f"CT-DM-{s:02d}", "river": river, "day": when.strftime("%d/%m/%Y"),
+                             "salinity_permille": vi_number(max(0.0, rng.gauss(1.2 + s / 3, 0.8)), 2)})
+    dataset("snnmt", "salinity-monitoring", ("Độ mặn tại các trạm quan trắc", "Salinity at the monitoring stations"),
+            ("Độ mặn (‰) đo hằng ngày tại 9 trạm trên sông, kênh, 4 tuần gần nhất.",
+             "Daily salinity (‰) at the 9 river and canal stations, last four weeks."), "moi-truong", "weekly",
+            [col("station_code", "Mã trạm", "Station code", required=True, pattern=r"^CT-DM-\d{2}$"),
+             col("river", "Sông, kênh", "River or canal", required=True), col("day", "Ngày đo", "Day", "date", required=True),
+             col("salinity_permille", "Độ mặn (‰)", "Salinity (‰)", "number", minimum=0, maximum=40, unit="‰", required=True)],
+            salinity, primary_key=["station_code", "day"], date_column="day", row_count={"min": 200})
+    levels = []
+    for i, river in enumerate(rivers, 1):
+        code, name = ward()
+        levels.append({"station_code": f"CT-WL-{i:02d}", "river": river, "ward": name, "ward_code": code,
+                       "alarm_1_m": round(rng.uniform(1.6, 1.9), 2), "alarm_2_m": round(rng.uniform(1.9, 2.1), 2),
+                       "alarm_3_m": round(rng.uniform(2.1, 2.4), 2), "updated_on": day(shifted(2026, 9, 1), TODAY)})
+    dataset("snnmt", "water-level-stations", ("Trạm đo mực nước", "Water-level stations"),
+            ("Các trạm đo mực nước triều trên sông Hậu và các sông, kênh chính, với mức báo động.",
+             "Tidal water-level stations on the Hậu River and main canals, with alarm levels."), "moi-truong", "quarterly",
+            [col("station_code", "Mã trạm", "Station code", required=True), col("river", "Sông", "River", required=True),
+             *ward_cols(), col("alarm_1_m", "Báo động 1 (m)", "Alarm 1 (m)", "number", unit="m"),
+             col("alarm_2_m", "Báo động 2 (m)", "Alarm 2 (m)", "number", unit="m"),
+             col("alarm_3_m", "Báo động 3 (m)", "Alarm 3 (m)", "number", unit="m"),
+             col("updated_on", "Ngày cập nhật", "Updated on", "date", required=True)],
+            levels, primary_key=["station_code"], date_column="updated_on")
+    rice = []
+    for code, name in WARDS:
+        if name.startswith("Xã"):
+            for season in ("Đông Xuân", "Hè Thu", "Thu Đông"):
+                rice.append({"ward": name, "ward_code": code, "season": season, "area_ha": vi_number(rng.uniform(300, 4500), 1),
+                             "yield_t_ha": vi_number(rng.uniform(5.2, 7.4), 2)})
+    dataset("snnmt", "rice-planting-areas", ("Diện tích gieo trồng lúa theo vụ", "Rice planting area by season"),
+            ("Diện tích gieo trồng và năng suất lúa của từng xã theo vụ.", "Rice planting area and yield by commune and season."),
+            "nong-nghiep", "quarterly",
+            [*ward_cols(), col("season", "Vụ", "Season", required=True, allowed_values=["Đông Xuân", "Hè Thu", "Thu Đông"]),
+             col("area_ha", "Diện tích (ha)", "Area (ha)", "number", minimum=0, unit="ha", required=True),
+             col("yield_t_ha", "Năng suất (tấn/ha)", "Yield (t/ha)", "number", minimum=0, maximum=15, unit="t/ha")],
+            rice, "xlsx_titled", primary_key=["ward_code", "season"])
+    fish = []
+    for i in range(1, 71):
+        code, name = ward()
+        lat, lon = point()
+        fish.append({"area_code": f"NTTS-{i:03d}", "ward": name, "ward_code": code, "latitude": lat, "longitude": lon,
+                     "species": rng.choice(["Cá tra", "Tôm càng xanh", "Cá rô đồng", "Cá lóc", "Tôm sú"]),
+                     "area_ha": round(rng.uniform(0.5, 60), 1)})
+    dataset("snnmt", "aquaculture-areas", ("Vùng nuôi trồng thủy sản", "Aquaculture areas"),
+            ("Vùng nuôi cá tra, tôm và các loài thủy sản khác.", "Areas farming pangasius, shrimp and other species."),
+            "nong-nghiep", "quarterly",
+            [col("area_code", "Mã vùng nuôi", "Area code", required=True), *ward_cols(), *latlon(),
+             col("species", "Đối tượng nuôi", "Species", required=True),
+             col("area_ha", "Diện tích (ha)", "Area (ha)", "number", minimum=0, unit="ha")],
+            fish, encoding="cp1258", primary_key=["area_code"])
+    orchards = []
+    for i in range(1, 46):
+        code, name = ward()
+        orchards.append({"code": f"VCAT-{i:03d}", "ward": name, "ward_code": code,
+                         "fruit": rng.choice(["Xoài", "Sầu riêng", "Bưởi Năm Roi", "Chôm chôm", "Vú sữa", "Dâu Hạ Châu"]),
+                         "area_ha": round(rng.uniform(2, 150), 1), "vietgap": rng.choice(["Có", "Không"])})
+    dataset("snnmt", "fruit-orchards", ("Vùng trồng cây ăn trái", "Fruit-growing areas"),
+            ("Vùng trồng cây ăn trái tập trung, có mã số vùng trồng.", "Registered fruit-growing areas."), "nong-nghiep", "quarterly",
+            [col("code", "Mã vùng trồng", "Area code", required=True), *ward_cols(), col("fruit", "Cây trồng", "Fruit", required=True),
+             col("area_ha", "Diện tích (ha)", "Area (ha)", "number", minimum=0, unit="ha"),
+             col("vietgap", "Đạt VietGAP", "VietGAP certified", "boolean")],
+            orchards, encoding="vni", primary_key=["code"])
+    sluices = [{"code": f"CTL-{i:02d}", "name": f"Cống {n}", "river": rng.choice(rivers), "width_m": rng.choice([4, 6, 8, 10, 15]),
+                "serves_ha": rng.randint(200, 9000)} for i, n in enumerate(
+        ["Cái Sâu", "Rạch Ranh", "Ba Láng", "Thốt Nốt", "Trà Nóc", "Xẻo Chít", "Cái Côn", "Nàng Mau", "Tầm Vu", "Kênh Ngang"], 1)]
+    dataset("snnmt", "irrigation-sluices", ("Cống thủy lợi", "Irrigation sluice gates"),
+            ("Cống kiểm soát mặn, ngọt và diện tích phục vụ.", "Sluice gates controlling salt and fresh water, and the area served."),
+            "nong-nghiep", "quarterly",
+            [col("code", "Mã cống", "Code", required=True), col("name", "Tên cống", "Name", required=True),
+             col("river", "Sông, kênh", "River or canal"), col("width_m", "Khẩu độ (m)", "Width (m)", "integer", minimum=1, unit="m"),
+             col("serves_ha", "Diện tích phục vụ (ha)", "Area served (ha)", "integer", minimum=0, unit="ha")],
+            sluices, primary_key=["code"])
+    erosion = []
+    for i in range(1, 33):
+        code, name = ward()
+        erosion.append({"site_no": f"SL-{i:03d}", "river": rng.choice(rivers), "ward": name, "ward_code": code,
+                        "length_m": rng.randint(20, 900), "level": rng.choice(["Bình thường", "Nguy hiểm", "Đặc biệt nguy hiểm"]),
+                        "found_on": day(shifted(2026, 6, 1), TODAY).strftime("%d/%m/%Y")})
+    dataset("snnmt", "riverbank-erosion-sites", ("Điểm sạt lở bờ sông", "Riverbank erosion sites"),
+            ("Điểm sạt lở và nguy cơ sạt lở bờ sông, kênh rạch.", "Riverbank erosion sites and their danger level."),
+            "moi-truong", "monthly",
+            [col("site_no", "Số hiệu", "Site number", required=True), col("river", "Sông, kênh", "River or canal", required=True),
+             *ward_cols(), col("length_m", "Chiều dài (m)", "Length (m)", "integer", minimum=0, unit="m"),
+             col("level", "Mức độ", "Danger level", allowed_values=["Bình thường", "Nguy hiểm", "Đặc biệt nguy hiểm"]),
+             col("found_on", "Ngày phát hiện", "Found on", "date", required=True)],
+            erosion, primary_key=["site_no"], date_column="found_on")
+    stations = []
+    for i in range(1, 41):
+        code, name = ward()
+        lat, lon = point()
+        stations.append({"station_code": f"CT-QT-{i:03d}", "ward": name, "ward_code": code, "latitude": lat, "longitude": lon,
+                         "kind": rng.choice(["Không khí", "Nước mặt", "Nước ngầm"]), "automatic": rng.choice(["Có", "Không"])})
+    dataset("snnmt", "environmental-monitoring-stations", ("Trạm quan trắc môi trường", "Environmental monitoring stations"),
+            ("Trạm quan trắc không khí, nước mặt và nước ngầm.", "Air, surface-water and groundwater monitoring stations."),
+            "moi-truong", "quarterly",
+            [col("station_code", "Mã trạm", "Station code", required=True), *ward_cols(), *latlon(),
+             col("kind", "Loại quan trắc", "Kind", allowed_values=["Không khí", "Nước mặt", "Nước ngầm"]),
+             col("automatic", "Tự động", "Automatic", "boolean")],
+            stations, primary_key=["station_code"])
+    prices = []
+    streets = ["Đại lộ Hòa Bình", "Nguyễn Văn Cừ", "Trần Hưng Đạo", "30 Tháng 4", "Mậu Thân", "Cách Mạng Tháng 8", "Võ Văn Kiệt"]
+    for code, name in [w for w in WARDS if w[1].startswith("Phường")][:25]:
+        for street in rng.sample(streets, 3):
+            prices.append({"ward": name, "ward_code": code, "street": street, "position": rng.choice([1, 2, 3, 4]),
+                           "price_vnd_m2": vi_number(rng.randrange(1_500_000, 65_000_000, 50_000))})
+    dataset("snnmt", "land-prices", ("Bảng giá đất ở", "Residential land price table"),
+            ("Giá đất ở tại đô thị theo tuyến đường và vị trí, đồng/m².", "Urban residential land prices by street and position."),
+            "dat-dai", "quarterly",
+            [*ward_cols(), col("street", "Tên đường", "Street", required=True),
+             col("position", "Vị trí", "Position", "integer", minimum=1, maximum=5),
+             col("price_vnd_m2", "Giá (đồng/m2)", "Price (VND/m²)", "integer", minimum=100_000, unit="VND/m2", required=True)],
+            prices, "xlsx_sheets", primary_key=["ward", "street", "position"], sheet="Bảng giá")
+    markets = [{"code": f"CN-{i:02d}", "name": n, "ward": ward()[1], "boats": rng.randint(40, 400)} for i, n in enumerate(
+        ["Chợ nổi Cái Răng", "Chợ nổi Phong Điền", "Chợ nổi Ngã Bảy", "Chợ nổi Ngã Năm", "Chợ nổi Trà Ôn"], 1)]
+    dataset("snnmt", "floating-markets", ("Chợ nổi", "Floating markets"),
+            ("Các chợ nổi trên sông và số ghe thuyền buôn bán nông sản.", "Floating markets and the number of boats trading produce."),
+            "nong-nghiep", "quarterly",
+            [col("code", "Mã", "Code", required=True), col("name", "Tên chợ", "Name", required=True),
+             col("ward", "Phường/Xã", "Ward/commune", reference="ward_name"),
+             col("boats", "Số ghe, thuyền", "Boats", "integer", minimum=0)],
+            markets, "xlsx_merged", primary_key=["code"])
+    catalogue = [{"no": i, "domain": d, "title": t, "agency": a} for i, (d, t, a) in enumerate([
+        ("Môi trường", "Độ mặn tại các trạm quan trắc", "Sở Nông nghiệp và Môi trường"),
+        ("Nông nghiệp", "Diện tích gieo trồng lúa theo vụ", "Sở Nông nghiệp và Môi trường"),
+        ("Giao thông", "Bến phà, bến đò", "Sở Xây dựng"), ("Y tế", "Trạm y tế phường, xã", "Sở Y tế")], 1)]
+    dataset("skhcn", "open-data-catalogue", ("Danh mục dữ liệu mở", "Open-data catalogue"),
+            ("Danh mục dữ liệu mở của thành phố (trích).", "The city's open-data catalogue (extract)."), "khoa-hoc-cong-nghe", "quarterly",
+            [col("no", "STT", "No.", "integer", required=True), col("domain", "Lĩnh vực", "Domain", required=True),
+             col("title", "Tên dữ liệu", "Dataset", required=True), col("agency", "Cơ quan chủ quản", "Agency", required=True)],
+            catalogue, primary_key=["no"])
+
+
+def write(ds: dict, specs: Path | None, samples: Path) -> None:
+    """The dataset's spec (unless ``specs`` is None) and its delivery, dated the day it was delivered."""
+    agency, id_, kit, delivered = ds["agency"], ds["id"], ds["city"], ds["delivered"]
+    contact = kit.contact[agency]
     source: dict = {"kind": "drop_zone", "pattern": "*.csv"}
     if ds["fmt"].startswith("xlsx"):
         source = {"kind": "drop_zone", "pattern": "*.xlsx"}
@@ -470,7 +680,7 @@ def write(ds: dict) -> None:
                            "updated_seq FROM phong_kham"}
     spec = {"id": id_, "title": {"vi": ds["title"][0], "en": ds["title"][1]},
             "description": {"vi": ds["desc"][0], "en": ds["desc"][1]}, "domain": ds["domain"],
-            "tags": [*KEYWORDS[id_], "đà nẵng"], "licence": "cc-by",
+            "tags": [*KEYWORDS[id_], kit.place.lower()], "licence": "cc-by",
             "contact": {"name": contact[0], "email": contact[1]}, "classification": "open",
             "update_frequency": ds["frequency"], "source": source, "primary_key": ds.get("primary_key", []),
             "columns": [{k: v for k, v in c.items() if v is not None and not (k == "type" and v == "string")} for c in ds["columns"]]}
@@ -480,28 +690,29 @@ def write(ds: dict) -> None:
     for key in ("date_column", "row_count"):
         if ds.get(key):
             spec[key] = ds[key]
-    (SPECS / agency).mkdir(parents=True, exist_ok=True)
-    (SPECS / agency / f"{id_}.yaml").write_text(
-        f"# {ds['title'][0]} / {ds['title'][1]} (generated by dev/make_samples.py; edit there)\n"
-        + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
-    folder = SAMPLES / agency / id_
+    if specs is not None:
+        (specs / kit.code / agency).mkdir(parents=True, exist_ok=True)
+        (specs / kit.code / agency / f"{id_}.yaml").write_text(
+            f"# {ds['title'][0]} / {ds['title'][1]} (generated by dev/make_samples.py; edit there)\n"
+            + yaml.safe_dump(spec, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    folder = samples / kit.code / agency / id_
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
         old.unlink()
     header, rows = rows_for(ds["columns"], ds["records"])
     fmt = ds["fmt"]
     if fmt == "csv":
-        write_csv(folder / f"{id_}-2026-11.csv", header, rows, ds.get("encoding", "utf-8"))
+        write_csv(folder / f"{id_}-{delivered:%Y-%m}.csv", header, rows, ds.get("encoding", "utf-8"))
     elif fmt == "xlsx_titled":
-        write_xlsx(folder / f"{id_}-2026-11.xlsx", {"Sheet1": titled(agency, ds["title"][0], header, rows)},
+        write_xlsx(folder / f"{id_}-{delivered:%Y-%m}.xlsx", {"Sheet1": titled(kit, agency, ds["title"][0], header, rows)},
                    {"Sheet1": ["A1:E1", "A2:E2", "A4:E4"]})
     elif fmt == "xlsx_sheets":
-        write_xlsx(folder / f"{id_}-2026-11.xlsx", {"Hướng dẫn": [["Bảng giá áp dụng từ 01/11/2026"], ["Đơn vị: đồng/m2"]],
-                                                     ds["sheet"]: titled(agency, ds["title"][0], header, rows)})
+        write_xlsx(folder / f"{id_}-{delivered:%Y-%m}.xlsx", {"Hướng dẫn": [[f"Bảng giá áp dụng từ 01/{TODAY:%m/%Y}"], ["Đơn vị: đồng/m2"]],
+                                                     ds["sheet"]: titled(kit, agency, ds["title"][0], header, rows)})
     elif fmt == "xlsx_merged":
         parent = ["Thông tin chung" if i < 2 else h for i, h in enumerate(header)]
-        top = [[AGENCY_VI[agency]], [ds["title"][0].upper()], parent, header]
-        write_xlsx(folder / f"{id_}-2026-11.xlsx", {"Sheet1": top + rows},
+        top = [[kit.agency_vi[agency]], [ds["title"][0].upper()], parent, header]
+        write_xlsx(folder / f"{id_}-{delivered:%Y-%m}.xlsx", {"Sheet1": top + rows},
                    {"Sheet1": ["A3:B3"] + [f"{openpyxl.utils.get_column_letter(i + 1)}3:{openpyxl.utils.get_column_letter(i + 1)}4"
                                             for i in range(2, len(header))]})
     elif fmt == "http":
@@ -518,14 +729,56 @@ def write(ds: dict) -> None:
             check.executescript(db.read_text(encoding="utf-8"))
 
 
-def main() -> int:
-    build()
+# Last month's KPI report, as the compliance DAG delivered it to each city's skhcn (the platform writes the next).
+LAST_REPORT = {
+    "danang": [("skhcn", "Sở Khoa học và Công nghệ", 1, 1, 1, 1), ("snnmt", "Sở Nông nghiệp và Môi trường", 10, 8, 9, 8),
+               ("syt", "Sở Y tế", 9, 6, 8, 6), ("svhttdl", "Sở Văn hóa, Thể thao và Du lịch", 4, 3, 4, 3)],
+    "cantho": [("snnmt", "Sở Nông nghiệp và Môi trường", 9, 9, 9, 9), ("skhcn", "Sở Khoa học và Công nghệ", 1, 1, 1, 1)],
+}
+
+
+def write_last_report(kit: CityKit, samples: Path) -> None:
+    computed = TODAY.replace(day=1)
+    folder = samples / kit.code / "skhcn" / "open-data-compliance"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    header = ["Mã đơn vị", "Đơn vị", "Đã công bố", "Chất lượng cao", "Còn mới", "Đạt chuẩn và còn mới", "Chỉ tiêu", "Đạt",
+              "Thời điểm tính"]
+    rows = [[*r, 10, "false", f"{computed} 06:00:00"] for r in LAST_REPORT[kit.code]]
+    write_csv(folder / f"open-data-compliance-{computed:%Y%m%d}.csv", header, rows)
+
+
+def earlier_deliveries(city: str) -> dict[str, str]:
+    """dataset id → the day its latest delivery came, for those delivered before the reference date."""
+    return {ds["id"]: ds["delivered"].isoformat() for ds in DATASETS if ds["city"].code == city and ds["delivered"] != TODAY}
+
+
+def main(argv: list[str] | None = None) -> int:
+    global TODAY
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--reference", type=date.fromisoformat, default=date.today(),
+                        help="the day the samples are written for (default: today; the committed ones: 2026-11-20)")
+    parser.add_argument("--samples", type=Path, default=ROOT / "include" / "samples", help="where the deliveries go")
+    parser.add_argument("--specs", type=Path, default=SPECS_ROOT, help="where the specs go (default include/datasets)")
+    parser.add_argument("--no-specs", action="store_true", help="write the deliveries only (the specs do not depend on the day)")
+    args = parser.parse_args(argv)
+    TODAY = args.reference
+    DATASETS.clear()
+    for kit, build in ((DANANG, build_danang), (CANTHO, build_cantho)):
+        use_city(kit)
+        build()
     for ds in DATASETS:
-        write(ds)
+        write(ds, None if args.no_specs else args.specs, args.samples)
+    for kit in (DANANG, CANTHO):
+        write_last_report(kit, args.samples)
+        (args.samples / kit.code).mkdir(parents=True, exist_ok=True)
+        (args.samples / kit.code / "earlier-deliveries.json").write_text(
+            json.dumps({"reference": TODAY.isoformat(), "delivered_on": earlier_deliveries(kit.code)}, indent=1) + "\n")
     counts: dict[str, int] = {}
     for ds in DATASETS:
-        counts[ds["agency"]] = counts.get(ds["agency"], 0) + 1
-    print(f"{len(DATASETS)} datasets written: {counts}")
+        counts[f"{ds['city'].code}.{ds['agency']}"] = counts.get(f"{ds['city'].code}.{ds['agency']}", 0) + 1
+    print(f"{len(DATASETS)} datasets for {TODAY} written to {args.samples}: {counts}")
     return 0
 
 

@@ -20,7 +20,8 @@ from tests.factories import ROOT
 
 REGISTRY = load_registry(ROOT / "include" / "datasets")
 SAMPLES = ROOT / "include" / "samples"
-CURRENT_WARDS = {w.name for w in Ward.iter_all() if int(w.province_code) == 48}
+CURRENT_WARDS = {city: {w.name for w in Ward.iter_all() if int(w.province_code) == c.province_code}
+                 for city, c in REGISTRY.cities.items()}
 REJECTED_ON_PURPOSE = {"danang.syt.food-safety-inspections"}
 
 
@@ -53,7 +54,7 @@ def test_every_sample_drop_reads_and_only_the_broken_one_is_rejected(key: str, p
     assert card.accepted == (key not in REJECTED_ON_PURPOSE), [i for i in card.issues if i.severity.value == "blocking"][:3]
     if "ward" in {c.name for c in spec.columns}:
         wards = set(pq.read_table(table.parquet).column("ward").drop_null().to_pylist())
-        assert wards <= CURRENT_WARDS, wards - CURRENT_WARDS
+        assert wards <= CURRENT_WARDS[spec.city], wards - CURRENT_WARDS[spec.city]
 
 
 def test_the_messy_shapes_are_there() -> None:

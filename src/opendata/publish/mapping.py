@@ -11,6 +11,7 @@ DOMAIN_TITLES = {
     "dat-dai": ("Đất đai", "Land"), "do-thi": ("Quản lý đô thị", "Urban management"),
     "giao-thong": ("Giao thông", "Transport"), "y-te": ("Y tế", "Health"), "giao-duc": ("Giáo dục", "Education"),
     "an-toan-thuc-pham": ("An toàn thực phẩm", "Food safety"), "moi-truong": ("Môi trường", "Environment"),
+    "nong-nghiep": ("Nông nghiệp", "Agriculture"),
     "van-hoa-du-lich": ("Văn hóa, du lịch", "Culture and tourism"), "thanh-tra": ("Thanh tra", "Inspection"),
     "tu-phap": ("Tư pháp", "Justice"), "lao-dong": ("Lao động", "Labour"), "cong-thuong": ("Công thương", "Industry and trade"),
     "kinh-te": ("Kinh tế", "Economy"), "khoa-hoc-cong-nghe": ("Khoa học và công nghệ", "Science and technology"),

@@ -46,7 +46,16 @@ class Registry:
         if len(matches) == 1:
             return matches[0]
         known = ", ".join(sorted(self.datasets)) or "none"
+        if matches:
+            raise KeyError(f"'{key}' names {len(matches)} datasets: give the full key "
+                           f"({', '.join(sorted(s.key for s in matches))})")
         raise KeyError(f"no dataset '{key}' in the registry (known: {known})")
+
+    def for_city(self, code: str) -> Registry:
+        """The same registry narrowed to one city (its datasets, paths and problems)."""
+        keys = {k for k, s in self.datasets.items() if s.city == code}
+        return Registry({code: self.cities[code]}, {k: self.datasets[k] for k in keys},
+                        {k: p for k, p in self.paths.items() if k in keys}, list(self.problems))
 
 
 def _read_yaml(path: Path, problems: list[SpecProblem]) -> dict | None:

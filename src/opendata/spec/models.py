@@ -60,6 +60,7 @@ class Domain(StrEnum):
     education = "giao-duc"
     food_safety = "an-toan-thuc-pham"
     environment = "moi-truong"
+    agriculture = "nong-nghiep"
     culture_tourism = "van-hoa-du-lich"
     inspection = "thanh-tra"
     justice = "tu-phap"
