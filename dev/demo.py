@@ -145,15 +145,16 @@ def copy_drops(samples: Path, target: Path, mtime: float) -> int:
     return n
 
 
-def seed_drops(registry, samples_root: Path, dropzone: Path) -> int:
+def seed_drops(registry, samples_root: Path, dropzone: Path, earlier_too: bool = False) -> int:
     """Copy today's <samples>/<city>/<agency>/<dataset>/* into the drop zone, as an agency would; the
-    datasets delivered earlier (replay_earlier) get nothing today."""
+    datasets delivered earlier (replay_earlier) get nothing today, unless ``earlier_too``."""
     n = 0
     for spec in registry.datasets.values():
         samples = samples_root / spec.city / spec.agency / spec.id
         if not samples.is_dir():  # a sample written by hand, not by the generator
             samples = ROOT / "include" / "samples" / spec.city / spec.agency / spec.id
-        if not samples.is_dir() or spec.source.kind != "drop_zone" or spec.id in earlier_deliveries(samples_root, spec.city):
+        earlier = spec.id in earlier_deliveries(samples_root, spec.city) and not earlier_too
+        if not samples.is_dir() or spec.source.kind != "drop_zone" or earlier:
             continue
         n += copy_drops(samples, dropzone / spec.city / spec.agency / spec.id, time.time() - 60)  # a finished upload
     return n

@@ -48,7 +48,9 @@ def test_the_compliance_dag_publishes_the_kpi_as_open_data(portal, recorded, cap
     assert (snnmt["published"], snnmt["good"], snnmt["meets"]) == (1, 1, False)
     assert summary["delivered"] and Path(summary["reports"][-1]).exists()
     old = time.time() - 60  # as if delivered a minute ago: the drop zone waits for files to settle
-    os.utime(summary["delivered"][0], (old, old))
+    assert len(summary["delivered"]) == 2  # one report per city, each to its own skhcn
+    for report in summary["delivered"]:
+        os.utime(report, (old, old))
 
     datasets = load_dag_module(ROOT / "dags" / "opendata_datasets.py")
     run = run_dag(getattr(datasets, dag_id_for(REPORT)))
@@ -165,8 +167,10 @@ def test_the_dashboard_is_behind_airflows_login(api_server) -> None:
         assert forged.status_code in (401, 403), path
     browser = requests.get(url + "/opendata/", headers={"Accept": "text/html"}, timeout=10, allow_redirects=False)
     assert browser.status_code == 303 and "login" in browser.headers["location"]
-    ok = requests.get(url + "/opendata/api/kpi.json", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    ok = requests.get(url + "/opendata/api/kpi.json?city=danang", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     assert ok.status_code == 200 and ok.json()["city"] == "danang"
+    first = requests.get(url + "/opendata/api/kpi.json", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert first.json()["city"] == "cantho"  # without ?city=: the registry's first city, by code
 
 
 def test_the_dashboard_renders_in_a_browser_with_agencies_and_charts(api_server, tmp_path: Path) -> None:
@@ -188,18 +192,18 @@ def test_the_dashboard_renders_in_a_browser_with_agencies_and_charts(api_server,
     browser = Browser()
     try:
         browser.set_cookie(url, "_token", token)  # what Airflow's login leaves in a steward's browser
-        html = browser.open(f"{url}/opendata/")
+        html = browser.open(f"{url}/opendata/?city=danang")
         for name in ("Sở Nông nghiệp và Môi trường", "Sở Y tế", "Sở Khoa học và Công nghệ"):
             assert name in html
         assert html.count("<svg") == 3 and "id=\"trend\"" in html and "polyline" in html
         assert "0/4" in html  # no agency meets the target yet
-        english = browser.open(f"{url}/opendata/?lang=en")
+        english = browser.open(f"{url}/opendata/?city=danang&lang=en")
         assert "Open-data dashboard" in english and "Department of Health" in english
-        agency = browser.open(f"{url}/opendata/agency/snnmt")
+        agency = browser.open(f"{url}/opendata/agency/snnmt?city=danang")
         assert SPEC.title.vi in agency and "Biên nhận" in agency
         receipt = requests.get(f"{url}/opendata/receipt/{SPEC.key}", headers={"Authorization": f"Bearer {token}"}, timeout=10)
         assert receipt.status_code == 200 and "ĐƯỢC CHẤP NHẬN" in receipt.content.decode()
-        browser.open(f"{url}/opendata/")
+        browser.open(f"{url}/opendata/?city=danang")
         shot = tmp_path / "dashboard.png"
         browser.screenshot(shot)
         assert shot.stat().st_size > 20_000

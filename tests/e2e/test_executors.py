@@ -70,8 +70,8 @@ def run_the_city(executor: str, workers: int, data: Path, tmp: Path) -> tuple[di
     settings = Settings(paths={"data": data, "registry": city_registry(tmp / "datasets")})
     registry = load_registry(settings.paths.registry, cache=False)
     assert len(registry.datasets) == len(CITY), registry.problems
-    seed_drops(registry, settings.paths.dropzone_root)
-    services_env, servers = agency_services(registry, data)
+    seed_drops(registry, ROOT / "include" / "samples", settings.paths.dropzone_root, earlier_too=True)
+    services_env, servers = agency_services(registry, data, ROOT / "include" / "samples")
     extra = {"OPENDATA__PATHS__DATA": str(data), "OPENDATA__PATHS__REGISTRY": str(settings.paths.registry)}
     try:
         login = up(stack, connections_for(lay, registry, services_env), extra_env=extra)

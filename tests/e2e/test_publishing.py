@@ -203,7 +203,8 @@ def test_provisioning_from_the_cli_keeps_tokens_private_and_reuses_them(portal, 
     assert main(["portal", "provision", "--tokens-file", str(tokens)]) == 0
     first = json.loads(tokens.read_text())
     assert tokens.stat().st_mode & 0o777 == 0o600
-    assert sorted(first) == sorted(a.conn_id("danang") for a in CITY.agencies)
+    assert sorted(first) == sorted(a.conn_id(c.code) for c in REGISTRY.cities.values() for a in c.agencies)
+    assert "ckan_cantho_snnmt" in first and "ckan_danang_snnmt" in first  # one publisher per city's agency
     assert main(["portal", "provision", "--tokens-file", str(tokens)]) == 0
     out = capsys.readouterr().out
     assert "(0 new token(s))" in out and json.loads(tokens.read_text()) == first
