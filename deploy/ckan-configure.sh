@@ -11,7 +11,9 @@ ckan config-tool "$CKAN_INI" \
   "ckan.redis.url = ${CKAN_REDIS_URL}" \
   "ckan.site_url = ${CKAN_SITE_URL}" \
   "SECRET_KEY = ${CKAN_SECRET}" \
-  "ckan.plugins = activity datastore xloader datatables_view image_view opendata" \
+  "ckan.plugins = activity datastore xloader datatables_view image_view dcat opendata" \
+  "ckanext.dcat.rdf.profiles = euro_dcat_ap_3 opendata_vn" \
+  "ckanext.opendata.catalog_publisher = ${CKAN_CATALOG_PUBLISHER:-UBND thành phố}" \
   "ckan.views.default_views = datatables_view image_view" \
   "ckan.storage_path = /var/lib/ckan" \
   "ckan.locale_default = vi" \

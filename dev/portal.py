@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("OPENDATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
-PLUGINS = "activity datastore xloader datatables_view image_view opendata"
+PLUGINS = "activity datastore xloader datatables_view image_view dcat opendata"
 ADMIN = "opendata_admin"
 
 
@@ -281,6 +281,10 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "ckan.redis.url": f"redis://{lay.host}:{lay.redis_port}/0",
         "ckan.site_url": lay.portal_url,
         "ckan.site_title": "Cổng dữ liệu mở (dev)",
+        "ckan.site_description": "Dữ liệu mở của các cơ quan, đơn vị, kiểm tra chất lượng trước khi công bố / "
+                                 "Open data of the city's agencies, quality-checked before publication",
+        "ckanext.dcat.rdf.profiles": "euro_dcat_ap_3 opendata_vn",  # catalog.ttl and /dataset/<name>.ttl
+        "ckanext.opendata.catalog_publisher": "Nền tảng dữ liệu mở (môi trường phát triển)",
         "ckan.plugins": PLUGINS,
         "ckan.views.default_views": "datatables_view image_view",
         "ckan.storage_path": str(lay.dev / "ckan" / "storage"),

@@ -248,39 +248,27 @@ def portal_provision(args: argparse.Namespace) -> int:
 
 
 def catalogue_dcat(args: argparse.Namespace) -> int:
-    """The city's catalogue as DCAT JSON-LD: from the registry and what the portal shows (read anonymously)."""
-    import json
-
-    from pydantic import SecretStr
+    """The portal's catalogue as DCAT-AP 3, from ckanext-dcat's endpoint (``/catalog.<format>``, every page
+    merged into one graph): the same document the national portal harvests."""
     from rich.console import Console
 
     from .exceptions import OpendataError
-    from .publish.client import CkanClient, PortalAccess
-    from .publish.dcat import catalogue
+    from .publish.catalogue import fetch_catalogue
 
     console = Console(stderr=True)
     settings = load_settings()
-    reg = load_registry(settings.paths.registry)
-    if args.city not in reg.cities:
-        console.print(f"[red]không có thành phố / no city '{args.city}' (known: {', '.join(sorted(reg.cities))})[/red]")
-        return 3
-    public = CkanClient(PortalAccess(settings.ckan.url, SecretStr("")), retries=1)
-    packages = {}
     try:
-        for spec in reg.datasets.values():
-            if spec.city == args.city and (pkg := public.show("package_show", spec.ckan_name)) is not None:
-                packages[spec.ckan_name] = pkg
+        graph, pages = fetch_catalogue(settings.ckan.url)
     except OpendataError as exc:
         console.print(f"[red]{exc}[/red]")
         return 3
-    text = json.dumps(catalogue(reg, args.city, settings.ckan.url, packages), ensure_ascii=False, indent=1)
+    text = graph.serialize(format={"ttl": "turtle", "jsonld": "json-ld", "xml": "xml"}[args.format])
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
-        console.print(f"{len(packages)} bộ dữ liệu trên cổng / datasets on the portal → {args.out}")
+        console.print(f"{len(graph)} bộ ba / triples from {pages} trang / page(s) of {settings.ckan.url}/catalog → {args.out}")
     else:
         print(text)
     return 0
-
 
 def kpi(args: argparse.Namespace) -> int:
     """The KPI now (or --at), from the run ledger: per agency, or one agency's datasets."""
@@ -423,8 +411,8 @@ def main(argv: list[str] | None = None) -> int:
                       help="where the agency connections go (mode 600; default under the git-ignored .dev/)")
     prov.set_defaults(func=portal_provision)
     cat = sub.add_parser("catalogue", help="the city catalogue").add_subparsers(dest="catalogue_command", required=True)
-    dcat = cat.add_parser("dcat", help="DCAT JSON-LD of the open datasets, for harvesting by the national portal")
-    dcat.add_argument("--city", default="danang")
+    dcat = cat.add_parser("dcat", help="the portal's DCAT-AP 3 catalogue (ckanext-dcat), as the national portal harvests it")
+    dcat.add_argument("--format", choices=("ttl", "jsonld", "xml"), default="ttl")
     dcat.add_argument("--out", help="file to write (default: standard output)")
     dcat.set_defaults(func=catalogue_dcat)
     k = sub.add_parser("kpi", help="the agencies' KPI from the run ledger (≥ 10 high-quality, fresh open datasets)")

@@ -7,7 +7,6 @@ import json
 import pyarrow as pa
 
 from opendata.publish.datastore import changed_rows, records, vanished_keys
-from opendata.publish.dcat import catalogue
 from opendata.publish.mapping import Quality, dataset_dict, datastore_fields, quality_line
 from opendata.settings import load_settings
 from opendata.spec import load_registry
@@ -50,18 +49,20 @@ def test_records_are_json_ready() -> None:
     assert json.loads(json.dumps(records(table))) == [{"d": "2020-01-02", "t": "2020-01-02T03:04:05", "x": None}]
 
 
-def test_the_dcat_catalogue_lists_open_datasets_with_their_distributions() -> None:
-    spec = rain_spec()
-    pkg = {"extras": [{"key": "last_refreshed_at", "value": "2026-11-22T10:00:00+00:00"},
-                      {"key": "temporal_coverage_start", "value": "2026-09-01"},
-                      {"key": "temporal_coverage_end", "value": "2026-11-20"}],
-           "resources": [{"url": "http://portal/datastore/dump/1", "name": "Dữ liệu", "format": "CSV"}]}
-    cat = catalogue(REGISTRY, "danang", "http://portal/", {spec.ckan_name: pkg})
-    assert cat["@type"] == "dcat:Catalog" and cat["@id"] == "http://portal/catalog"
-    opened = [s for s in REGISTRY.datasets.values() if s.classification.value == "open" and s.city == "danang"]
-    assert len(cat["dcat:dataset"]) == len(opened)
-    [rain] = [d for d in cat["dcat:dataset"] if d["dct:identifier"] == spec.key]
-    assert rain["dct:accrualPeriodicity"]["@id"].endswith("/QUARTERLY")
-    assert rain["dcat:distribution"][0]["dcat:mediaType"] == "text/csv"
-    assert rain["dct:temporal"]["dcat:startDate"]["@value"] == "2026-09-01"
-    assert {t["@language"] for t in rain["dct:title"]} == {"vi", "en"}
+def test_every_dataset_carries_the_dcat_ap_vocabularies_ckanext_dcat_reads() -> None:
+    """Frequency, theme, language and access rights as the EU authority tables' IRIs, for every sample
+    spec (a domain or frequency without its IRI would raise here, not on the portal)."""
+    from opendata.publish.mapping import dcat_extras
+
+    eu = "http://publications.europa.eu/resource/authority/"
+    for spec in REGISTRY.datasets.values():
+        extras = dcat_extras(spec)
+        assert extras["identifier"] == spec.key
+        assert extras["frequency"].startswith(eu + "frequency/")
+        [theme] = json.loads(extras["theme"])
+        assert theme.startswith(eu + "data-theme/") and len(theme.rsplit("/", 1)[1]) == 4
+        assert json.loads(extras["language"]) == [eu + "language/VIE", eu + "language/ENG"]
+        assert spec.classification.value == "open" and extras["access_rights"] == eu + "access-right/PUBLIC"
+    rain = REGISTRY.get("danang.snnmt.rain-gauge-stations")
+    assert dcat_extras(rain)["frequency"] == eu + "frequency/QUARTERLY"
+    assert json.loads(dcat_extras(rain)["theme"]) == [eu + "data-theme/ENVI"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from ..quality.liveness import REFRESH_LABELS, RefreshState
@@ -16,6 +17,21 @@ DOMAIN_TITLES = {
     "tu-phap": ("Tư pháp", "Justice"), "lao-dong": ("Lao động", "Labour"), "cong-thuong": ("Công thương", "Industry and trade"),
     "kinh-te": ("Kinh tế", "Economy"), "khoa-hoc-cong-nghe": ("Khoa học và công nghệ", "Science and technology"),
 }
+# DCAT-AP's controlled vocabularies (EU Publications Office authority tables), as ckanext-dcat reads them
+# from a package's extras: frequency, theme, language, access_rights.
+EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
+FREQUENCY_EU = {
+    Frequency.hourly: "HOURLY", Frequency.daily: "DAILY", Frequency.weekly: "WEEKLY", Frequency.monthly: "MONTHLY",
+    Frequency.quarterly: "QUARTERLY", Frequency.semiannual: "ANNUAL_2", Frequency.annual: "ANNUAL",
+}
+THEME_EU = {  # the catalogue's domains on the EU data themes
+    "dat-dai": "REGI", "do-thi": "REGI", "giao-thong": "TRAN", "y-te": "HEAL", "giao-duc": "EDUC",
+    "an-toan-thuc-pham": "AGRI", "moi-truong": "ENVI", "nong-nghiep": "AGRI", "van-hoa-du-lich": "EDUC",
+    "thanh-tra": "GOVE", "tu-phap": "JUST", "lao-dong": "SOCI", "cong-thuong": "ECON", "kinh-te": "ECON",
+    "khoa-hoc-cong-nghe": "TECH",
+}
+LANGUAGES_EU = ("VIE", "ENG")
+ACCESS_RIGHTS_EU = {"open": "PUBLIC", "shared": "RESTRICTED", "restricted": "NON_PUBLIC"}
 FREQUENCY_VI = {
     Frequency.hourly: "hằng giờ", Frequency.daily: "hằng ngày", Frequency.weekly: "hằng tuần",
     Frequency.monthly: "hằng tháng", Frequency.quarterly: "hằng quý", Frequency.semiannual: "6 tháng một lần",
@@ -119,6 +135,19 @@ def base_extras(spec: DatasetSpec, city: City) -> dict[str, str]:
         "spatial_coverage": f"{spatial.vi} / {spatial.en}" if spatial.en else spatial.vi,
         "province_code": str(city.province_code),
         "contact_phone": spec.contact.phone or "",
+        **dcat_extras(spec),
+    }
+
+
+def dcat_extras(spec: DatasetSpec) -> dict[str, str]:
+    """The extras ckanext-dcat's DCAT-AP 3 profile turns into dct:identifier, dct:accrualPeriodicity,
+    dcat:theme, dct:language and dct:accessRights (lists as JSON, as it reads them)."""
+    return {
+        "identifier": spec.key,
+        "frequency": f"{EU_AUTHORITY}frequency/{FREQUENCY_EU[spec.update_frequency]}",
+        "theme": json.dumps([f"{EU_AUTHORITY}data-theme/{THEME_EU[spec.domain.value]}"]),
+        "language": json.dumps([f"{EU_AUTHORITY}language/{code}" for code in LANGUAGES_EU]),
+        "access_rights": f"{EU_AUTHORITY}access-right/{ACCESS_RIGHTS_EU[spec.classification.value]}",
     }
 
 
@@ -137,6 +166,7 @@ def delivery_extras(quality: Quality, archive_sha256: str, content_sha256: str, 
     }
     if temporal:
         extras["temporal_coverage_start"], extras["temporal_coverage_end"] = temporal
+        extras["temporal_start"], extras["temporal_end"] = temporal  # the names ckanext-dcat reads (dct:temporal)
     return extras
 
 
