@@ -13,6 +13,7 @@ ckan config-tool "$CKAN_INI" \
   "SECRET_KEY = ${CKAN_SECRET}" \
   "ckan.plugins = activity datastore xloader datatables_view image_view dcat opendata" \
   "ckanext.dcat.rdf.profiles = euro_dcat_ap_3 opendata_vn" \
+  "ckanext.dcat.translate_keys = false" \
   "ckanext.opendata.catalog_publisher = ${CKAN_CATALOG_PUBLISHER:-UBND thành phố}" \
   "ckan.views.default_views = datatables_view image_view" \
   "ckan.storage_path = /var/lib/ckan" \

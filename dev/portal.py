@@ -284,6 +284,7 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "ckan.site_description": "Dữ liệu mở của các cơ quan, đơn vị, kiểm tra chất lượng trước khi công bố / "
                                  "Open data of the city's agencies, quality-checked before publication",
         "ckanext.dcat.rdf.profiles": "euro_dcat_ap_3 opendata_vn",  # catalog.ttl and /dataset/<name>.ttl
+        "ckanext.dcat.translate_keys": "false",  # the page's extras keep their keys: the quality panel shows ours
         "ckanext.opendata.catalog_publisher": "Nền tảng dữ liệu mở (môi trường phát triển)",
         "ckan.plugins": PLUGINS,
         "ckan.views.default_views": "datatables_view image_view",

@@ -224,7 +224,8 @@ def test_a_delivery_with_warnings_only_is_published_with_its_warnings(portal, pu
     extras = {e["key"]: e["value"] for e in pkg["extras"]}
     assert int(extras["quality_warnings"]) >= 1 and float(extras["quality_dung"]) < 100  # one row of 83: a small dent
     page = requests.get(f"{portal.url}/dataset/{NAME}", timeout=30).text
-    assert f"Đúng / correct {extras['quality_dung']}" in page and "quality_warnings" in page
+    assert f"Đúng / correct {extras['quality_dung']}" in page
+    assert f"Cảnh báo / Warnings</dt><dd>{extras['quality_warnings']}" in page  # in the quality panel
     report = requests.get(portal.resource(pkg, "report")["url"], timeout=30).content.decode()
     assert "Cảnh báo / warning" in report
 
@@ -246,6 +247,15 @@ def test_the_dataset_page_in_a_browser_shows_title_resources_and_scores(portal, 
     for resource in pkg["resources"]:
         assert resource["name"] in html
     assert "Chất lượng / Quality: 100/100" in html and "Sạch / clean 100" in html
+    panel = html.split('id="opendata-quality"', 1)[1].split("</section>", 1)[0]  # the quality panel, not raw extras
+    assert 'data-overall="100"' in panel and panel.count("data-dimension=") == 4
+    assert 'data-refresh="fresh"' in panel and "mới / fresh" in panel and "hằng quý / quarterly" in panel
+    extras_table = html.split("additional-info", 1)[1]
+    assert "quality_overall" not in extras_table and "content_sha256" not in extras_table
+    assert pkg["extras"] and "quality_overall" in {e["key"] for e in pkg["extras"]}  # still in the API
+    search = requests.get(f"{portal.url}/dataset/", timeout=30).text  # the facets a visitor narrows by
+    assert "Tình trạng cập nhật / Refresh" in search and "Chất lượng / Quality" in search
+    assert "extras_refresh_state=fresh" in search and "extras_quality_band=high" in search
     shot = tmp_path / "dataset-page.png"
     out = chromium(f"--screenshot={shot}", url)
     assert out.returncode == 0 and shot.stat().st_size > 20_000, out.stderr[-2000:]

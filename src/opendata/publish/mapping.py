@@ -93,8 +93,17 @@ def with_refresh(notes: str, refresh: str, refreshed_at: str) -> str:
 
 
 def refresh_extras(refresh: str, days_since_refresh: int) -> dict[str, str]:
-    """What the daily compliance run keeps current on the portal as time passes (quality.liveness)."""
-    return {"refresh_state": refresh, "days_since_refresh": str(days_since_refresh)}
+    """What the daily compliance run keeps current on the portal as time passes (quality.liveness); the
+    label is the one the CLI, dashboard and reports use, so the portal's panel says the same words."""
+    vi, en = REFRESH_LABELS[RefreshState(refresh)]
+    return {"refresh_state": refresh, "refresh_label": f"{vi} / {en}", "days_since_refresh": str(days_since_refresh)}
+
+
+def quality_band(overall: float | None, good_score: float = 80) -> str:
+    """A search facet over the overall score: high counts toward the KPI (≥ the good score)."""
+    if overall is None:
+        return "unscored"
+    return "high" if overall >= good_score else "medium" if overall >= 50 else "low"
 
 
 def dataset_dict(spec: DatasetSpec, agency: Agency, city: City, org_id: str, extras: dict[str, str],
@@ -158,6 +167,7 @@ def delivery_extras(quality: Quality, archive_sha256: str, content_sha256: str, 
         "quality_overall": "" if quality.overall is None else f"{quality.overall:.1f}",
         **{f"quality_{key}": f"{quality.scores[key]:.1f}" for key, _, _ in DIMENSIONS if key in quality.scores},
         "quality_warnings": str(quality.warnings),
+        "quality_band": quality_band(quality.overall),
         **refresh_extras(RefreshState.fresh, 0),  # a delivery just accepted is a refresh
         "last_refreshed_at": refreshed_at,
         "last_checked_at": checked_at,

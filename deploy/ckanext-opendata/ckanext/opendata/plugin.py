@@ -1,18 +1,44 @@
-"""CKAN plugin ``opendata``: the portal-side action the platform's publisher uses for large tables."""
+"""CKAN plugin ``opendata``: the portal-side action the platform's publisher uses for large tables, the
+quality panel on each dataset page (templates/, helpers) and the search facets for refresh state and
+quality band."""
 
 from __future__ import annotations
 
 import ckan.plugins as p
+from ckan.plugins import toolkit
 
-from . import actions
+from . import actions, helpers
+
+FACETS = {"extras_refresh_state": "Tình trạng cập nhật / Refresh", "extras_quality_band": "Chất lượng / Quality"}
 
 
 class OpendataPlugin(p.SingletonPlugin):
     p.implements(p.IActions)
     p.implements(p.IAuthFunctions)
+    p.implements(p.IConfigurer)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IFacets, inherit=True)
 
     def get_actions(self) -> dict:
         return {"opendata_datastore_load": actions.opendata_datastore_load}
 
     def get_auth_functions(self) -> dict:
         return {"opendata_datastore_load": actions.load_auth}
+
+    def update_config(self, config) -> None:
+        toolkit.add_template_directory(config, "templates")
+
+    def get_helpers(self) -> dict:
+        return {"opendata_quality": helpers.quality, "opendata_is_platform_field": helpers.is_platform_field}
+
+    def dataset_facets(self, facets_dict, package_type):
+        facets_dict.update(FACETS)
+        return facets_dict
+
+    def group_facets(self, facets_dict, group_type, package_type):
+        facets_dict.update(FACETS)
+        return facets_dict
+
+    def organization_facets(self, facets_dict, organization_type, package_type):
+        facets_dict.update(FACETS)
+        return facets_dict
