@@ -106,6 +106,9 @@ def test_the_portal_follows_the_clock(portal, recorded) -> None:
         assert (extras["refresh_state"], extras["days_since_refresh"]) == (state, str(days))
         from opendata.quality.mqa import score_package  # the page's metadata on the EU scale, as scored from it
         assert extras["mqa_score"] == score_package(pkg).extras()["mqa_score"] and 200 < float(extras["mqa_score"]) <= 405
+        assert (extras["dcat_ap_conforms"], extras["dcat_ap_violations"]) == ("true", "0")  # its DCAT, SHACL-checked
+        assert extras["dcat_ap_checked"] == extras["content_sha256"]  # once per published content, not daily
+        assert score_package(pkg).asdict()["points"]["dcat_ap_compliant"] == 30
         assert pkg["notes"].splitlines()[0].endswith(f"tình trạng cập nhật / refresh: {words}")
         found = portal.get("package_search", fq=f"extras_refresh_state:{state}", rows=100)
         assert SPEC.ckan_name in [p["name"] for p in found["results"]]

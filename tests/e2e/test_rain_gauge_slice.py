@@ -275,19 +275,6 @@ def test_the_publish_stage_alone_from_the_cli(portal, published, pipeline_env, t
     assert "no accepted delivery" in capsys.readouterr().out
 
 
-SHAPES = ROOT / "tests" / "publish" / "shacl" / "dcat-ap-3.0.0-SHACL.ttl"  # SEMIC's DCAT-AP 3.0.0 shapes
-
-
-def shacl_violations(graph) -> list[str]:
-    from pyshacl import validate
-    from rdflib import Graph
-    from rdflib.namespace import SH
-
-    conforms, results, _ = validate(graph, shacl_graph=Graph().parse(SHAPES))
-    return [] if conforms else sorted({f"{results.value(r, SH.resultPath)}: {results.value(r, SH.resultMessage)}"
-                                       for r in results.subjects(SH.resultMessage, None)})
-
-
 def test_the_portals_catalogue_ttl_parses_and_passes_the_dcat_ap_3_shapes(portal, published, tmp_path: Path,
                                                                           monkeypatch) -> None:
     """catalog.ttl from ckanext-dcat (euro_dcat_ap_3 + the portal's opendata_vn profile), as the national
@@ -298,7 +285,7 @@ def test_the_portals_catalogue_ttl_parses_and_passes_the_dcat_ap_3_shapes(portal
     from rdflib.namespace import DCAT, DCTERMS
 
     from opendata.cli import main
-    from opendata.publish.catalogue import dataset_node
+    from opendata.publish.catalogue import dataset_node, shacl_violations
 
     monkeypatch.setenv("OPENDATA__CKAN__URL", portal.url)
     out = tmp_path / "catalog.ttl"

@@ -5,6 +5,9 @@ profile adds what DCAT-AP 3 asks of a Vietnamese city portal."""
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
+
 import requests
 from rdflib import Graph, Namespace, URIRef
 
@@ -13,6 +16,7 @@ from ..exceptions import PublishError
 HYDRA = Namespace("http://www.w3.org/ns/hydra/core#")
 MAX_PAGES = 1000  # 100 datasets a page: far beyond any city's catalogue
 MAX_PAGE_BYTES = 64 * 2**20
+SHAPES = Path(__file__).parent / "shacl" / "dcat-ap-3.0.0-SHACL.ttl"  # SEMIC's DCAT-AP 3.0.0 shapes (README there)
 
 
 def fetch_catalogue(portal_url: str, timeout_s: float = 60) -> tuple[Graph, int]:
@@ -53,3 +57,23 @@ def dataset_node(graph: Graph, identifier: str) -> URIRef | None:
     from rdflib.namespace import DCTERMS
 
     return next((s for s in graph.subjects(DCTERMS.identifier, Literal(identifier)) if isinstance(s, URIRef)), None)
+
+
+def dataset_graph(portal_url: str, name: str, timeout_s: float = 60) -> Graph:
+    """One dataset's DCAT, as the portal serves it at ``/dataset/<name>.ttl``."""
+    return Graph().parse(data=_get(f"{portal_url.rstrip('/')}/dataset/{name}.ttl", timeout_s), format="turtle")
+
+
+@cache
+def _shapes() -> Graph:
+    return Graph().parse(SHAPES, format="turtle")
+
+
+def shacl_violations(graph: Graph) -> list[str]:
+    """What the DCAT-AP 3 shapes find wrong with ``graph`` (path: message), none when it conforms."""
+    from pyshacl import validate
+    from rdflib.namespace import SH
+
+    conforms, results, _ = validate(graph, shacl_graph=_shapes())
+    return [] if conforms else sorted({f"{results.value(r, SH.resultPath)}: {results.value(r, SH.resultMessage)}"
+                                       for r in results.subjects(SH.resultMessage, None)})

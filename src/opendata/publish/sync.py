@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from ..exceptions import PublishError
+from ..exceptions import OpendataError, PublishError
 from ..spec.models import Agency, City, Classification, DatasetSpec
 from .client import CkanClient
 from .datastore import MARKER, DatastoreLoader
@@ -195,13 +195,31 @@ class Publisher:
         if current is None:
             return False, None
         old = _extras(current)
-        mqa = score_package(current, (answers or {}).get)
-        wanted = {**refresh_extras(refresh, days_since_refresh), **mqa.extras()}
+        dcat = self._dcat_ap_verdict(current, old)
+        mqa = score_package(current, (answers or {}).get, dcat.get("dcat_ap_conforms") == "true" if dcat else None)
+        wanted = {**refresh_extras(refresh, days_since_refresh), **mqa.extras(), **dcat}
         if all(old.get(k) == v for k, v in wanted.items()):
             return False, mqa.asdict()
         self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, **wanted}),
                                            "notes": with_refresh(current.get("notes") or "", refresh, refreshed_at)})
         return True, mqa.asdict()
+
+    def _dcat_ap_verdict(self, current: dict, old: dict[str, str]) -> dict[str, str]:
+        """Whether the page's DCAT (ckanext-dcat's /dataset/<name>.ttl) passes the DCAT-AP 3 shapes: checked
+        once per published content (``dcat_ap_checked``), so the daily run validates only new deliveries.
+        Empty when the portal serves no DCAT (the MQA indicator then says it was not validated)."""
+        from .catalogue import dataset_graph, shacl_violations
+
+        content = old.get("content_sha256") or ""
+        if content and old.get("dcat_ap_checked") == content and old.get("dcat_ap_conforms") in ("true", "false"):
+            return {k: old[k] for k in ("dcat_ap_checked", "dcat_ap_conforms", "dcat_ap_violations") if k in old}
+        try:
+            violations = shacl_violations(dataset_graph(self.portal_url, current["name"]))
+        except (OpendataError, ValueError, SyntaxError) as exc:  # no DCAT endpoint, or a page that is not Turtle
+            log.warning("DCAT of %s not validated: %s", current["name"], exc)
+            return {}
+        return {"dcat_ap_checked": content, "dcat_ap_conforms": "false" if violations else "true",
+                "dcat_ap_violations": str(len(violations))}
 
     def _upload(self, pkg: dict, role: str, fmt: str, mimetype: str, path: Path, description: str) -> dict:
         existing = _resource(pkg, role)

@@ -10,7 +10,8 @@ access rights 10, access rights from a vocabulary 5, contact point 20, publisher
 
 Scored on the CKAN package as the portal shows it (what a harvester reads), beside the four data
 dimensions; nothing here fetches anything: reachability comes from the link check's last results,
-and DCAT-AP compliance from a SHACL validation when one has been run (otherwise 0, said so).
+and DCAT-AP compliance from the SHACL validation of the page's DCAT (publish.catalogue; the daily run
+checks each new delivery once, the page keeps the verdict in ``dcat_ap_conforms``; otherwise 0, said so).
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def score_package(pkg: dict, answers: Callable[[str], bool | None] | None = None
     give("format_vocabulary", _share(resources, lambda r: fmt(r) in FORMAT_VOCABULARY))
     give("non_proprietary", _share(resources, lambda r: fmt(r) in NON_PROPRIETARY))
     give("machine_readable", _share(resources, lambda r: fmt(r) in MACHINE_READABLE))
+    if dcat_ap_compliant is None and extras.get("dcat_ap_conforms") in ("true", "false"):  # as the page says
+        dcat_ap_compliant = extras["dcat_ap_conforms"] == "true"
     if dcat_ap_compliant is None:
         notes["dcat_ap_compliant"] = "not validated yet (DCAT-AP SHACL shapes)"
     give("dcat_ap_compliant", bool(dcat_ap_compliant))

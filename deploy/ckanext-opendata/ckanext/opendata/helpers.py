@@ -14,7 +14,7 @@ PANEL_FIELDS = {"refresh_state", "refresh_label", "days_since_refresh", "last_re
                 "temporal_end", "update_frequency", "update_frequency_vi", "spatial_coverage", "source_kind", "domain",
                 "domain_title", "opendata_key", "title_en", "province_code", "classification", "identifier", "frequency",
                 "theme", "language", "access_rights"}
-PANEL_PREFIXES = ("quality_", "mqa_")
+PANEL_PREFIXES = ("quality_", "mqa_", "dcat_ap_")
 SOURCES = {"drop_zone": "tệp đơn vị gửi / files the agency drops", "http": "API của đơn vị / the agency's API",
            "sql": "cơ sở dữ liệu của đơn vị / the agency's database"}
 
