@@ -191,5 +191,16 @@ def test_a_year_of_deliveries_on_time_late_and_stopped(portal, city, smtp_sink, 
         age = day - max(d for d in PLAN["syt/hospitals"] if d <= day)
         assert m["meeting"] == 1 + (expected_state(age + 5 / 24) in ("fresh", "due")), m
     assert main(["kpi", "--trend", "week", "--format", "json"]) == 0
-    assert len(json.loads(capsys.readouterr().out)["cities"]["simcity"]) >= 52
+    weeks = json.loads(capsys.readouterr().out)["cities"]["simcity"]
+    assert len(weeks) >= 52
+    from fastapi.testclient import TestClient  # the stewards' dashboard shows the same trend
+
+    from opendata.compliance.dashboard import create_app
+
+    dashboard = TestClient(create_app(auth=lambda: None))
+    for by, points in (("month", months), ("week", weeks)):
+        answer = dashboard.get("/api/trend.json", params={"city": "simcity", "by": by})
+        assert answer.status_code == 200 and answer.json()["points"] == points, by
+    page = dashboard.get("/", params={"city": "simcity", "by": "week"}).text
+    assert "polyline" in page and "id='trend'" in page
     print(f"a simulated year in {time.monotonic() - started:.0f} s")  # the issue's budget is 3 minutes: see bench notes

@@ -190,8 +190,9 @@ def create_app(auth=None):
             return RedirectResponse(get_auth_manager().get_url_login(next_url=str(request.url)), status_code=303)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code)
 
-    def current(code: str | None = None) -> tuple[CityKpi, list[CityKpi], list[dict], float]:
-        """The city asked for (the registry's first by default), every city, its trend, the good score."""
+    def current(code: str | None = None, by: str = "month") -> tuple[CityKpi, list[CityKpi], list[dict], float]:
+        """The city asked for (the registry's first by default), every city, its trend (by month or ISO
+        week, as `opendata kpi --trend`), the good score."""
         settings = load_settings()
         registry = load_registry(settings.paths.registry)
         engine = ledger.open_ledger(settings.ledger_url())
@@ -202,11 +203,13 @@ def create_app(auth=None):
         chosen = next((c for c in cities if c.city == code), None) if code else cities[0]
         if chosen is None:
             raise HTTPException(404, f"no city {code}")
-        return chosen, cities, ledger.trend(engine, chosen.city), settings.compliance.good_score
+        if by not in ("month", "week"):
+            raise HTTPException(422, "by: month or week")
+        return chosen, cities, ledger.trend(engine, chosen.city, by), settings.compliance.good_score
 
     @app.get("/", response_class=HTMLResponse)
-    def city(lang: str = "vi", city: str | None = None) -> str:
-        kpi, cities, trend, good_score = current(city)
+    def city(lang: str = "vi", city: str | None = None, by: str = "month") -> str:
+        kpi, cities, trend, good_score = current(city, by)
         return city_page(kpi, trend, "en" if lang == "en" else "vi", good_score, cities)
 
     @app.get("/agency/{code}", response_class=HTMLResponse)
@@ -229,6 +232,12 @@ def create_app(auth=None):
     @app.get("/api/kpi.json")
     def kpi_json(city: str | None = None) -> JSONResponse:
         return JSONResponse(current(city)[0].summary())
+
+    @app.get("/api/trend.json")
+    def trend_json(city: str | None = None, by: str = "month") -> JSONResponse:
+        """The share of agencies meeting the target per month or ISO week, from the daily snapshots."""
+        kpi, _, trend, _ = current(city, by)
+        return JSONResponse({"city": kpi.city, "by": by, "points": trend})
 
     @app.get("/api/registry.json")
     def registry_json() -> JSONResponse:
