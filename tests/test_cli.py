@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 from opendata.cli import main
@@ -93,3 +95,32 @@ def test_run_keeps_the_ledger_in_order_and_records_what_happened(tmp_path: Path,
         [("no-delivery", datetime(2026, 8, 1, 2, 0, tzinfo=UTC))]
     assert main(["run", "--dataset", key, "--at", "2026-07-31T09:00:00+07:00"]) == 2  # before the last run
     assert "no-delivery" in capsys.readouterr().out
+
+
+def test_run_with_a_broken_drop_records_it_and_never_reaches_for_the_portal(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A clerk's broken file through `opendata run`: exit 1 with the reason, the raw bytes archived, the
+    run in the ledger as unreadable, and no portal access even asked for (no connection exists here);
+    a malformed --at is refused before anything runs."""
+    from opendata.compliance import ledger
+    from opendata.settings import load_settings
+
+    monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path))
+    for name in [n for n in os.environ if n.startswith("AIRFLOW_CONN_CKAN_")]:
+        monkeypatch.delenv(name)
+    key = "danang.snnmt.rain-gauge-stations"
+    assert main(["run", "--dataset", key, "--at", "yesterday"]) == 2
+    settings = load_settings()
+    folder = settings.paths.dropzone_root / "danang" / "snnmt" / "rain-gauge-stations"
+    folder.mkdir(parents=True)
+    broken = folder / "tram-do-mua.csv"
+    broken.write_bytes(b"\xff\xfe\x00garbage,\x00\x00\n" * 50)
+    old = time.time() - 120
+    os.utime(broken, (old, old))
+    capsys.readouterr()
+    assert main(["run", "--dataset", key]) == 1
+    out = capsys.readouterr().out
+    assert "unreadable" in out or "quarantined" in out
+    [recorded] = ledger.runs(ledger.open_ledger(settings.ledger_url()), key)
+    assert recorded.outcome in ("unreadable", "quarantined") and recorded.error
+    manifest = (tmp_path / "archive" / "manifest.jsonl").read_text(encoding="utf-8")
+    assert "tram-do-mua.csv" in manifest  # archived first: nothing lost

@@ -188,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
     from .exceptions import OpendataError
     from .pipeline.context import RunContext
     from .pipeline.once import run_once
+    from .pipeline.outcome import FAILED_OUTCOMES
     from .publish.access import access_for
     from .sources.connections import from_environment
 
@@ -199,7 +200,11 @@ def run(args: argparse.Namespace) -> int:
     spec, reg = found
     city = reg.cities[spec.city]
     now = datetime.now(UTC)
-    at = datetime.fromisoformat(args.at) if args.at else now
+    try:
+        at = datetime.fromisoformat(args.at) if args.at else now
+    except ValueError:
+        console.print(f"[red]--at không phải thời điểm ISO / is not an ISO time: {args.at!r}[/red]")
+        return 2
     if at.tzinfo is None:
         console.print("[red]--at cần múi giờ / --at needs a time zone, e.g. 2026-08-20T09:00:00+07:00[/red]")
         return 2
@@ -218,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
         return 4
     console.print(f"{spec.key}: {entry['outcome']}" + (f" — {entry['error']}" if entry.get("error") else "")
                   + (f" {entry['url']}" if entry.get("url") else ""))
-    return 0 if entry["outcome"] not in ("quarantined", "unreadable", "failed") else 1
+    return 1 if entry["outcome"] in FAILED_OUTCOMES else 0
 
 
 def portal_provision(args: argparse.Namespace) -> int:
@@ -269,6 +274,7 @@ def catalogue_dcat(args: argparse.Namespace) -> int:
     else:
         print(text)
     return 0
+
 
 def kpi(args: argparse.Namespace) -> int:
     """The KPI now (or --at), from the run ledger: per agency, or one agency's datasets."""

@@ -9,7 +9,8 @@ from functools import cache
 from pathlib import Path
 
 import requests
-from rdflib import Graph, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS
 
 from ..exceptions import PublishError
 
@@ -53,9 +54,6 @@ def _get(url: str, timeout_s: float) -> str:
 
 def dataset_node(graph: Graph, identifier: str) -> URIRef | None:
     """The dcat:Dataset whose dct:identifier is the platform's key."""
-    from rdflib import Literal
-    from rdflib.namespace import DCTERMS
-
     return next((s for s in graph.subjects(DCTERMS.identifier, Literal(identifier)) if isinstance(s, URIRef)), None)
 
 
