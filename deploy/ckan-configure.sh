@@ -11,7 +11,9 @@ ckan config-tool "$CKAN_INI" \
   "ckan.redis.url = ${CKAN_REDIS_URL}" \
   "ckan.site_url = ${CKAN_SITE_URL}" \
   "SECRET_KEY = ${CKAN_SECRET}" \
-  "ckan.plugins = activity datastore xloader datatables_view image_view dcat opendata" \
+  "ckan.plugins = activity scheming_datasets datastore xloader datatables_view image_view dcat opendata" \
+  "scheming.dataset_schemas = ckanext.opendata:schemas/dataset.yaml" \
+  "scheming.presets = ckanext.scheming:presets.json" \
   "ckanext.dcat.rdf.profiles = euro_dcat_ap_3 opendata_vn" \
   "ckanext.dcat.translate_keys = false" \
   "ckanext.opendata.catalog_publisher = ${CKAN_CATALOG_PUBLISHER:-UBND thành phố}" \

@@ -249,8 +249,7 @@ def main() -> int:
         spec = registry.datasets[key]
         run = runs[dag_id_for(spec)]
         pkg = package(lay, spec.ckan_name)
-        extras = {e["key"]: e["value"] for e in (pkg or {}).get("extras", [])}
-        scores = [extras.get(f"quality_{k}", "-") for k in ("overall", "dung", "du", "sach", "song")]
+        scores = [(pkg or {}).get(f"quality_{k}", "-") for k in ("overall", "dung", "du", "sach", "song")]
         took = (datetime.fromisoformat(run["end_date"]) - datetime.fromisoformat(run["start_date"])).total_seconds()
         rows.append((key, outcome(api, run), scores, f"{took:.0f} s",
                      f"{lay.portal_url}/dataset/{spec.ckan_name}" if pkg else "(not on the portal)"))

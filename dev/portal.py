@@ -26,7 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("OPENDATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
-PLUGINS = "activity datastore xloader datatables_view image_view dcat opendata"
+# scheming_datasets serves ckanext-opendata's dataset schema (the platform's fields, vi/en labels)
+PLUGINS = "activity scheming_datasets datastore xloader datatables_view image_view dcat opendata"
 ADMIN = "opendata_admin"
 
 
@@ -284,7 +285,9 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "ckan.site_description": "Dữ liệu mở của các cơ quan, đơn vị, kiểm tra chất lượng trước khi công bố / "
                                  "Open data of the city's agencies, quality-checked before publication",
         "ckanext.dcat.rdf.profiles": "euro_dcat_ap_3 opendata_vn",  # catalog.ttl and /dataset/<name>.ttl
-        "ckanext.dcat.translate_keys": "false",  # the page's extras keep their keys: the quality panel shows ours
+        "ckanext.dcat.translate_keys": "false",  # the page's fields keep their keys: the quality panel shows ours
+        "scheming.dataset_schemas": "ckanext.opendata:schemas/dataset.yaml",
+        "scheming.presets": "ckanext.scheming:presets.json",
         "ckanext.opendata.catalog_publisher": "Nền tảng dữ liệu mở (môi trường phát triển)",
         "ckan.plugins": PLUGINS,
         "ckan.views.default_views": "datatables_view image_view",

@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from opendata.airflow.dag_builder import dag_id_for
+from opendata.publish.mapping import page_fields
 from opendata.spec import load_registry
 from tests.e2e.browser import Browser
 from tests.e2e.test_rain_gauge_slice import SPEC, published  # noqa: F401 - a fixture
@@ -102,17 +103,18 @@ def test_the_portal_follows_the_clock(portal, recorded) -> None:
         again = show_refresh_states(cities, registry, from_environment, settings)
         assert SPEC.key not in again.changed and again.unchanged >= 1  # the same day: no second patch
         pkg = portal.get("package_show", id=SPEC.ckan_name)
-        extras = {e["key"]: e["value"] for e in pkg["extras"]}
-        assert (extras["refresh_state"], extras["days_since_refresh"]) == (state, str(days))
+        fields = page_fields(pkg)  # the portal schema's fields, top-level
+        assert not pkg.get("extras")  # no free key/value extras: every field is typed by the schema
+        assert (fields["refresh_state"], fields["days_since_refresh"]) == (state, str(days))
         from opendata.quality.mqa import score_package  # the page's metadata on the EU scale, as scored from it
-        assert extras["mqa_score"] == score_package(pkg).extras()["mqa_score"] and 200 < float(extras["mqa_score"]) <= 405
-        assert (extras["dcat_ap_conforms"], extras["dcat_ap_violations"]) == ("true", "0")  # its DCAT, SHACL-checked
-        assert extras["dcat_ap_checked"] == extras["content_sha256"]  # once per published content, not daily
+        assert fields["mqa_score"] == score_package(pkg).fields()["mqa_score"] and 200 < float(fields["mqa_score"]) <= 405
+        assert (fields["dcat_ap_conforms"], fields["dcat_ap_violations"]) == ("true", "0")  # its DCAT, SHACL-checked
+        assert fields["dcat_ap_checked"] == fields["content_sha256"]  # once per published content, not daily
         assert score_package(pkg).asdict()["points"]["dcat_ap_compliant"] == 30
         assert pkg["notes"].splitlines()[0].endswith(f"tình trạng cập nhật / refresh: {words}")
         found = portal.get("package_search", fq=f"extras_refresh_state:{state}", rows=100)
         assert SPEC.ckan_name in [p["name"] for p in found["results"]]
-        seen.append(extras["last_refreshed_at"])
+        seen.append(fields["last_refreshed_at"])
     assert len(set(seen)) == 1  # the refresh itself never moved: only the clock did
 
 

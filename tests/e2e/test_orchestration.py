@@ -76,7 +76,7 @@ def test_a_steward_republishes_an_archived_delivery_by_sha256(portal, pipeline_e
     assert main(["publish", "--dataset", SPEC.id, "--sha256", sha]) == 0
     assert "created" in capsys.readouterr().out
     pkg = portal.get("package_show", id=NAME)
-    assert {e["key"]: e["value"] for e in pkg["extras"]}["archive_sha256"] == sha
+    assert pkg["archive_sha256"] == sha
     assert main(["publish", "--dataset", SPEC.id, "--sha256", "0" * 64]) == 2
     assert "no archived delivery" in capsys.readouterr().out
 

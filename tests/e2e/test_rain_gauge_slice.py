@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from opendata.publish.mapping import page_fields
 from tests.factories import ROOT, SAMPLE_DROP, rain_spec
 
 pytestmark = [pytest.mark.portal, pytest.mark.airflow]
@@ -72,10 +73,10 @@ def test_the_dag_publishes_the_drop_and_the_api_gives_back_the_same_rows(portal,
     assert pkg["title"] == SPEC.title.vi
     assert pkg["organization"]["name"] == "danang-snnmt"
     assert [g["name"] for g in pkg["groups"]] == [SPEC.domain.value]
-    extras = {e["key"]: e["value"] for e in pkg["extras"]}
-    assert extras["quality_overall"] == "100.0" and len(extras["archive_sha256"]) == 64
-    assert extras["refresh_state"] == "fresh" and extras["days_since_refresh"] == "0"
-    assert extras["update_frequency"] == "quarterly"
+    fields = page_fields(pkg)
+    assert fields["quality_overall"] == "100.0" and len(fields["archive_sha256"]) == 64
+    assert fields["refresh_state"] == "fresh" and fields["days_since_refresh"] == "0"
+    assert fields["update_frequency"] == "quarterly"
     assert sorted(r["opendata_role"] for r in pkg["resources"]) == ["data", "parquet", "report"]
     data = portal.resource(pkg, "data")
     assert data["url_type"] == "datastore" and data["format"] == "CSV" and data["datastore_active"]
@@ -179,7 +180,7 @@ def test_the_same_data_in_other_bytes_is_not_uploaded_again(portal, published, p
     stamps = ("last_modified", "metadata_modified", "size", "url")
     assert [{k: r.get(k) for k in stamps} for r in after["resources"]] == \
         [{k: r.get(k) for k in stamps} for r in before["resources"]]
-    old, new = ({e["key"]: e["value"] for e in p["extras"]} for p in (before, after))
+    old, new = (page_fields(p) for p in (before, after))
     assert new["last_checked_at"] > old["last_checked_at"] and new["last_refreshed_at"] == old["last_refreshed_at"]
 
 
@@ -221,11 +222,11 @@ def test_a_delivery_with_warnings_only_is_published_with_its_warnings(portal, pu
     run = run_dataset_dag()
     assert run.outcome == "published", run.task_states
     pkg = portal.get("package_show", id=NAME)
-    extras = {e["key"]: e["value"] for e in pkg["extras"]}
-    assert int(extras["quality_warnings"]) >= 1 and float(extras["quality_dung"]) < 100  # one row of 83: a small dent
+    fields = page_fields(pkg)
+    assert int(fields["quality_warnings"]) >= 1 and float(fields["quality_dung"]) < 100  # one row of 83: a small dent
     page = requests.get(f"{portal.url}/dataset/{NAME}", timeout=30).text
-    assert f"Đúng / correct {extras['quality_dung']}" in page
-    assert f"Cảnh báo / Warnings</dt><dd>{extras['quality_warnings']}" in page  # in the quality panel
+    assert f"Đúng / correct {fields['quality_dung']}" in page
+    assert f"Cảnh báo / Warnings</dt><dd>{fields['quality_warnings']}" in page  # in the quality panel
     report = requests.get(portal.resource(pkg, "report")["url"], timeout=30).content.decode()
     assert "Cảnh báo / warning" in report
 
@@ -250,12 +251,16 @@ def test_the_dataset_page_in_a_browser_shows_title_resources_and_scores(portal, 
     panel = html.split('id="opendata-quality"', 1)[1].split("</section>", 1)[0]  # the quality panel, not raw extras
     assert 'data-overall="100"' in panel and panel.count("data-dimension=") == 4
     assert 'data-refresh="fresh"' in panel and "mới / fresh" in panel and "hằng quý / quarterly" in panel
-    extras_table = html.split("additional-info", 1)[1]
-    assert "quality_overall" not in extras_table and "content_sha256" not in extras_table
-    assert pkg["extras"] and "quality_overall" in {e["key"] for e in pkg["extras"]}  # still in the API
+    info_table = html.split("additional-info", 1)[1]  # scheming's table: the schema's labels, in Vietnamese
+    assert "Tên tiếng Anh" in info_table and SPEC.title.en in info_table and "Dữ liệu mở" in info_table
+    assert "Dấu vân tay nội dung" not in info_table and "quality_overall" not in info_table  # in the panel instead
+    assert pkg["quality_overall"] == "100.0" and not pkg.get("extras")  # typed fields in the API, no free extras
+    schema = portal.get("scheming_dataset_schema_show", type="dataset")  # the schema the portal serves
+    assert {"refresh_state", "quality_band", "mqa_score"} <= {f["field_name"] for f in schema["dataset_fields"]}
     search = requests.get(f"{portal.url}/dataset/", timeout=30).text  # the facets a visitor narrows by
     assert "Tình trạng cập nhật / Refresh" in search and "Chất lượng / Quality" in search
     assert "extras_refresh_state=fresh" in search and "extras_quality_band=high" in search
+    assert "Lĩnh vực / Domain" in search and f"groups={SPEC.domain.value}" in search
     shot = tmp_path / "dataset-page.png"
     out = chromium(f"--screenshot={shot}", url)
     assert out.returncode == 0 and shot.stat().st_size > 20_000, out.stderr[-2000:]

@@ -133,9 +133,9 @@ def test_a_year_of_deliveries_on_time_late_and_stopped(portal, city, smtp_sink, 
         for key in PLAN:
             spec = city.datasets[f"simcity.{key.replace('/', '.')}"]
             if spec.key in update.changed:
-                extras = {e["key"]: e["value"] for e in portal.get("package_show", id=spec.ckan_name)["extras"]}
-                if not seen[key] or seen[key][-1][1] != extras["refresh_state"]:
-                    seen[key].append((day, extras["refresh_state"]))
+                state = portal.get("package_show", id=spec.ckan_name)["refresh_state"]
+                if not seen[key] or seen[key][-1][1] != state:
+                    seen[key].append((day, state))
 
     # the refresh transitions on the portal, against the plan and the thresholds, counted independently
     for key, days in PLAN.items():

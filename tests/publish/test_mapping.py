@@ -52,17 +52,56 @@ def test_records_are_json_ready() -> None:
 def test_every_dataset_carries_the_dcat_ap_vocabularies_ckanext_dcat_reads() -> None:
     """Frequency, theme, language and access rights as the EU authority tables' IRIs, for every sample
     spec (a domain or frequency without its IRI would raise here, not on the portal)."""
-    from opendata.publish.mapping import dcat_extras
+    from opendata.publish.mapping import dcat_fields
 
     eu = "http://publications.europa.eu/resource/authority/"
     for spec in REGISTRY.datasets.values():
-        extras = dcat_extras(spec)
-        assert extras["identifier"] == spec.key
-        assert extras["frequency"].startswith(eu + "frequency/")
-        [theme] = json.loads(extras["theme"])
+        fields = dcat_fields(spec)
+        assert fields["identifier"] == spec.key
+        assert fields["frequency"].startswith(eu + "frequency/")
+        [theme] = json.loads(fields["theme"])
         assert theme.startswith(eu + "data-theme/") and len(theme.rsplit("/", 1)[1]) == 4
-        assert json.loads(extras["language"]) == [eu + "language/VIE", eu + "language/ENG"]
-        assert spec.classification.value == "open" and extras["access_rights"] == eu + "access-right/PUBLIC"
+        assert json.loads(fields["language"]) == [eu + "language/VIE", eu + "language/ENG"]
+        assert spec.classification.value == "open" and fields["access_rights"] == eu + "access-right/PUBLIC"
     rain = REGISTRY.get("danang.snnmt.rain-gauge-stations")
-    assert dcat_extras(rain)["frequency"] == eu + "frequency/QUARTERLY"
-    assert json.loads(dcat_extras(rain)["theme"]) == [eu + "data-theme/ENVI"]
+    assert dcat_fields(rain)["frequency"] == eu + "frequency/QUARTERLY"
+    assert json.loads(dcat_fields(rain)["theme"]) == [eu + "data-theme/ENVI"]
+
+
+def test_the_platform_writes_exactly_the_portal_schemas_fields() -> None:
+    """CKAN drops a top-level field its schema lacks without a word, and refuses an extra that shadows a
+    schema field: so every field the platform writes must be in ckanext-opendata's scheming schema, and
+    the schema's platform part must hold nothing the platform does not write."""
+    from pathlib import Path
+
+    import yaml
+
+    from opendata.publish.mapping import PLATFORM_FIELDS, delivery_fields, refresh_fields, spec_fields
+    from opendata.quality.mqa import score_package
+
+    schema_file = Path(__file__).parents[2] / "deploy/ckanext-opendata/ckanext/opendata/schemas/dataset.yaml"
+    schema = yaml.safe_load(schema_file.read_text(encoding="utf-8"))
+    names = [f["field_name"] for f in schema["dataset_fields"]]
+    assert len(names) == len(set(names)) and len(PLATFORM_FIELDS) == len(set(PLATFORM_FIELDS))
+    ckan_own = {"title", "name", "notes", "tag_string", "license_id", "owner_org", "url", "author", "author_email",
+                "maintainer", "maintainer_email"}
+    assert set(names) - ckan_own == set(PLATFORM_FIELDS)
+    for f in schema["dataset_fields"]:
+        assert set(f["label"]) == {"vi", "en"} and all(f["label"].values()), f["field_name"]  # both languages
+        if f["field_name"] in PLATFORM_FIELDS:
+            assert "form_snippet" in f and f["form_snippet"] is None, f"{f['field_name']}: the platform owns it"
+
+    q = Quality(91.5, {"dung": 90.0, "du": 100.0, "sach": 95.0, "song": 80.0}, warnings=2)
+    written = {**spec_fields(rain_spec(), CITY),
+               **delivery_fields(q, "a" * 64, "b" * 64, "2026-11-22T10:00:00", "2026-11-22T10:00:00",
+                                 ("2026-01-01", "2026-11-20"), good_score=80),
+               **refresh_fields("overdue", 131), **score_package({"resources": []}).fields(),
+               "dcat_ap_checked": "b" * 64, "dcat_ap_conforms": "true", "dcat_ap_violations": "0"}
+    assert set(written) == set(PLATFORM_FIELDS) and all(isinstance(v, str) for v in written.values())
+
+
+def test_the_quality_band_follows_the_citys_good_score() -> None:
+    from opendata.publish.mapping import quality_band
+
+    assert [quality_band(s, 80) for s in (None, 49.9, 50, 79.9, 80)] == ["unscored", "low", "medium", "medium", "high"]
+    assert quality_band(85, 90) == "medium" and quality_band(90, 90) == "high"

@@ -11,9 +11,8 @@ def package(**over) -> dict:
         "private": False, "tags": [{"name": "mưa"}], "groups": [{"name": "moi-truong"}],
         "maintainer_email": "snnmt@danang.gov.vn", "organization": {"name": "danang-snnmt"},
         "metadata_created": "2026-11-01T00:00:00", "metadata_modified": "2026-12-01T00:00:00",
-        "extras": [{"key": "classification", "value": "open"}, {"key": "spatial_coverage", "value": "Đà Nẵng"},
-                   {"key": "temporal_coverage_start", "value": "2026-01-01"},
-                   {"key": "temporal_coverage_end", "value": "2026-11-30"}],
+        "classification": "open", "spatial_coverage": "Đà Nẵng",  # the portal schema's fields, top-level
+        "temporal_coverage_start": "2026-01-01", "temporal_coverage_end": "2026-11-30",
         "resources": [
             {"url": "http://portal/datastore/dump/1", "url_type": "datastore", "format": "CSV", "mimetype": "text/csv",
              "size": 1200},
@@ -53,6 +52,6 @@ def test_what_is_missing_costs_its_points() -> None:
     assert "access_url_answers" in unchecked.notes
     one_broken = score_package(package(), answers=lambda url: not url.endswith("report.html"))
     assert one_broken.points["access_url_answers"] == round(50 * 2 / 3, 1)
-    bare = score_package({"resources": [], "extras": []})
+    bare = score_package({"resources": []})
     assert bare.total == 0 and bare.rating == MqaRating.bad
-    assert bare.extras()["mqa_score"] == "0" and set(bare.extras()) >= {f"mqa_{d}" for d in DIMENSIONS}
+    assert bare.fields()["mqa_score"] == "0" and set(bare.fields()) >= {f"mqa_{d}" for d in DIMENSIONS}

@@ -228,7 +228,7 @@ def publish(spec: DatasetSpec, agency: Agency, city, ctx: RunContext, checked: d
         quality=Quality(checked.get("overall"), checked.get("scores") or {}, int(checked.get("warnings") or 0)),
         now=ctx.now, report_html=Path(checked["report_html"]) if checked.get("report_html") else None,
         previous_table=Path(state.current) if state.current else None)
-    publisher = Publisher(CkanClient(access), city, agency, access.url)
+    publisher = Publisher(CkanClient(access), city, agency, access.url, good_score=ctx.settings.compliance.good_score)
     result = publisher.publish(spec, delivery, ctx.staging(spec) / "publish")
     log.info("%s %s at %s", result.outcome, spec.ckan_name, result.url)
     if result.outcome == "unchanged":

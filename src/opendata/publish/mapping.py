@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..quality.liveness import REFRESH_LABELS, RefreshState
+from ..quality.mqa import DIMENSIONS as MQA_DIMENSIONS
 from ..spec.models import Agency, City, ColumnType, DatasetSpec, Domain, Frequency
 
 DOMAIN_TITLES = {
@@ -18,7 +19,7 @@ DOMAIN_TITLES = {
     "kinh-te": ("Kinh tế", "Economy"), "khoa-hoc-cong-nghe": ("Khoa học và công nghệ", "Science and technology"),
 }
 # DCAT-AP's controlled vocabularies (EU Publications Office authority tables), as ckanext-dcat reads them
-# from a package's extras: frequency, theme, language, access_rights.
+# from a package's fields: frequency, theme, language, access_rights.
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
 FREQUENCY_EU = {
     Frequency.hourly: "HOURLY", Frequency.daily: "DAILY", Frequency.weekly: "WEEKLY", Frequency.monthly: "MONTHLY",
@@ -41,6 +42,25 @@ FREQUENCY_VI = {
 DATASTORE_TYPES = {ColumnType.string: "text", ColumnType.integer: "int8", ColumnType.number: "float8",
                    ColumnType.boolean: "bool", ColumnType.date: "date", ColumnType.datetime: "timestamp"}
 DIMENSIONS = (("dung", "Đúng", "correct"), ("du", "Đủ", "complete"), ("sach", "Sạch", "clean"), ("song", "Sống", "live"))
+# Every field the platform writes on a dataset page, and only these: each is a field of the portal's
+# schema (ckanext-scheming, deploy/ckanext-opendata/ckanext/opendata/schemas/dataset.yaml; a test holds
+# the two equal), so CKAN keeps it as a typed top-level field, not as a free key/value extra. A field the
+# schema lacks would be dropped by CKAN without a word.
+PLATFORM_FIELDS = (
+    # what the spec says
+    "opendata_key", "title_en", "classification", "contact_phone", "province_code", "domain", "domain_title",
+    "update_frequency", "update_frequency_vi", "source_kind", "spatial_coverage",
+    # DCAT-AP's controlled vocabularies, as ckanext-dcat reads them
+    "identifier", "frequency", "theme", "language", "access_rights",
+    # one delivery: scorecard, times, fingerprints, the period its data covers
+    "quality_overall", *(f"quality_{key}" for key, _, _ in DIMENSIONS), "quality_warnings", "quality_band",
+    "last_refreshed_at", "last_checked_at", "archive_sha256", "content_sha256",
+    "temporal_coverage_start", "temporal_coverage_end", "temporal_start", "temporal_end",
+    # what the daily run keeps current: refresh, metadata quality, the DCAT-AP verdict
+    "refresh_state", "refresh_label", "days_since_refresh",
+    "mqa_score", "mqa_rating", *(f"mqa_{d}" for d in MQA_DIMENSIONS),
+    "dcat_ap_checked", "dcat_ap_conforms", "dcat_ap_violations",
+)
 
 
 @dataclass(frozen=True)
@@ -92,22 +112,28 @@ def with_refresh(notes: str, refresh: str, refreshed_at: str) -> str:
     return line + sep + rest
 
 
-def refresh_extras(refresh: str, days_since_refresh: int) -> dict[str, str]:
+def page_fields(pkg: dict | None) -> dict[str, str]:
+    """The platform's fields as a dataset page holds them (top-level, by the portal's schema)."""
+    return {k: pkg[k] for k in PLATFORM_FIELDS if isinstance((pkg or {}).get(k), str)}
+
+
+def refresh_fields(refresh: str, days_since_refresh: int) -> dict[str, str]:
     """What the daily compliance run keeps current on the portal as time passes (quality.liveness); the
     label is the one the CLI, dashboard and reports use, so the portal's panel says the same words."""
     vi, en = REFRESH_LABELS[RefreshState(refresh)]
     return {"refresh_state": refresh, "refresh_label": f"{vi} / {en}", "days_since_refresh": str(days_since_refresh)}
 
 
-def quality_band(overall: float | None, good_score: float = 80) -> str:
-    """A search facet over the overall score: high counts toward the KPI (≥ the good score)."""
+def quality_band(overall: float | None, good_score: float) -> str:
+    """A search facet over the overall score: high counts toward the KPI (≥ the city's good score)."""
     if overall is None:
         return "unscored"
     return "high" if overall >= good_score else "medium" if overall >= 50 else "low"
 
 
-def dataset_dict(spec: DatasetSpec, agency: Agency, city: City, org_id: str, extras: dict[str, str],
+def dataset_dict(spec: DatasetSpec, agency: Agency, city: City, org_id: str, fields: dict[str, str],
                  quality: Quality, refreshed_at: str) -> dict:
+    """The whole page: CKAN's own fields, then the platform's (``fields``, all of PLATFORM_FIELDS)."""
     header = quality_line(quality, refreshed_at)
     body = spec.description.vi + (f"\n\n**English:** {spec.description.en}" if spec.description.en else "")
     pkg = {
@@ -124,13 +150,13 @@ def dataset_dict(spec: DatasetSpec, agency: Agency, city: City, org_id: str, ext
         "url": spec.source_url or "",
         "tags": [{"name": t} for t in spec.tags],
         "groups": [{"name": spec.domain.value}],
-        "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
+        **fields,
     }
     return pkg
 
 
-def base_extras(spec: DatasetSpec, city: City) -> dict[str, str]:
-    """What the spec says, as CKAN extras (strings): stable between deliveries."""
+def spec_fields(spec: DatasetSpec, city: City) -> dict[str, str]:
+    """What the spec says, as the page's fields (text): stable between deliveries."""
     spatial = spec.spatial or city.name
     return {
         "opendata_key": spec.key,
@@ -144,12 +170,12 @@ def base_extras(spec: DatasetSpec, city: City) -> dict[str, str]:
         "spatial_coverage": f"{spatial.vi} / {spatial.en}" if spatial.en else spatial.vi,
         "province_code": str(city.province_code),
         "contact_phone": spec.contact.phone or "",
-        **dcat_extras(spec),
+        **dcat_fields(spec),
     }
 
 
-def dcat_extras(spec: DatasetSpec) -> dict[str, str]:
-    """The extras ckanext-dcat's DCAT-AP 3 profile turns into dct:identifier, dct:accrualPeriodicity,
+def dcat_fields(spec: DatasetSpec) -> dict[str, str]:
+    """The fields ckanext-dcat's DCAT-AP 3 profile turns into dct:identifier, dct:accrualPeriodicity,
     dcat:theme, dct:language and dct:accessRights (lists as JSON, as it reads them)."""
     return {
         "identifier": spec.key,
@@ -160,24 +186,24 @@ def dcat_extras(spec: DatasetSpec) -> dict[str, str]:
     }
 
 
-def delivery_extras(quality: Quality, archive_sha256: str, content_sha256: str, refreshed_at: str, checked_at: str,
-                    temporal: tuple[str, str] | None) -> dict[str, str]:
+def delivery_fields(quality: Quality, archive_sha256: str, content_sha256: str, refreshed_at: str, checked_at: str,
+                    temporal: tuple[str, str] | None, good_score: float) -> dict[str, str]:
     """What one delivery says: scores, refresh, times, fingerprints, the period the data covers."""
-    extras = {
+    fields = {
         "quality_overall": "" if quality.overall is None else f"{quality.overall:.1f}",
         **{f"quality_{key}": f"{quality.scores[key]:.1f}" for key, _, _ in DIMENSIONS if key in quality.scores},
         "quality_warnings": str(quality.warnings),
-        "quality_band": quality_band(quality.overall),
-        **refresh_extras(RefreshState.fresh, 0),  # a delivery just accepted is a refresh
+        "quality_band": quality_band(quality.overall, good_score),
+        **refresh_fields(RefreshState.fresh, 0),  # a delivery just accepted is a refresh
         "last_refreshed_at": refreshed_at,
         "last_checked_at": checked_at,
         "archive_sha256": archive_sha256,
         "content_sha256": content_sha256,
     }
     if temporal:
-        extras["temporal_coverage_start"], extras["temporal_coverage_end"] = temporal
-        extras["temporal_start"], extras["temporal_end"] = temporal  # the names ckanext-dcat reads (dct:temporal)
-    return extras
+        fields["temporal_coverage_start"], fields["temporal_coverage_end"] = temporal
+        fields["temporal_start"], fields["temporal_end"] = temporal  # the names ckanext-dcat reads (dct:temporal)
+    return fields
 
 
 def datastore_fields(spec: DatasetSpec) -> list[dict]:

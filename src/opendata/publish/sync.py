@@ -25,7 +25,16 @@ from ..exceptions import OpendataError, PublishError
 from ..spec.models import Agency, City, Classification, DatasetSpec
 from .client import CkanClient
 from .datastore import MARKER, DatastoreLoader
-from .mapping import Quality, base_extras, dataset_dict, delivery_extras, organization_dict, refresh_extras, with_refresh
+from .mapping import (
+    Quality,
+    dataset_dict,
+    delivery_fields,
+    organization_dict,
+    page_fields,
+    refresh_fields,
+    spec_fields,
+    with_refresh,
+)
 
 log = logging.getLogger(__name__)
 ROW_COLUMN = "_source_row"  # the normalise stage's file row numbers: for receipts, not for the public
@@ -41,6 +50,7 @@ class Delivery:
     now: datetime
     report_html: Path | None = None
     previous_table: Path | None = None  # the last published normalised Parquet, for changes-only loads
+    refreshed_at: datetime | None = None  # when the agency delivered it, if not ``now`` (a repair's republish)
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Publication:
     outcome: str  # created | updated | unchanged
     datastore: dict = field(default_factory=dict)
     content_newest: str | None = None  # the newest value of the date column (content currency)
+    rows: int | None = None  # of the published table (what the DataStore must hold)
 
     @property
     def resource_id(self) -> str:
@@ -98,14 +109,12 @@ def _resource(pkg: dict | None, role: str) -> dict | None:
     return next((r for r in (pkg or {}).get("resources", []) if r.get("opendata_role") == role), None)
 
 
-def _extras(pkg: dict | None) -> dict[str, str]:
-    return {e["key"]: e["value"] for e in (pkg or {}).get("extras", [])}
-
-
 class Publisher:
-    def __init__(self, client: CkanClient, city: City, agency: Agency, portal_url: str, loader: DatastoreLoader | None = None):
+    def __init__(self, client: CkanClient, city: City, agency: Agency, portal_url: str, loader: DatastoreLoader | None = None,
+                 good_score: float = 80):
         self.client, self.city, self.agency, self.portal_url = client, city, agency, portal_url.rstrip("/")
         self.loader = loader or DatastoreLoader(client)
+        self.good_score = good_score  # from which the page's quality band says "high" (settings.compliance)
 
     def refuse_foreign(self, spec: DatasetSpec) -> None:
         """Before any call: only open data of this publisher's own agency and city."""
@@ -129,7 +138,9 @@ class Publisher:
                                    f"run 'opendata portal provision' ({exc.message})", stage="publish") from None
         return current
 
-    def publish(self, spec: DatasetSpec, delivery: Delivery, workdir: Path) -> Publication:
+    def publish(self, spec: DatasetSpec, delivery: Delivery, workdir: Path, repair: bool = False) -> Publication:
+        """The delivery onto the portal, the page's new fields written last. ``repair`` (opendata reconcile):
+        redo every step, the DataStore table in full, even when the page claims this content already."""
         self.refuse_foreign(spec)
         table = public_table(delivery.table)
         workdir.mkdir(parents=True, exist_ok=True)
@@ -141,20 +152,22 @@ class Publisher:
             raise PublishError(f"dataset '{spec.ckan_name}' belongs to another organization; refusing to take it over",
                                dataset=spec.key, stage="publish", status=403)
         now = delivery.now.isoformat(timespec="seconds")
-        old = _extras(current)
+        refreshed = (delivery.refreshed_at or delivery.now).isoformat(timespec="seconds")
+        old = page_fields(current)
         data_res = _resource(current, "data")
-        if (current and data_res and old.get("content_sha256") == content_sha and data_res.get(MARKER) == content_sha
-                and _resource(current, "parquet")):
-            self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, "last_checked_at": now})})
-            return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"))
+        if (not repair and current and data_res and old.get("content_sha256") == content_sha
+                and data_res.get(MARKER) == content_sha and _resource(current, "parquet")):
+            self.client.call("package_patch", {"id": current["id"], "last_checked_at": now})
+            return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"),
+                                table.num_rows)
 
         # 1. metadata (the previous delivery's fingerprints kept until the end)
         temporal = temporal_coverage(spec, table)
-        new_extras = {**base_extras(spec, self.city),
-                      **delivery_extras(delivery.quality, delivery.archive_sha256, content_sha, now, now, temporal)}
+        new_fields = {**spec_fields(spec, self.city), **delivery_fields(
+            delivery.quality, delivery.archive_sha256, content_sha, refreshed, now, temporal, self.good_score)}
         keep = {k: old[k] for k in ("content_sha256", "archive_sha256", "last_refreshed_at") if k in old}
-        body = dataset_dict(spec, self.agency, self.city, org["id"], {**new_extras, "content_sha256": "", **keep},
-                            delivery.quality, now)
+        body = dataset_dict(spec, self.agency, self.city, org["id"], {**new_fields, "content_sha256": "", **keep},
+                            delivery.quality, refreshed)
         if current:
             pkg = self.client.call("package_patch", {**body, "id": current["id"]})
         else:
@@ -163,8 +176,8 @@ class Publisher:
         description = (f"Dữ liệu đã kiểm tra chất lượng, tải về CSV (UTF-8) / Quality-checked data, CSV download (UTF-8): "
                        f"{spec.title.en or spec.title.vi}")
         rid, fresh = self.loader.ensure_resource(spec, pkg["id"], data_res, ROLES["data"], description)
-        previous = public_table(delivery.previous_table) if delivery.previous_table and delivery.previous_table.exists() \
-            else None
+        previous = public_table(delivery.previous_table) if (
+            not repair and delivery.previous_table and delivery.previous_table.exists()) else None
         load = self.loader.load(spec, rid, table, content_sha, (data_res or {}).get(MARKER), previous,
                                 old.get("content_sha256"), fresh)
         self.loader.ensure_table_view(rid)
@@ -176,11 +189,11 @@ class Publisher:
             self._upload(pkg, "report", "HTML", "text/html", delivery.report_html,
                          "Báo cáo chất lượng của lần cập nhật này / Quality report of this delivery")
         # 4. commit: the dataset now shows this delivery
-        final = dataset_dict(spec, self.agency, self.city, org["id"], new_extras, delivery.quality, now)
-        pkg = self.client.call("package_patch", {"id": pkg["id"], "notes": final["notes"], "extras": final["extras"]})
+        final = dataset_dict(spec, self.agency, self.city, org["id"], new_fields, delivery.quality, refreshed)
+        pkg = self.client.call("package_patch", {"id": pkg["id"], "notes": final["notes"], **new_fields})
         return self._result(spec, pkg, content_sha, "updated" if current else "created",
                             {"mode": load.mode, "rows_sent": load.rows_sent, "rows_deleted": load.rows_deleted,
-                             "seconds": load.seconds}, temporal[1] if temporal else None)
+                             "seconds": load.seconds}, temporal[1] if temporal else None, table.num_rows)
 
     def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str,
                      answers: dict[str, bool] | None = None) -> tuple[bool, dict | None]:
@@ -194,13 +207,13 @@ class Publisher:
         current = self.client.show("package_show", spec.ckan_name)
         if current is None:
             return False, None
-        old = _extras(current)
+        old = page_fields(current)
         dcat = self._dcat_ap_verdict(current, old)
         mqa = score_package(current, (answers or {}).get, dcat.get("dcat_ap_conforms") == "true" if dcat else None)
-        wanted = {**refresh_extras(refresh, days_since_refresh), **mqa.extras(), **dcat}
+        wanted = {**refresh_fields(refresh, days_since_refresh), **mqa.fields(), **dcat}
         if all(old.get(k) == v for k, v in wanted.items()):
             return False, mqa.asdict()
-        self.client.call("package_patch", {"id": current["id"], "extras": _as_list({**old, **wanted}),
+        self.client.call("package_patch", {"id": current["id"], **wanted,
                                            "notes": with_refresh(current.get("notes") or "", refresh, refreshed_at)})
         return True, mqa.asdict()
 
@@ -231,12 +244,9 @@ class Publisher:
             return self.client.call("resource_create", resource, files={"upload": fh})
 
     def _result(self, spec: DatasetSpec, pkg: dict, content_sha: str, outcome: str, datastore: dict,
-                content_newest: str | None) -> Publication:
+                content_newest: str | None, rows: int) -> Publication:
         pkg = pkg if pkg.get("resources") is not None else self.client.call("package_show", {"id": pkg["id"]})
         ids = {role: (_resource(pkg, role) or {}).get("id", "") for role in ROLES}
         return Publication(spec.key, spec.ckan_name, f"{self.portal_url}/dataset/{spec.ckan_name}", ids, content_sha,
-                           outcome, datastore, content_newest)
+                           outcome, datastore, content_newest, rows)
 
-
-def _as_list(extras: dict[str, str]) -> list[dict]:
-    return [{"key": k, "value": v} for k, v in sorted(extras.items())]

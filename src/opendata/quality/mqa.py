@@ -74,8 +74,8 @@ class MqaScore:
         return (MqaRating.excellent if t >= 351 else MqaRating.good if t >= 221
                 else MqaRating.sufficient if t >= 121 else MqaRating.bad)
 
-    def extras(self) -> dict[str, str]:
-        """As the portal keeps it (CKAN extras are text)."""
+    def fields(self) -> dict[str, str]:
+        """As the portal's page keeps it (publish.mapping.PLATFORM_FIELDS: text)."""
         out = {"mqa_score": f"{self.total:g}", "mqa_rating": self.rating.value}
         out.update({f"mqa_{d}": f"{self.dimension(d):g}" for d in DIMENSIONS})
         return out
@@ -92,7 +92,7 @@ def _share(resources: list[dict], test: Callable[[dict], bool]) -> float:
 def score_package(pkg: dict, answers: Callable[[str], bool | None] | None = None,
                   dcat_ap_compliant: bool | None = None) -> MqaScore:
     """``answers(url)``: whether the link check found the URL answering (None: not checked)."""
-    extras = {e["key"]: e["value"] for e in pkg.get("extras", [])}
+    page = {k: v for k, v in pkg.items() if isinstance(v, str)}  # the page's text fields (its schema's)
     resources = [r for r in pkg.get("resources", []) if r.get("url")]
     notes: dict[str, str] = {}
     earned: dict[str, float] = {}
@@ -102,8 +102,8 @@ def score_package(pkg: dict, answers: Callable[[str], bool | None] | None = None
 
     give("keywords", bool(pkg.get("tags")))
     give("categories", bool(pkg.get("groups")))
-    give("spatial", bool(extras.get("spatial_coverage") or extras.get("spatial")))
-    give("temporal", bool(extras.get("temporal_coverage_start") and extras.get("temporal_coverage_end")))
+    give("spatial", bool(page.get("spatial_coverage") or page.get("spatial")))
+    give("temporal", bool(page.get("temporal_coverage_start") and page.get("temporal_coverage_end")))
 
     checked = [answers(r["url"]) for r in resources] if answers else []
     if not checked or all(c is None for c in checked):
@@ -121,8 +121,8 @@ def score_package(pkg: dict, answers: Callable[[str], bool | None] | None = None
     give("format_vocabulary", _share(resources, lambda r: fmt(r) in FORMAT_VOCABULARY))
     give("non_proprietary", _share(resources, lambda r: fmt(r) in NON_PROPRIETARY))
     give("machine_readable", _share(resources, lambda r: fmt(r) in MACHINE_READABLE))
-    if dcat_ap_compliant is None and extras.get("dcat_ap_conforms") in ("true", "false"):  # as the page says
-        dcat_ap_compliant = extras["dcat_ap_conforms"] == "true"
+    if dcat_ap_compliant is None and page.get("dcat_ap_conforms") in ("true", "false"):  # as the page says
+        dcat_ap_compliant = page["dcat_ap_conforms"] == "true"
     if dcat_ap_compliant is None:
         notes["dcat_ap_compliant"] = "not validated yet (DCAT-AP SHACL shapes)"
     give("dcat_ap_compliant", bool(dcat_ap_compliant))
@@ -130,13 +130,13 @@ def score_package(pkg: dict, answers: Callable[[str], bool | None] | None = None
     licence = pkg.get("license_id") or ""
     give("licence", bool(licence and licence != "notspecified"))
     give("licence_vocabulary", licence in LICENCE_VOCABULARY)
-    open_data = extras.get("classification") == "open" and not pkg.get("private")
+    open_data = page.get("classification") == "open" and not pkg.get("private")
     give("access_rights", open_data)
     give("access_rights_vocabulary", open_data)  # PUBLIC, from the EU access-right vocabulary
     give("contact_point", bool(pkg.get("maintainer_email") or pkg.get("author_email")))
     give("publisher", bool(pkg.get("organization") or pkg.get("owner_org")))
 
-    give("rights", bool(pkg.get("license_url") or extras.get("rights")))
+    give("rights", bool(pkg.get("license_url") or page.get("rights")))
     give("byte_size", _share(resources, lambda r: bool(r.get("size"))))
     give("issued", bool(pkg.get("metadata_created")))
     give("modified", bool(pkg.get("metadata_modified")))

@@ -30,20 +30,17 @@ MEDIA_TYPES = {"CSV": "text/csv", "PARQUET": "application/vnd.apache.parquet", "
                "JSON": "application/json", "XLSX": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
-def _extras(dataset_dict: dict) -> dict[str, str]:
-    return {e["key"]: e["value"] for e in dataset_dict.get("extras", []) if isinstance(e, dict) and "key" in e}
-
-
 class OpendataVnProfile(RDFProfile):
     def graph_from_dataset(self, dataset_dict: dict, dataset_ref) -> None:
         g = self.g
-        extras = _extras(dataset_dict)
+        title_en = self._get_dataset_value(dataset_dict, "title_en")  # the schema's field (or an extra)
+        domain_title = self._get_dataset_value(dataset_dict, "domain_title")
         title_vi = dataset_dict.get("title")
         if title_vi:  # the standard profile wrote it untagged: say it is Vietnamese
             g.remove((dataset_ref, DCT.title, Literal(title_vi)))
             g.add((dataset_ref, DCT.title, Literal(title_vi, lang="vi")))
-        if extras.get("title_en"):
-            g.add((dataset_ref, DCT.title, Literal(extras["title_en"], lang="en")))
+        if title_en:
+            g.add((dataset_ref, DCT.title, Literal(title_en, lang="en")))
         notes = dataset_dict.get("notes") or ""
         if notes:
             g.remove((dataset_ref, DCT.description, Literal(notes)))
@@ -53,8 +50,8 @@ class OpendataVnProfile(RDFProfile):
                 g.add((dataset_ref, DCT.description, Literal(english.strip(), lang="en")))
         for theme in list(g.objects(dataset_ref, DCAT.theme)):
             g.add((theme, RDF.type, SKOS.Concept))
-            if extras.get("domain_title"):
-                g.add((theme, SKOS.prefLabel, Literal(extras["domain_title"], lang="vi")))
+            if domain_title:
+                g.add((theme, SKOS.prefLabel, Literal(domain_title, lang="vi")))
         for contact in list(g.objects(dataset_ref, DCAT.contactPoint)):
             g.add((contact, RDF.type, VCARD.Kind))
         for distribution in list(g.objects(dataset_ref, DCAT.distribution)):

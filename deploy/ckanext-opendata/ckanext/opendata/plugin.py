@@ -1,6 +1,6 @@
 """CKAN plugin ``opendata``: the portal-side action the platform's publisher uses for large tables, the
-quality panel on each dataset page (templates/, helpers) and the search facets for refresh state and
-quality band."""
+quality panel on each dataset page (templates/, helpers) and the search facets for refresh state,
+quality band and domain. The dataset schema (schemas/dataset.yaml) is served by ckanext-scheming."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from ckan.plugins import toolkit
 
 from . import actions, helpers
 
-FACETS = {"extras_refresh_state": "Tình trạng cập nhật / Refresh", "extras_quality_band": "Chất lượng / Quality"}
+# The schema's fields are kept as extras in CKAN's tables, so the search index names them extras_<field>;
+# the groups are the catalogue's domains.
+FACETS = {"extras_refresh_state": "Tình trạng cập nhật / Refresh", "extras_quality_band": "Chất lượng / Quality",
+          "groups": "Lĩnh vực / Domain"}
 
 
 class OpendataPlugin(p.SingletonPlugin):
@@ -29,7 +32,7 @@ class OpendataPlugin(p.SingletonPlugin):
         toolkit.add_template_directory(config, "templates")
 
     def get_helpers(self) -> dict:
-        return {"opendata_quality": helpers.quality, "opendata_is_platform_field": helpers.is_platform_field}
+        return {"opendata_quality": helpers.quality}
 
     def dataset_facets(self, facets_dict, package_type):
         facets_dict.update(FACETS)
