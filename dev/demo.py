@@ -263,6 +263,7 @@ def main() -> int:
     run = api.trigger(COMPLIANCE_DAG_ID)
     run = wait_until(lambda: done(COMPLIANCE_DAG_ID, run["dag_run_id"]), 600, "the compliance run")
     compliance = api.xcom(COMPLIANCE_DAG_ID, run["dag_run_id"], "kpi_reminders_reports") or {}
+    reconciled = api.xcom(COMPLIANCE_DAG_ID, run["dag_run_id"], "reconcile") or {}
     time.sleep(settings.intake.settle_seconds + 1)  # the report just written must have settled to be announced
     watch = api.trigger(WATCH_DAG_ID)
     wait_until(lambda: done(WATCH_DAG_ID, watch["dag_run_id"]), 300, "the drop-zone watcher")
@@ -285,6 +286,11 @@ def main() -> int:
         for a in city["per_agency"]:
             print(f" {a['agency']:8} {a['published']:9} {a['high_quality']:12} {a['fresh']:6} {a['good']:5}  "
                   f"{'đạt / meets' if a['meets'] else 'chưa đạt / below'}")
+    if reconciled:
+        print(f"\n Portal vs ledger (the compliance run's reconcile): {len(reconciled['drift'])} drift in "
+              f"{reconciled['checked']} datasets, {len(reconciled['repaired'])} repaired")
+    else:
+        print(f"\n Portal vs ledger: the compliance run's reconcile task did not finish ({run['state']}): see its log")
     if compliance.get("reports"):
         print(f"\n Reports (XLSX, CSV, HTML): {Path(compliance['reports'][-1]).parent}")
     print(f"\n Portal / Cổng dữ liệu:  {lay.portal_url}")
@@ -292,6 +298,7 @@ def main() -> int:
     print(f" Runs in the REST API:   {login['url']}/api/v2/dags/~/dagRuns")
     print(f" Stewards' dashboard:    {login['url']}/opendata/  (after logging in; also in Airflow's menu)")
     print(" KPI in the terminal:    .venv/bin/opendata kpi")
+    print(" Portal vs ledger:       .venv/bin/opendata reconcile   (--repair puts drift right; the agencies' tokens from .dev/ckan)")
     print(" Stop everything:        make down")
     expected_rejections = {"danang.syt.food-safety-inspections"}  # the sample delivery is broken on purpose
     fine = ("published", "unchanged", "repeat", "no-delivery")

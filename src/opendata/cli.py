@@ -6,6 +6,7 @@ Exit codes: 0 done, 1 the data was rejected, 2 the input could not be used, 3 a 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 from datetime import UTC, datetime
@@ -276,6 +277,64 @@ def catalogue_dcat(args: argparse.Namespace) -> int:
     return 0
 
 
+def archive_verify(args: argparse.Namespace) -> int:
+    """Every archived object hashed again against the manifest: 0 when all are whole, 1 otherwise."""
+    import json
+
+    from .archive.store import RawArchive
+
+    check = RawArchive(load_settings().paths.data / "archive").verify()
+    if args.format == "json":
+        print(json.dumps(check.asdict(), indent=1))
+    else:
+        print(f"kho lưu trữ / archive: {check.verified} object(s) whole; missing {len(check.missing)}, "
+              f"corrupt {len(check.corrupt)}, not in the manifest {len(check.unlisted)}, "
+              f"torn manifest lines skipped {check.torn_lines}")
+        for label, shas in (("thiếu / missing", check.missing), ("hỏng / corrupt", check.corrupt)):
+            for sha in shas:
+                print(f"  {label}: {sha}")
+    return 0 if check.ok else 1
+
+
+def reconcile(args: argparse.Namespace) -> int:
+    """Every open dataset's portal page against the ledger: 0 when they agree, 1 when drift remains."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from .compliance import ledger
+    from .pipeline.reconcile import reconcile as compare
+    from .sources.connections import from_environment
+
+    console = Console()
+    settings = load_settings()
+    reg = load_registry(settings.paths.registry)
+    tokens = Path(args.connections)
+    if tokens.is_file():  # the agencies' own publishers, as `opendata portal provision` wrote them
+        from .publish.provision import as_environment
+
+        os.environ.update({k: v for k, v in as_environment(tokens).items() if k not in os.environ})
+    result = compare(reg, ledger.open_ledger(settings.ledger_url()), datetime.now(UTC), settings, from_environment,
+                     args.city, repair=args.repair, remove_unrecorded=args.repair)
+    if args.format == "json":
+        print(json.dumps(result.asdict(), ensure_ascii=False, indent=1))
+    else:
+        for done in result.repaired:
+            console.print(f"đã sửa / repaired: {done['dataset']}: {done['action']} ({done['why']})")
+        if result.drift:
+            table = Table(title=f"Sai lệch cổng / sổ — portal drift ({len(result.drift)} of {result.checked} datasets checked)")
+            for column in ("dataset", "sai lệch / drift", "cổng / portal", "sổ / ledger"):
+                table.add_column(column)
+            for d in result.drift:
+                row = d.asdict()
+                table.add_row(d.dataset, row["label"], d.portal, d.ledger)
+            console.print(table)
+        else:
+            console.print(f"không sai lệch / no drift: {result.checked} datasets on the portal match the ledger")
+    return 1 if result.drift else 0
+
+
 def kpi(args: argparse.Namespace) -> int:
     """The KPI now (or --at), from the run ledger: per agency, or one agency's datasets."""
     import csv
@@ -421,6 +480,20 @@ def main(argv: list[str] | None = None) -> int:
     dcat.add_argument("--format", choices=("ttl", "jsonld", "xml"), default="ttl")
     dcat.add_argument("--out", help="file to write (default: standard output)")
     dcat.set_defaults(func=catalogue_dcat)
+    arc = sub.add_parser("archive", help="the raw archive").add_subparsers(dest="archive_command", required=True)
+    ver = arc.add_parser("verify", help="hash every archived object again against the manifest (exit 1 if any is "
+                         "missing or corrupt)")
+    ver.add_argument("--format", choices=("text", "json"), default="text")
+    ver.set_defaults(func=archive_verify)
+    rc = sub.add_parser("reconcile", help="the portal against the ledger: drift per dataset (exit 1 while any remains)")
+    rc.add_argument("--city", help="one city")
+    rc.add_argument("--format", choices=("table", "json"), default="table")
+    rc.add_argument("--connections", default=str(PROJECT_ROOT / ".dev" / "ckan" / "agency-connections.json"),
+                    help="the agency connections file of `opendata portal provision` (used when it exists; "
+                    "AIRFLOW_CONN_* in the environment win)")
+    rc.add_argument("--repair", action="store_true", help="republish from the archive what is missing or inconsistent, "
+                    "remove what the platform did not put there (or the ledger never published), then compare again")
+    rc.set_defaults(func=reconcile)
     k = sub.add_parser("kpi", help="the agencies' KPI from the run ledger (≥ 10 high-quality, fresh open datasets)")
     k.add_argument("--agency", help="one agency's datasets")
     k.add_argument("--city", help="one city")

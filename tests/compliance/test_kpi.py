@@ -45,9 +45,28 @@ def test_the_ledger_schema_comes_from_alembic(engine) -> None:
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
     assert {"runs", "datasets", "kpi_snapshots", "reminders"} <= set(inspect(engine).get_table_names())
-    assert "content_newest" in {c["name"] for c in inspect(engine).get_columns("datasets")}
+    columns = {c["name"] for c in inspect(engine).get_columns("datasets")}
+    assert {"content_newest", "content_sha256", "rows", "archive_sha256"} <= columns
+
+
+def test_the_ledger_keeps_what_the_portal_must_show(engine) -> None:
+    """What opendata reconcile holds the portal to: the content and row count of the last refresh (an
+    unchanged delivery too), never of a quarantined one."""
+    base = {"dataset": "danang.snnmt.rain-gauge-stations", "city": "danang", "agency": "snnmt", "run": "r",
+            "overall": 99.0, "scores": {"dung": 99.0}}
+    ledger.record_run(engine, {**base, "at": "2026-11-01T08:00:00+07:00", "outcome": "published", "sha256": "a" * 64,
+                               "content_sha256": "c" * 64, "rows": 83})
+    ledger.record_run(engine, {**base, "at": "2026-11-20T08:00:00+07:00", "outcome": "quarantined", "sha256": "q" * 64})
+    status = ledger.statuses(engine)[base["dataset"]]
+    assert (status.content_sha256, status.rows, status.archive_sha256) == ("c" * 64, 83, "a" * 64)
+    ledger.record_run(engine, {**base, "at": "2026-12-01T08:00:00+07:00", "outcome": "unchanged", "sha256": "b" * 64,
+                               "content_sha256": "c" * 64, "rows": 83})
+    status = ledger.statuses(engine)[base["dataset"]]
+    assert (status.content_sha256, status.archive_sha256) == ("c" * 64, "b" * 64)  # the last delivery that refreshed it
+    run = ledger.runs(engine, base["dataset"], limit=1)[0]
+    assert (run.outcome, run.content_sha256, run.rows) == ("unchanged", "c" * 64, 83)
 
 
 def test_a_ledger_of_the_first_schema_is_brought_up_to_date(tmp_path: Path) -> None:

@@ -56,6 +56,15 @@ class Portal:
         out = self.get("datastore_search", resource_id=resource_id, limit=32000, **params)
         return [{k: v for k, v in r.items() if k != "_id"} for r in out["records"]]
 
+    def purge_datasets(self, keep: tuple[str, ...] = ()) -> list[str]:
+        """Every dataset but ``keep`` purged: for a test whose own ledger must be the portal's whole story
+        (what other tests published, their ledgers gone, would rightly be drift)."""
+        found = self.action("package_search", rows=1000, include_private=True, include_drafts=True, include_deleted=True)
+        gone = [p["name"] for p in found["results"] if p["name"] not in keep]
+        for name in gone:
+            self.action("dataset_purge", id=name)
+        return gone
+
     def get(self, action: str, /, **params) -> dict | None:
         """Anonymous read, as the public sees it; None when CKAN says not found."""
         r = requests.get(f"{self.url}/api/3/action/{action}", params=params, timeout=30)
@@ -77,7 +86,9 @@ def portal() -> Portal:
     from portal import Layout
 
     lay = Layout.from_env()
-    yield Portal(lay.portal_url, lay.token_file.read_text().strip())
+    portal = Portal(lay.portal_url, lay.token_file.read_text().strip())
+    yield portal
+    portal.purge_datasets()  # what the tests published, their ledgers gone: not left for `make demo` to find
     if not was_running:
         _portal_cmd("down")
 

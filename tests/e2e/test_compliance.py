@@ -27,9 +27,11 @@ REPORT = load_registry(ROOT / "include" / "datasets").get("danang.skhcn.open-dat
 
 
 @pytest.fixture()
-def recorded(published, pipeline_env):  # noqa: F811 - pytest injects the imported fixture
-    """The rain-gauge delivery published through its DAG: the ledger now knows one good snnmt dataset."""
+def recorded(portal, published, pipeline_env):  # noqa: F811 - pytest injects the imported fixture
+    """The rain-gauge delivery published through its DAG: the ledger now knows one good snnmt dataset, and
+    the portal holds nothing else (so the daily reconcile task has only this ledger to hold it to)."""
     assert published.outcome == "published"
+    portal.purge_datasets(keep=(SPEC.ckan_name,))
     return pipeline_env
 
 
@@ -42,6 +44,8 @@ def test_the_compliance_dag_publishes_the_kpi_as_open_data(portal, recorded, cap
     module = load_dag_module(ROOT / "dags" / "opendata_platform.py")
     daily = run_dag(module.compliance)
     assert daily.state == "success", daily.task_states
+    reconciled = daily.returns["reconcile"]  # the portal held to the ledger, last thing every day
+    assert reconciled["drift"] == [] and reconciled["checked"] >= 40 and reconciled["repaired"] == []
     refreshed = daily.returns["portal_refresh_states"]
     assert refreshed["failed"] == {} and 0 < refreshed["mqa"][SPEC.key] <= 405
     summary = daily.returns["kpi_reminders_reports"]

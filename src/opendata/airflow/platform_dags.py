@@ -118,9 +118,10 @@ def build_link_check_dag() -> DAG:
 
 
 def build_compliance_dag() -> DAG:
-    """Daily: the KPI from the ledger (and its snapshot for the trend), reminders, reports; the latest
-    KPI is delivered to the Department of Science and Technology's open dataset, through its drop folder
-    and the same gate as any agency's data."""
+    """Daily: the KPI from the ledger (and its snapshot for the trend), reminders, reports, the pages'
+    refresh states, then the portal reconciled with the ledger. The latest KPI is delivered to the
+    Department of Science and Technology's open dataset, through its drop folder and the same gate as
+    any agency's data."""
     from .dag_builder import PORTAL_POOL, TIMEZONE
 
     with _platform_dag(COMPLIANCE_DAG_ID, CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE), "compliance",
@@ -171,5 +172,24 @@ def build_compliance_dag() -> DAG:
             record_mqa(engine, update.mqa)  # for the KPI's dataset rows, the reports and the dashboard
             return update.asdict()
 
-        kpi_reminders_reports() >> portal_refresh_states()
+        @task(task_id="reconcile", pool=PORTAL_POOL)
+        def reconcile_portal() -> dict:
+            """The portal held to the ledger (pipeline.reconcile, as `opendata reconcile --repair`): what
+            can be put right from the archive is; the task fails while drift remains, so someone looks."""
+            from ..compliance.ledger import open_ledger
+            from ..exceptions import OpendataError
+            from ..pipeline.reconcile import reconcile
+            from ..settings import load_settings
+            from ..spec.loader import load_registry
+            from . import tasks
+
+            settings = load_settings()
+            result = reconcile(load_registry(settings.paths.registry), open_ledger(settings.ledger_url()),
+                               tasks.run_context().now, settings, tasks.connection_resolver(), repair=True)
+            if result.drift:
+                raise OpendataError(f"{len(result.drift)} sai lệch còn lại / drift remains after repair: "
+                                    + "; ".join(f"{d.dataset} {d.kind.value}" for d in result.drift[:20]), stage="reconcile")
+            return result.asdict()
+
+        kpi_reminders_reports() >> portal_refresh_states() >> reconcile_portal()
     return dag

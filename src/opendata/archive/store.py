@@ -26,6 +26,7 @@ from ..spec.models import DatasetSpec
 log = logging.getLogger(__name__)
 FILE_MODE = 0o440
 DIR_MODE = 0o750
+BUNDLE_MAX_BYTES = 1 << 20  # a bundle lists page paths: far smaller than any data file
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,22 @@ class ArchivedDelivery:
 
     def asdict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class ArchiveCheck:
+    verified: int = 0
+    missing: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)  # objects no manifest line names (pages excepted)
+    torn_lines: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.corrupt)
+
+    def asdict(self) -> dict:
+        return {**asdict(self), "ok": self.ok}
 
 
 def sha256_of(path: Path) -> str:
@@ -92,6 +109,30 @@ def read_jsonl(path: Path) -> Iterator[dict]:
                 continue
             if isinstance(entry, dict):
                 yield entry
+
+
+def _torn_lines(path: Path) -> Iterator[int]:
+    if not path.exists():
+        return
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            try:
+                if line.strip() and not isinstance(json.loads(line), dict):
+                    yield n
+            except ValueError:
+                yield n
+
+
+def _bundle_pages(path: Path) -> set[str]:
+    """The object names a bundle of API pages lists (sources.bundle); nothing for any other object."""
+    if path.stat().st_size > BUNDLE_MAX_BYTES:
+        return set()
+    try:
+        data = json.loads(path.read_bytes())
+    except (ValueError, UnicodeDecodeError):
+        return set()
+    pages = data.get("pages") if isinstance(data, dict) else None
+    return {Path(p).name for p in pages if isinstance(p, str)} if isinstance(pages, list) else set()
 
 
 def append_jsonl(path: Path, entry: dict) -> None:
@@ -170,6 +211,31 @@ class RawArchive:
         )
         append_jsonl(self.manifest, entry.asdict())
         return entry
+
+    def verify(self) -> ArchiveCheck:
+        """Every object the manifest names, hashed again: missing, corrupt (bytes no longer their name)
+        and the objects no manifest line names (a crash between the object and its line)."""
+        check = ArchiveCheck()
+        named: set[str] = set()
+        for entry in self.entries():
+            sha = entry["sha256"]
+            if sha in named:
+                continue
+            named.add(sha)
+            path = self.object_path(sha)
+            if not path.exists():
+                check.missing.append(sha)
+            elif sha256_of(path) != sha:
+                check.corrupt.append(sha)
+            else:
+                check.verified += 1
+                named |= _bundle_pages(path)  # the pages of an API delivery are named by its bundle
+        objects = self.root / "objects"
+        for path in sorted(objects.glob("*/*")) if objects.exists() else ():
+            if not path.name.startswith(".") and path.name not in named:
+                check.unlisted.append(path.name)
+        check.torn_lines = sum(1 for _ in _torn_lines(self.manifest))
+        return check
 
     def find(self, dataset_key: str, sha256: str) -> ArchivedDelivery | None:
         """The latest manifest entry of this dataset with these bytes (to re-publish an old delivery)."""

@@ -40,6 +40,8 @@ class RunRecord(Base):
     receipt: Mapped[str | None] = mapped_column(String(1000))
     error: Mapped[str | None] = mapped_column(Text)
     content_newest: Mapped[date | None] = mapped_column(Date)  # the newest value of the date column
+    content_sha256: Mapped[str | None] = mapped_column(String(64))  # of the table the portal shows after this run
+    rows: Mapped[int | None] = mapped_column(Integer)
 
 
 class DatasetStatus(Base):
@@ -59,6 +61,11 @@ class DatasetStatus(Base):
     receipt: Mapped[str | None] = mapped_column(String(1000))
     content_newest: Mapped[date | None] = mapped_column(Date)  # of the published delivery: content currency
     mqa: Mapped[dict | None] = mapped_column(JSON)  # quality.mqa score of its portal page, from the daily run
+    # what the portal must show (opendata reconcile): the published table, and the last delivery that
+    # refreshed it (published, or unchanged: the same table)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    rows: Mapped[int | None] = mapped_column(Integer)
+    archive_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class KpiSnapshot(Base):
@@ -160,7 +167,8 @@ def record_run(engine: Engine, entry: dict) -> None:
             run_id=entry["run"], dataset=entry["dataset"], city=entry["city"], agency=entry["agency"], at=at,
             outcome=entry["outcome"], sha256=entry.get("sha256"), original_name=entry.get("original_name"),
             overall=entry.get("overall"), scores=entry.get("scores"), warnings=entry.get("warnings"),
-            url=entry.get("url"), receipt=entry.get("receipt"), error=entry.get("error"), content_newest=newest))
+            url=entry.get("url"), receipt=entry.get("receipt"), error=entry.get("error"), content_newest=newest,
+            content_sha256=entry.get("content_sha256"), rows=entry.get("rows")))
         status = session.get(DatasetStatus, entry["dataset"]) or DatasetStatus(
             dataset=entry["dataset"], city=entry["city"], agency=entry["agency"], published=False)
         status.last_run_at, status.last_outcome = at, entry["outcome"]
@@ -170,6 +178,8 @@ def record_run(engine: Engine, entry: dict) -> None:
             status.published, status.url, status.last_refreshed_at = True, entry.get("url"), at
             status.overall, status.scores = entry.get("overall"), entry.get("scores")
             status.content_newest = newest
+            status.content_sha256, status.rows = entry.get("content_sha256"), entry.get("rows")
+            status.archive_sha256 = entry.get("sha256")
         session.merge(status)
 
 

@@ -20,7 +20,7 @@ def summarise(pull: Pull) -> dict:
                "scores": checked.get("scores"), "warnings": checked.get("warnings"), "receipt": checked.get("receipt")}
     if published:
         return {**summary, "outcome": "unchanged" if published["outcome"] == "unchanged" else "published",
-                "url": published["url"], "content_sha256": published["content_sha256"],
+                "url": published["url"], "content_sha256": published["content_sha256"], "rows": published.get("rows"),
                 "content_newest": published.get("content_newest")}
     for task_id, outcome in (("quality", "quarantined"), ("normalise", "unreadable"), ("publish", "failed"),
                              ("archive", "failed"), ("ingest", "failed")):

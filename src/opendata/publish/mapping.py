@@ -143,6 +143,7 @@ def dataset_dict(spec: DatasetSpec, agency: Agency, city: City, org_id: str, fie
         "owner_org": org_id,
         "license_id": spec.licence,
         "private": False,
+        "state": "active",  # a page deleted by hand comes back with the next delivery (or a reconcile repair)
         "author": agency.name.vi,
         "author_email": str(agency.email) if agency.email else None,
         "maintainer": spec.contact.name,
