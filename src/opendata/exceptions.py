@@ -24,6 +24,11 @@ class TransientError(OpendataError):
     transient = True
 
 
+class ArchiveUnavailable(TransientError):
+    """The archive cannot keep the delivery (its disk is full or read-only): nothing is processed, the
+    delivery waits where it is and the next run (or Airflow's retry) takes it again."""
+
+
 class SpecError(OpendataError):
     """A dataset specification that cannot be used; the message names the file and the field."""
 

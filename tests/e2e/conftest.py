@@ -56,6 +56,12 @@ class Portal:
         out = self.get("datastore_search", resource_id=resource_id, limit=32000, **params)
         return [{k: v for k, v in r.items() if k != "_id"} for r in out["records"]]
 
+    def purge(self, name: str) -> None:
+        """The dataset gone for good, in whatever state it is (a deleted one too)."""
+        r = requests.post(f"{self.url}/api/3/action/dataset_purge", json={"id": name},
+                          headers={"Authorization": self.token}, timeout=30)
+        assert r.status_code in (200, 404), r.text[:500]
+
     def purge_datasets(self, keep: tuple[str, ...] = ()) -> list[str]:
         """Every dataset but ``keep`` purged: for a test whose own ledger must be the portal's whole story
         (what other tests published, their ledgers gone, would rightly be drift)."""
@@ -66,9 +72,10 @@ class Portal:
         return gone
 
     def get(self, action: str, /, **params) -> dict | None:
-        """Anonymous read, as the public sees it; None when CKAN says not found."""
+        """Anonymous read, as the public sees it; None when CKAN says not found, or not for the public (a
+        deleted dataset answers 403)."""
         r = requests.get(f"{self.url}/api/3/action/{action}", params=params, timeout=30)
-        if r.status_code == 404:
+        if r.status_code in (403, 404):
             return None
         return r.json()["result"]
 

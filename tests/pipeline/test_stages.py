@@ -45,13 +45,20 @@ def test_an_unreadable_file_is_archived_then_quarantined_with_its_error(ctx) -> 
     assert error["accepted"] is False and "nham-tep.csv" in error["error"] and "header" in error["error"]
 
 
-def test_the_same_bytes_twice_are_a_repeat(ctx) -> None:
+def test_the_same_bytes_twice_are_a_repeat_once_the_first_reached_an_outcome(ctx) -> None:
+    """Archived but never recorded (the worker killed after the archive, or the task retried): the same
+    bytes again are processed, not skipped, so the delivery is not lost to the archive's memory."""
     drop(ctx, "a.csv", SAMPLE_DROP.read_bytes())
     first = stages.ingest(SPEC, ctx)
     drop(ctx, "b.csv", SAMPLE_DROP.read_bytes())
     second = stages.ingest(SPEC, ctx)
-    assert not stages.is_repeat(first) and stages.is_repeat(second)
-    assert first["sha256"] == second["sha256"] and first["path"] == second["path"]
+    assert first["sha256"] == second["sha256"] and first["path"] == second["path"] and second["seen_before"]
+    assert not stages.is_repeat(SPEC, ctx, first) and not stages.is_repeat(SPEC, ctx, second)  # never settled
+    stages.record(SPEC, ctx, {"outcome": "failed", "sha256": first["sha256"], "error": "portal down"})
+    assert not stages.is_repeat(SPEC, ctx, second)  # a failed run settles nothing
+    stages.record(SPEC, ctx, {"outcome": "quarantined", "sha256": first["sha256"]})
+    drop(ctx, "c.csv", SAMPLE_DROP.read_bytes())
+    assert stages.is_repeat(SPEC, ctx, stages.ingest(SPEC, ctx))
 
 
 def test_nothing_waiting_means_no_delivery(ctx) -> None:
@@ -66,6 +73,7 @@ def test_every_delivery_gets_a_receipt_next_to_the_drop(ctx) -> None:
     receipt = json.loads(Path(checked["receipt"]).read_text())
     assert receipt["accepted"] and receipt["problems"] == []
     assert Path(checked["receipt"]).parent == ctx.settings.paths.dropzone_root / SPEC.city / SPEC.agency / SPEC.id / "receipts"
+    stages.record(SPEC, ctx, {"outcome": "published", "sha256": checked["sha256"]})  # settled, as the pipeline does
 
     lines = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()
     cells = lines[4].split(",")
@@ -87,3 +95,14 @@ def test_the_quality_report_is_rendered_as_data_docs(ctx) -> None:
     html = page.read_text(encoding="utf-8")
     assert "validations" in page.parts and "station_code" in html
     assert (ctx.data / "docs" / SPEC.city / SPEC.agency / SPEC.id / "index.html").exists()
+
+
+def test_a_delivery_archived_but_never_settled_is_taken_again_before_anything_new(ctx) -> None:
+    """The run that took the file was killed after the archive: the drop zone is empty now, but the
+    next fetch gives the archived delivery back (oldest first), until a run of it reaches an outcome."""
+    drop(ctx, "a.csv", SAMPLE_DROP.read_bytes())
+    first = stages.ingest(SPEC, ctx)  # ... and the worker dies here
+    again = stages.fetch(SPEC, ctx, lambda conn_id: None)
+    assert again is not None and again.original_name == "a.csv" and again.path.read_bytes() == SAMPLE_DROP.read_bytes()
+    stages.record(SPEC, ctx, {"outcome": "quarantined", "sha256": first["sha256"]})
+    assert stages.fetch(SPEC, ctx, lambda conn_id: None) is None  # settled: nothing pending, nothing dropped

@@ -62,7 +62,7 @@ def archive(key: str, context) -> dict:
     if "republish" in delivery:
         return _guarded(context, stages.from_archive, spec, ctx, delivery["republish"])
     archived = _guarded(context, stages.archive, spec, ctx, RawDelivery.from_dict(delivery))
-    if stages.is_repeat(archived):
+    if stages.is_repeat(spec, ctx, archived):
         _skip(context, "repeat", f"the same bytes as an earlier delivery (sha256 {archived['sha256'][:12]}…): "
                                  "not processed again / dữ liệu đã nhận trước đây", archived)
     return archived

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 REFRESHING = ("published", "unchanged")  # outcomes that show the agency keeps the dataset current
+SETTLED = (*REFRESHING, "quarantined", "unreadable")  # a delivery that reached one of these is done with
 
 
 class Base(DeclarativeBase):
@@ -181,6 +182,15 @@ def record_run(engine: Engine, entry: dict) -> None:
             status.content_sha256, status.rows = entry.get("content_sha256"), entry.get("rows")
             status.archive_sha256 = entry.get("sha256")
         session.merge(status)
+
+
+def settled(engine: Engine, dataset: str) -> set[str]:
+    """The sha256 of every delivery of the dataset whose run reached an outcome (published, unchanged,
+    quarantined, unreadable). Bytes only archived (a worker killed after the archive, a retried task, a
+    run that failed on the portal) are not settled: they go through again, so no delivery is lost."""
+    with Session(engine) as session:
+        q = select(RunRecord.sha256).where(RunRecord.dataset == dataset, RunRecord.outcome.in_(SETTLED)).distinct()
+        return {sha for sha in session.scalars(q) if sha}
 
 
 def record_mqa(engine: Engine, scores: dict[str, dict]) -> None:

@@ -40,7 +40,7 @@ def run_once(spec: DatasetSpec, city: City, ctx: RunContext, resolve: Resolver, 
             left[("ingest", "skip_reason")] = {"reason": "no-delivery"}
             raise _Stopped
         archived = step("archive", stages.archive, spec, ctx, delivery)
-        if stages.is_repeat(archived):
+        if stages.is_repeat(spec, ctx, archived):
             del left[("archive", "return_value")]
             left[("archive", "skip_reason")] = {"reason": "repeat", **archived}
             raise _Stopped

@@ -8,15 +8,17 @@ publish: clean CSV → CKAN, idempotently.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..archive import RawArchive
-from ..exceptions import InputError, QualityGateFailed
+from ..exceptions import ArchiveUnavailable, InputError, QualityGateFailed
 from ..issues import RowIssue
 from ..normalise import normalise_file
 from ..sources.base import RawDelivery
@@ -38,6 +40,9 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
     if kind == "drop_zone":
         from .intake import next_drop
 
+        pending = unsettled(spec, ctx)
+        if pending is not None:
+            return pending
         return next_drop(spec, ctx, drop_zone(ctx), RawArchive(ctx.data / "archive"), incoming)
     conn = resolve(spec.source.conn_id)
     if kind == "http":
@@ -50,12 +55,22 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
 
 
 def archive(spec: DatasetSpec, ctx: RunContext, delivery: RawDelivery) -> dict:
-    """Keep the delivery's bytes untouched under their sha256, before anything else happens to them."""
+    """Keep the delivery's bytes untouched under their sha256, before anything else happens to them. A
+    full or read-only archive disk is a transient fault: the delivery waits (intake recovers a file
+    taken but never archived), nothing downstream runs."""
     store = RawArchive(ctx.data / "archive")
-    if is_bundle(spec, delivery.source_kind, delivery.meta):  # several API pages: each page kept as it came
-        bundle = read_bundle(delivery.path.read_bytes(), incoming_root(ctx), delivery.original_name)
-        delivery.path.write_text(bundle.with_pages([store.put(p) for p in bundle.pages]).to_json(), encoding="utf-8")
-    archived = store.store(spec, delivery)
+    try:
+        if is_bundle(spec, delivery.source_kind, delivery.meta):  # several API pages: each page kept as it came
+            bundle = read_bundle(delivery.path.read_bytes(), incoming_root(ctx), delivery.original_name)
+            delivery.path.write_text(bundle.with_pages([store.put(p) for p in bundle.pages]).to_json(), encoding="utf-8")
+        archived = store.store(spec, delivery)
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+            raise
+        raise ArchiveUnavailable(f"kho lưu trữ không ghi được ({os.strerror(exc.errno)}): chưa xử lý, tệp '"
+                                 f"{delivery.original_name}' được giữ lại cho lần chạy sau / the archive cannot keep "
+                                 f"'{delivery.original_name}' ({os.strerror(exc.errno)}): nothing processed, it waits "
+                                 "for the next run", dataset=spec.key, stage="archive") from None
     log.info("archived %s as %s (%d bytes)%s", archived.original_name, archived.sha256, archived.size,
              " — the same bytes were delivered before: not processed again" if archived.seen_before else "")
     return archived.asdict()
@@ -97,9 +112,35 @@ def _received(table: dict, ctx: RunContext) -> datetime:
     return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
-def is_repeat(archived: dict) -> bool:
-    """The same bytes as an earlier delivery of this dataset: recorded in the manifest, not processed twice."""
-    return bool(archived.get("seen_before"))
+def is_repeat(spec: DatasetSpec, ctx: RunContext, archived: dict) -> bool:
+    """The same bytes as an earlier delivery of this dataset that reached an outcome in the ledger: not
+    processed twice. Bytes the archive knows but the ledger does not (a run killed after the archive, a
+    retried task) are processed again."""
+    from ..compliance.ledger import open_ledger, settled
+
+    return bool(archived.get("seen_before")) and archived["sha256"] in settled(open_ledger(ctx.settings.ledger_url()),
+                                                                               spec.key)
+
+
+def unsettled(spec: DatasetSpec, ctx: RunContext) -> RawDelivery | None:
+    """The oldest delivery the archive kept after the dataset's last settled one that never reached an
+    outcome (the run that took it was killed, or failed): taken again before anything new, from the
+    archive, so a file that left the drop zone is never lost between the archive and the ledger."""
+    from ..compliance.ledger import open_ledger, settled
+
+    store = RawArchive(ctx.data / "archive")
+    entries = [e for e in store.entries() if e["dataset"] == spec.key]
+    if not entries:
+        return None
+    done = settled(open_ledger(ctx.settings.ledger_url()), spec.key)
+    last = max((i for i, e in enumerate(entries) if e["sha256"] in done), default=-1)
+    for entry in entries[last + 1:]:
+        if entry["sha256"] not in done and store.object_path(entry["sha256"]).exists():
+            log.warning("%s (sha256 %s…) was archived but never settled: taken again", entry["original_name"],
+                        entry["sha256"][:12])
+            return RawDelivery(entry["source_kind"], entry["original_name"], store.object_path(entry["sha256"]),
+                               datetime.fromisoformat(entry["received_at"]), dict(entry.get("meta") or {}))
+    return None
 
 
 def incoming_root(ctx: RunContext) -> Path:

@@ -155,20 +155,23 @@ class Publisher:
         refreshed = (delivery.refreshed_at or delivery.now).isoformat(timespec="seconds")
         old = page_fields(current)
         data_res = _resource(current, "data")
-        if (not repair and current and data_res and old.get("content_sha256") == content_sha
+        if (not repair and current and current.get("state", "active") == "active" and data_res
+                and old.get("content_sha256") == content_sha
                 and data_res.get(MARKER) == content_sha and _resource(current, "parquet")):
             self.client.call("package_patch", {"id": current["id"], "last_checked_at": now})
             return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"),
                                 table.num_rows)
 
-        # 1. metadata (the previous delivery's fingerprints kept until the end)
+        # 1. metadata: what the spec says; everything the previous delivery said (scores, refresh, hashes,
+        # the description's quality line) stays until step 4, so a run killed in between leaves a page that
+        # is the old delivery throughout (and a DataStore marker that says the table is in flux)
         temporal = temporal_coverage(spec, table)
         new_fields = {**spec_fields(spec, self.city), **delivery_fields(
             delivery.quality, delivery.archive_sha256, content_sha, refreshed, now, temporal, self.good_score)}
-        keep = {k: old[k] for k in ("content_sha256", "archive_sha256", "last_refreshed_at") if k in old}
-        body = dataset_dict(spec, self.agency, self.city, org["id"], {**new_fields, "content_sha256": "", **keep},
-                            delivery.quality, refreshed)
+        body = dataset_dict(spec, self.agency, self.city, org["id"], {**old, **spec_fields(spec, self.city)},
+                            Quality(None), refreshed)
         if current:
+            body["notes"] = current.get("notes") or body["notes"]
             pkg = self.client.call("package_patch", {**body, "id": current["id"]})
         else:
             pkg = self.client.call("package_create", body)
