@@ -298,7 +298,7 @@ def main() -> int:
     print(f" Runs in the REST API:   {login['url']}/api/v2/dags/~/dagRuns")
     print(f" Stewards' dashboard:    {login['url']}/opendata/  (after logging in; also in Airflow's menu)")
     print(" KPI in the terminal:    .venv/bin/opendata kpi")
-    print(" Portal vs ledger:       .venv/bin/opendata reconcile   (--repair puts drift right; the agencies' tokens from .dev/ckan)")
+    print(" Portal vs ledger:       .venv/bin/opendata reconcile   (--repair puts drift right; agency tokens from .dev/ckan)")
     print(" Stop everything:        make down")
     expected_rejections = {"danang.syt.food-safety-inspections"}  # the sample delivery is broken on purpose
     fine = ("published", "unchanged", "repeat", "no-delivery")

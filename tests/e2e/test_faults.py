@@ -17,6 +17,7 @@ from opendata.cli import main
 from opendata.compliance import ledger
 from opendata.publish.datastore import MARKER
 from opendata.settings import load_settings
+from tests.e2e.fault_proxy import Fault
 from tests.e2e.test_rain_gauge_slice import NAME, SPEC, drop
 from tests.factories import ROOT, SAMPLE_DROP
 
@@ -127,6 +128,76 @@ def test_a_full_archive_disk_processes_nothing_and_loses_nothing(portal, pipelin
     assert main(["run", "--dataset", SPEC.key]) == 0
     archive = RawArchive(settings.paths.data / "archive")
     assert sha in {e["sha256"] for e in archive.entries()} and archive.verify().ok
+    assert portal.action("package_search", fq=f"name:{NAME}", include_private=True)["count"] == 1
+    report = drift(capsys)
+    assert (report["code"], report["drift"]) == (0, []), report
+
+
+@pytest.fixture()
+def proxied(pipeline_env, agency_connections, monkeypatch):
+    """The rain gauge's agency reaches the portal through a fault proxy (tests.e2e.fault_proxy)."""
+    from tests.e2e.fault_proxy import FaultProxy
+
+    name = "AIRFLOW_CONN_CKAN_DANANG_SNNMT"
+    conn = json.loads(os.environ[name])
+    proxy = FaultProxy(f"http://{conn['host']}:{conn['port']}")
+    monkeypatch.setenv(name, json.dumps({**conn, "port": proxy.port}))
+    yield proxy
+    proxy.close()
+
+
+def changed_drop(pipeline_env) -> str:
+    lines = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()
+    changed = pipeline_env / "changed.csv"
+    changed.write_text("\n".join([*lines[:-1], lines[-1].replace(",Hoạt động", ",Bảo trì")]) + "\n", encoding="utf-8")
+    return sha256_of(drop(pipeline_env, changed, "tram-do-mua-moi.csv"))
+
+
+def test_ckan_answering_500_during_the_datastore_load_then_healing(portal, pipeline_env, proxied, capsys) -> None:
+    """Fault: the portal answers 500 to every DataStore load, longer than the client's retries. The run
+    fails; the page stays the previous delivery throughout (its rows, scores and hashes; the marker says
+    the table is in flux, and reconcile says so); the failed delivery is not settled, so once the portal
+    heals the next run takes it again from the archive and publishes it."""
+    from opendata.publish.datastore import BULK_ACTION
+
+    portal.purge_datasets()
+    drop(pipeline_env, SAMPLE_DROP, "tram-do-mua.csv")
+    assert main(["run", "--dataset", SPEC.key]) == 0
+    before = portal.get("package_show", id=NAME)
+    new_sha = changed_drop(pipeline_env)
+    loads = (BULK_ACTION, "datastore_upsert")
+    proxied.rule = lambda method, path, n: Fault(status=500) if path.rsplit("/", 1)[-1] in loads else None
+
+    capsys.readouterr()
+    assert main(["run", "--dataset", SPEC.key]) in (1, 4)
+    assert any("→ 500" in i for i in proxied.injected) and len(proxied.injected) >= 5  # retried, then given up
+    during = portal.get("package_show", id=NAME)
+    for key in ("content_sha256", "archive_sha256", "quality_overall", "last_refreshed_at"):
+        assert during[key] == before[key], key
+    last = SAMPLE_DROP.read_text(encoding="utf-8").splitlines()[-1].split(",")[0]
+    [row] = portal.rows(portal.resource(during, "data")["id"], filters=json.dumps({"station_code": last}))
+    assert row["status"] == "Hoạt động"  # the old rows: the bulk load is one transaction
+    assert {d["kind"] for d in drift(capsys)["drift"]} == {"content", "behind"}  # the marker; v2 accepted, unpublished
+
+    proxied.rule = lambda method, path, n: None  # the portal heals
+    assert main(["run", "--dataset", SPEC.key]) == 0
+    after = portal.get("package_show", id=NAME)
+    assert after["archive_sha256"] == new_sha and after["content_sha256"] != before["content_sha256"]
+    [row] = portal.rows(portal.resource(after, "data")["id"], filters=json.dumps({"station_code": last}))
+    assert row["status"] == "Bảo trì"
+    report = drift(capsys)
+    assert (report["code"], report["drift"]) == (0, []), report
+
+
+def test_ckan_slowed_past_the_timeout_is_retried(portal, pipeline_env, proxied, capsys, monkeypatch) -> None:
+    """Fault: the portal answers the first reads later than the client waits (1 s here). Each timeout is
+    retried with backoff; the delivery is published once."""
+    monkeypatch.setenv("OPENDATA__CKAN__TIMEOUT_S", "1")
+    portal.purge_datasets()
+    drop(pipeline_env, SAMPLE_DROP, "tram-do-mua.csv")
+    proxied.rule = lambda method, path, n: Fault(delay_s=2.5) if path.endswith("/package_show") and n <= 2 else None
+    assert main(["run", "--dataset", SPEC.key]) == 0
+    assert len([i for i in proxied.injected if "+2.5 s" in i]) == 2
     assert portal.action("package_search", fq=f"name:{NAME}", include_private=True)["count"] == 1
     report = drift(capsys)
     assert (report["code"], report["drift"]) == (0, []), report

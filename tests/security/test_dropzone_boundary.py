@@ -157,7 +157,10 @@ def test_a_vanished_file_is_skipped_and_a_taken_file_is_found_again(ctx) -> None
     assert again is not None and again.meta.get("recovered") and again.path.read_bytes() == SAMPLE_DROP.read_bytes()
     archived = stages.archive(SPEC, ctx, again)
     assert archived["sha256"] == again.meta["sha256"]
-    assert stages.fetch(SPEC, ctx, None) is None  # archived now: not delivered a third time
+    pending = stages.fetch(SPEC, ctx, None)  # archived, but no run of it settled yet: the archive gives it back
+    assert pending is not None and pending.path == Path(archived["path"])
+    stages.record(SPEC, ctx, {"outcome": "published", "sha256": archived["sha256"]})
+    assert stages.fetch(SPEC, ctx, None) is None  # settled now: not delivered a third time
 
 
 def test_a_dropped_file_named_like_a_bundle_is_not_a_bundle(ctx, secret) -> None:
