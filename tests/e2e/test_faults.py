@@ -201,3 +201,23 @@ def test_ckan_slowed_past_the_timeout_is_retried(portal, pipeline_env, proxied, 
     assert portal.action("package_search", fq=f"name:{NAME}", include_private=True)["count"] == 1
     report = drift(capsys)
     assert (report["code"], report["drift"]) == (0, []), report
+
+
+@pytest.mark.airflow
+def test_a_publish_task_that_fails_is_retried_by_airflow_and_converges(portal, pipeline_env, proxied, capsys) -> None:
+    """Fault: the portal refuses the DataStore load for longer than the client's own retries, so the
+    DAG's publish task fails; Airflow retries the task (its retry policy, through dag.test) and the
+    second try publishes. One dataset, the ledger's hash, zero drift."""
+    from opendata.publish.datastore import BULK_ACTION
+    from tests.e2e.test_rain_gauge_slice import run_dataset_dag
+
+    portal.purge_datasets()
+    drop(pipeline_env, SAMPLE_DROP, "tram-do-mua.csv")
+    loads = (BULK_ACTION, "datastore_upsert")
+    proxied.rule = lambda method, path, n: Fault(status=500) if path.rsplit("/", 1)[-1] in loads and n <= 5 else None
+    run = run_dataset_dag()
+    assert run.state == "success" and run.outcome == "published", run.task_states
+    assert run.tries["publish"] == 2 and len(proxied.injected) == 5  # one try given up, the next one through
+    assert portal.action("package_search", fq=f"name:{NAME}", include_private=True)["count"] == 1
+    report = drift(capsys)
+    assert (report["code"], report["drift"]) == (0, []), report
