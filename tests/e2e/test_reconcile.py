@@ -177,3 +177,19 @@ def test_a_page_deleted_by_hand_is_missing_and_comes_back_active(portal, alone, 
     assert (code, report["drift"]) == (0, []), report
     back = portal.action("package_show", id=NAME)
     assert back["state"] == "active" and back["content_sha256"] == alone["content_sha256"]
+
+
+def test_pages_claiming_a_datasets_key_or_a_nonsense_key_are_orphans_and_only_they_go(portal, alone, capsys) -> None:
+    """An outsider with edit rights writes the rain gauge's registry key (and a key that is no key at
+    all) on pages of their own: both are orphans, --repair deletes exactly those, the real page stays."""
+    org = portal.get("organization_show", id="danang-snnmt")
+    for name, key in (("danang-snnmt-rain-gauge-copy", SPEC.key), ("danang-snnmt-junk", "x" * 300)):
+        portal.action("package_create", name=name, title="giả / forged", owner_org=org["id"], opendata_key=key)
+    code, report = reconcile(capsys)
+    assert code == 1 and {(d["ckan_name"], d["kind"]) for d in report["drift"]} == {
+        ("danang-snnmt-rain-gauge-copy", "orphan"), ("danang-snnmt-junk", "orphan")}
+    code, report = reconcile(capsys, "--repair")
+    assert (code, report["drift"]) == (0, []), report
+    assert {r["page"] for r in report["repaired"]} == {"danang-snnmt-rain-gauge-copy", "danang-snnmt-junk"}
+    assert portal.get("package_show", id=NAME)["content_sha256"] == alone["content_sha256"]  # untouched
+    assert portal.get("package_show", id="danang-snnmt-rain-gauge-copy") is None

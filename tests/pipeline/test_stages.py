@@ -97,12 +97,18 @@ def test_the_quality_report_is_rendered_as_data_docs(ctx) -> None:
     assert (ctx.data / "docs" / SPEC.city / SPEC.agency / SPEC.id / "index.html").exists()
 
 
-def test_a_delivery_archived_but_never_settled_is_taken_again_before_anything_new(ctx) -> None:
+def test_a_delivery_archived_but_never_settled_is_taken_again_when_nothing_new_waits(ctx) -> None:
     """The run that took the file was killed after the archive: the drop zone is empty now, but the
-    next fetch gives the archived delivery back (oldest first), until a run of it reaches an outcome."""
+    next fetch gives the archived delivery back, until a run of it (or of a newer one) reaches an
+    outcome. A newer drop goes first: a delivery that keeps failing never blocks the next one."""
     drop(ctx, "a.csv", SAMPLE_DROP.read_bytes())
-    first = stages.ingest(SPEC, ctx)  # ... and the worker dies here
+    stages.ingest(SPEC, ctx)  # ... and the worker dies here
     again = stages.fetch(SPEC, ctx, lambda conn_id: None)
     assert again is not None and again.original_name == "a.csv" and again.path.read_bytes() == SAMPLE_DROP.read_bytes()
-    stages.record(SPEC, ctx, {"outcome": "quarantined", "sha256": first["sha256"]})
-    assert stages.fetch(SPEC, ctx, lambda conn_id: None) is None  # settled: nothing pending, nothing dropped
+    newer = SAMPLE_DROP.read_text(encoding="utf-8").replace(",Bảo trì", ",Hoạt động", 1).encode()
+    drop(ctx, "b.csv", newer)
+    taken = stages.fetch(SPEC, ctx, lambda conn_id: None)
+    assert taken.original_name == "b.csv"  # the new drop before the old unsettled one
+    archived = stages.archive(SPEC, ctx, taken)
+    stages.record(SPEC, ctx, {"outcome": "quarantined", "sha256": archived["sha256"]})
+    assert stages.fetch(SPEC, ctx, lambda conn_id: None) is None  # settled; a.csv superseded (kept in the archive)

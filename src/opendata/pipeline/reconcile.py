@@ -25,7 +25,7 @@ from ..publish.sync import ROLES, Delivery, Publisher
 from ..settings import Settings
 from ..sources.connections import Resolver
 from ..spec.loader import Registry
-from ..spec.models import Classification, DatasetSpec
+from ..spec.models import DatasetSpec
 from .context import RunContext
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,7 @@ class Drift:
     portal: str  # what the page shows
     ledger: str  # what it should show
     detail: str = ""  # e.g. the resource's id
+    agency: str = ""  # city.agency whose organization holds the page (whose connection repairs it)
 
     def asdict(self) -> dict:
         vi, en = LABELS[self.kind]
@@ -102,6 +103,7 @@ class Reconciliation:
     drift: list[Drift] = field(default_factory=list)
     repaired: list[dict] = field(default_factory=list)  # what --repair did: dataset, action, why
     checked: int = 0
+    expected: dict[str, Expected] = field(default_factory=dict, repr=False)  # what the comparison held pages to
 
     def asdict(self) -> dict:
         return {"checked": self.checked, "drift": [d.asdict() for d in self.drift], "repaired": self.repaired}
@@ -116,7 +118,7 @@ def page_drift(expected: Expected, pkg: dict | None, datastore_rows: int | None)
     spec = expected.spec
 
     def drift(kind: DriftKind, portal: object, ledger: object, detail: str = "") -> Drift:
-        return Drift(spec.key, spec.ckan_name, kind, str(portal), str(ledger), detail)
+        return Drift(spec.key, spec.ckan_name, kind, str(portal), str(ledger), detail, f"{spec.city}.{spec.agency}")
 
     if pkg is None or pkg.get("state") not in (None, "active"):
         if expected.published:
@@ -203,7 +205,7 @@ def reconcile(registry: Registry, engine, now: datetime, settings: Settings, res
     result = _compare(registry, ledger.statuses(engine), ctx, resolve, city)
     if not repair or not result.drift:
         return result
-    repaired = _repair(registry, result, ledger.statuses(engine), ctx, resolve, remove_unrecorded)
+    repaired = _repair(registry, result, ctx, resolve, remove_unrecorded)
     after = _compare(registry, ledger.statuses(engine), ctx, resolve, city)
     after.repaired = repaired
     return after
@@ -218,7 +220,9 @@ def _agencies(expected: list[Expected]) -> dict[tuple[str, str], list[Expected]]
 
 def _compare(registry: Registry, standings: dict, ctx: RunContext, resolve: Resolver, city: str | None) -> Reconciliation:
     out, settings = Reconciliation(), ctx.settings
-    for (city_code, agency_code), items in _agencies(expectations(registry, standings, ctx, city)).items():
+    expected = expectations(registry, standings, ctx, city)
+    out.expected = {e.spec.key: e for e in expected}
+    for (city_code, agency_code), items in _agencies(expected).items():
         c = registry.cities[city_code]
         agency = c.agency(agency_code)
         try:
@@ -227,10 +231,11 @@ def _compare(registry: Registry, standings: dict, ctx: RunContext, resolve: Reso
                 pkg = client.show("package_show", e.spec.ckan_name)
                 out.drift += page_drift(e, pkg, _datastore_rows(client, pkg))
                 out.checked += 1
-            out.drift += _orphans(client, registry, agency.ckan_name(c.code), {e.spec.ckan_name for e in items})
+            out.drift += _orphans(client, agency.ckan_name(c.code), f"{city_code}.{agency_code}",
+                                  {e.spec.ckan_name for e in items})
         except OpendataError as exc:
             out.drift.append(Drift(f"{city_code}.{agency_code}", agency.ckan_name(c.code), DriftKind.unreachable,
-                                   exc.message[:200], "—"))
+                                   exc.message[:200], "—", agency=f"{city_code}.{agency_code}"))
     return out
 
 
@@ -244,33 +249,32 @@ def _datastore_rows(client: CkanClient, pkg: dict | None) -> int | None:
         return None
 
 
-def _orphans(client: CkanClient, registry: Registry, organization: str, known: set[str]) -> list[Drift]:
-    """The organization's pages the platform published (they carry a registry key) that no open spec
-    names any more."""
+def _orphans(client: CkanClient, organization: str, agency: str, known: set[str]) -> list[Drift]:
+    """The organization's pages that carry a registry key but are none of the agency's open datasets:
+    a spec removed or closed, or a second page claiming a dataset's key (the key is the page's word,
+    not the platform's: anyone who can edit the page can write it)."""
     out, start = [], 0
     while True:
         found = client.call("package_search", {"fq": f'organization:"{organization}"', "rows": 500, "start": start,
                                                "include_private": True})
         for pkg in found.get("results") or []:
             key = page_fields(pkg).get("opendata_key")
-            spec = registry.datasets.get(key) if key else None
-            if key and pkg["name"] not in known and (spec is None or spec.classification != Classification.open):
-                out.append(Drift(key, pkg["name"], DriftKind.orphan, "on the portal", "not an open dataset of the registry",
-                                 pkg["id"]))
+            if key and pkg["name"] not in known:
+                out.append(Drift(key[:200], pkg["name"], DriftKind.orphan, "on the portal",
+                                 "not an open dataset of the registry", pkg["id"], agency))
         start += 500
         if start >= int(found.get("count") or 0):
             return out
 
 
-def _repair(registry: Registry, found: Reconciliation, standings: dict, ctx: RunContext, resolve: Resolver,
+def _repair(registry: Registry, found: Reconciliation, ctx: RunContext, resolve: Resolver,
             remove_unrecorded: bool) -> list[dict]:
     done: list[dict] = []
     settings = ctx.settings
-    by_dataset: dict[str, list[Drift]] = {}
+    by_page: dict[tuple[str, str], list[Drift]] = {}  # by page, not by key: a second page may claim a key
     for d in found.drift:
-        by_dataset.setdefault(d.dataset, []).append(d)
-    expected = {e.spec.key: e for e in expectations(registry, standings, ctx)}
-    for key, drifts in by_dataset.items():
+        by_page.setdefault((d.dataset, d.ckan_name), []).append(d)
+    for (key, _), drifts in by_page.items():
         kinds = {d.kind for d in drifts}
         spec = registry.datasets.get(key)
         try:
@@ -278,12 +282,12 @@ def _repair(registry: Registry, found: Reconciliation, standings: dict, ctx: Run
                 DriftKind.unrecorded if DriftKind.unrecorded in kinds and remove_unrecorded else None
             if gone:
                 d = next(d for d in drifts if d.kind == gone)
-                _client_for(registry, key, settings, resolve).call("package_delete", {"id": d.detail or d.ckan_name})
-                done.append({"dataset": key, "action": "deleted", "why": gone.value})
+                _client_for(registry, d.agency, settings, resolve).call("package_delete", {"id": d.detail or d.ckan_name})
+                done.append({"dataset": key, "action": "deleted", "why": gone.value, "page": d.ckan_name})
                 continue
-            if spec is None or key not in expected:
+            if spec is None or key not in found.expected:
                 continue
-            e = expected[key]
+            e = found.expected[key]
             c = registry.cities[spec.city]
             agency = c.agency(spec.agency)
             access = access_for(agency, c, resolve, settings)
@@ -306,8 +310,9 @@ def _repair(registry: Registry, found: Reconciliation, standings: dict, ctx: Run
     return done
 
 
-def _client_for(registry: Registry, key: str, settings: Settings, resolve: Resolver) -> CkanClient:
-    city_code, agency_code = key.split(".")[:2]
+def _client_for(registry: Registry, agency: str, settings: Settings, resolve: Resolver) -> CkanClient:
+    """The connection of the agency whose organization holds the page (``city.agency``, as compared)."""
+    city_code, agency_code = agency.split(".")
     c = registry.cities[city_code]
     return CkanClient(access_for(c.agency(agency_code), c, resolve, settings))
 

@@ -40,10 +40,8 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
     if kind == "drop_zone":
         from .intake import next_drop
 
-        pending = unsettled(spec, ctx)
-        if pending is not None:
-            return pending
-        return next_drop(spec, ctx, drop_zone(ctx), RawArchive(ctx.data / "archive"), incoming)
+        delivery = next_drop(spec, ctx, drop_zone(ctx), RawArchive(ctx.data / "archive"), incoming)
+        return delivery if delivery is not None else unsettled(spec, ctx)
     conn = resolve(spec.source.conn_id)
     if kind == "http":
         from ..sources.http import fetch_http
@@ -123,9 +121,10 @@ def is_repeat(spec: DatasetSpec, ctx: RunContext, archived: dict) -> bool:
 
 
 def unsettled(spec: DatasetSpec, ctx: RunContext) -> RawDelivery | None:
-    """The oldest delivery the archive kept after the dataset's last settled one that never reached an
-    outcome (the run that took it was killed, or failed): taken again before anything new, from the
-    archive, so a file that left the drop zone is never lost between the archive and the ledger."""
+    """The newest delivery the archive kept after the dataset's last settled one that never reached an
+    outcome (the run that took it was killed, or failed): taken again from the archive when nothing new
+    waits, so a file that left the drop zone is never lost between the archive and the ledger. A newer
+    drop goes first (it supersedes), so one delivery that keeps failing never blocks the next."""
     from ..compliance.ledger import open_ledger, settled
 
     store = RawArchive(ctx.data / "archive")
@@ -134,7 +133,7 @@ def unsettled(spec: DatasetSpec, ctx: RunContext) -> RawDelivery | None:
         return None
     done = settled(open_ledger(ctx.settings.ledger_url()), spec.key)
     last = max((i for i, e in enumerate(entries) if e["sha256"] in done), default=-1)
-    for entry in entries[last + 1:]:
+    for entry in reversed(entries[last + 1:]):
         if entry["sha256"] not in done and store.object_path(entry["sha256"]).exists():
             log.warning("%s (sha256 %s…) was archived but never settled: taken again", entry["original_name"],
                         entry["sha256"][:12])
