@@ -8,7 +8,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from opendata.compliance import ledger
+from opendata.compliance.ledger import LedgerUnavailable, open_ledger, record_run, settled
 
 RECORD_ONE = """
 import sys, time
@@ -43,3 +46,28 @@ def test_a_run_recorded_in_the_citys_time_reads_back_as_the_same_moment(tmp_path
                                "at": "2026-07-26T09:00:00+07:00", "outcome": "published", "url": "http://portal/dataset/x"})
     stored = ledger.statuses(engine)["cantho.skhcn.x"].last_refreshed_at
     assert stored.replace(tzinfo=stored.tzinfo or UTC) == datetime(2026, 7, 26, 2, 0, tzinfo=UTC)
+
+
+def test_a_ledger_server_that_refuses_is_a_transient_fault_that_never_shows_its_password() -> None:
+    with pytest.raises(LedgerUnavailable) as caught:
+        open_ledger("postgresql+psycopg2://ledger:s3cr3t-pw@127.0.0.1:9/ledger")  # nothing listens on port 9
+    assert caught.value.transient and "the ledger is unavailable" in str(caught.value)
+    assert "s3cr3t-pw" not in str(caught.value) and "s3cr3t-pw" not in repr(caught.value.__cause__)
+
+
+def test_a_ledger_locked_past_the_wait_stops_the_record_with_a_transient_fault(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    monkeypatch.setattr(ledger, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    engine = open_ledger(url)
+    lock = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    entry = {"dataset": "danang/x/y", "city": "danang", "agency": "x", "run": "r1", "at": "2026-12-03T10:00:00+07:00",
+             "outcome": "published", "sha256": "a" * 64}
+    with pytest.raises(LedgerUnavailable, match="database is locked") as caught:
+        record_run(engine, entry)
+    assert caught.value.dataset == "danang/x/y" and "sổ theo dõi" in caught.value.message
+    lock.rollback()
+    record_run(engine, entry)  # released: the same entry goes in
+    assert settled(engine, "danang/x/y") == {"a" * 64}

@@ -133,3 +133,16 @@ def pipeline_env(portal: Portal, airflow_db: Path, agency_connections: dict[str,
     for name, value in agency_connections.items():
         monkeypatch.setenv(name, value)
     return data
+
+
+@pytest.fixture()
+def proxied(pipeline_env, agency_connections, monkeypatch):
+    """The rain gauge's agency reaches the portal through a fault proxy (tests.e2e.fault_proxy)."""
+    from tests.e2e.fault_proxy import FaultProxy
+
+    name = "AIRFLOW_CONN_CKAN_DANANG_SNNMT"
+    conn = json.loads(os.environ[name])
+    proxy = FaultProxy(f"http://{conn['host']}:{conn['port']}")
+    monkeypatch.setenv(name, json.dumps({**conn, "port": proxy.port}))
+    yield proxy
+    proxy.close()

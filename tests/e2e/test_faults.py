@@ -60,11 +60,11 @@ def drift(capsys) -> dict:
     return {"code": code, **json.loads(capsys.readouterr().out)}
 
 
-@pytest.mark.parametrize("where", ["fetch", "archive", "normalise", "check", "datastore-load", "publish"])
+@pytest.mark.parametrize("where", ["fetch", "archive", "normalise", "check", "datastore-load", "publish", "record"])
 def test_sigkill_at_each_stage_then_the_next_run_converges(portal, pipeline_env, capsys, where: str) -> None:
     """fetch → archive → normalise → check → publish (killed inside, after the DataStore load, too) →
     record: whatever stage the task process dies after, the delivery survives and the next run puts
-    the dataset on the portal once, as the ledger says."""
+    the dataset on the portal once, as the ledger says (killed after the record, it has nothing left)."""
     portal.purge_datasets()
     dropped = drop(pipeline_env, SAMPLE_DROP, "tram-do-mua.csv")
     sha = sha256_of(dropped)
@@ -131,19 +131,6 @@ def test_a_full_archive_disk_processes_nothing_and_loses_nothing(portal, pipelin
     assert portal.action("package_search", fq=f"name:{NAME}", include_private=True)["count"] == 1
     report = drift(capsys)
     assert (report["code"], report["drift"]) == (0, []), report
-
-
-@pytest.fixture()
-def proxied(pipeline_env, agency_connections, monkeypatch):
-    """The rain gauge's agency reaches the portal through a fault proxy (tests.e2e.fault_proxy)."""
-    from tests.e2e.fault_proxy import FaultProxy
-
-    name = "AIRFLOW_CONN_CKAN_DANANG_SNNMT"
-    conn = json.loads(os.environ[name])
-    proxy = FaultProxy(f"http://{conn['host']}:{conn['port']}")
-    monkeypatch.setenv(name, json.dumps({**conn, "port": proxy.port}))
-    yield proxy
-    proxy.close()
 
 
 def changed_drop(pipeline_env) -> str:

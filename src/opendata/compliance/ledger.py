@@ -5,13 +5,17 @@ through SQLAlchemy (SQLite by default, PostgreSQL in production). The schema is 
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, UniqueConstraint, create_engine, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from ..exceptions import TransientError
 
 REFRESHING = ("published", "unchanged")  # outcomes that show the agency keeps the dataset current
 SETTLED = (*REFRESHING, "quarantined", "unreadable")  # a delivery that reached one of these is done with
@@ -125,9 +129,31 @@ def _alembic_config(url: str):
 
 
 SQLITE_BUSY_TIMEOUT_S = 60  # record tasks of many runs write at once; a writer waits its turn, never fails
+LOCK_TIMEOUT_S = 60  # the same bound on PostgreSQL: a ledger locked for longer is a fault, not a wait forever
+
+
+class LedgerUnavailable(TransientError):
+    """The ledger cannot be read or written now (locked past the wait, its server stopped): the run stops
+    before it claims anything, the delivery stays unsettled, and the next run (or Airflow's retry) does it."""
+
+
+@contextmanager
+def _reachable(dataset: str | None = None):
+    """SQLAlchemy's operational errors (a lock, a refused connection) become one transient error with a
+    message in both languages; the URL and its password are never part of it."""
+    try:
+        yield
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0][:200] if exc.orig else type(exc).__name__
+        raise LedgerUnavailable(f"sổ theo dõi không dùng được lúc này ({reason}): chưa ghi gì, lần chạy sau sẽ làm lại / "
+                                f"the ledger is unavailable ({reason}): nothing recorded, the next run does it again",
+                                dataset=dataset, stage="record") from None
 
 
 def _engine(url: str) -> Engine:
+    if url.startswith("postgresql"):
+        return create_engine(url, future=True, pool_pre_ping=True, connect_args={
+            "connect_timeout": 10, "options": f"-c lock_timeout={LOCK_TIMEOUT_S * 1000}"})
     if not url.startswith("sqlite:///"):
         return create_engine(url, future=True, pool_pre_ping=True)
     from sqlalchemy import event
@@ -149,7 +175,8 @@ def open_ledger(secret_url: SecretStr | str) -> Engine:
     password in every message, and it is never logged here."""
     url = secret_url.get_secret_value() if isinstance(secret_url, SecretStr) else secret_url
     if url not in _ready:
-        migrate(url)
+        with _reachable():
+            migrate(url)
         _ready.add(url)
     return _engine(url)
 
@@ -163,7 +190,7 @@ def record_run(engine: Engine, entry: dict) -> None:
     """The run, and the dataset's standing when the delivery was published (or confirmed unchanged)."""
     at = _utc(datetime.fromisoformat(entry["at"]))
     newest = date.fromisoformat(entry["content_newest"][:10]) if entry.get("content_newest") else None
-    with Session(engine) as session, session.begin():
+    with _reachable(entry["dataset"]), Session(engine) as session, session.begin():
         session.add(RunRecord(
             run_id=entry["run"], dataset=entry["dataset"], city=entry["city"], agency=entry["agency"], at=at,
             outcome=entry["outcome"], sha256=entry.get("sha256"), original_name=entry.get("original_name"),
@@ -188,7 +215,7 @@ def settled(engine: Engine, dataset: str) -> set[str]:
     """The sha256 of every delivery of the dataset whose run reached an outcome (published, unchanged,
     quarantined, unreadable). Bytes only archived (a worker killed after the archive, a retried task, a
     run that failed on the portal) are not settled: they go through again, so no delivery is lost."""
-    with Session(engine) as session:
+    with _reachable(dataset), Session(engine) as session:
         q = select(RunRecord.sha256).where(RunRecord.dataset == dataset, RunRecord.outcome.in_(SETTLED)).distinct()
         return {sha for sha in session.scalars(q) if sha}
 

@@ -55,7 +55,9 @@ class CkanClient:
             except ckanapi.NotAuthorized as exc:
                 raise PublishError(f"CKAN {action}: not authorized ({_short(exc)})", status=403) from None
             except (requests.ConnectionError, requests.Timeout) as exc:
-                err: Exception = TransientPublishError(f"CKAN {action}: {type(exc).__name__}", status=None)
+                err: Exception = TransientPublishError(
+                    f"không kết nối được cổng dữ liệu / CKAN {action}: the portal could not be reached "
+                    f"({type(exc).__name__})", status=None)
             except ckanapi.CKANAPIError as exc:
                 status = _status_of(exc)
                 if status is not None and status < 500:
