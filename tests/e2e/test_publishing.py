@@ -86,8 +86,9 @@ def crash_spec():
 
 @pytest.mark.parametrize("path", ["api", "bulk"])
 def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_connections, tmp_path: Path, path: str) -> None:
-    """Killed (SIGKILL) while rows are going in: in the middle of the JSON chunks, or while the portal
-    is busy with the bulk load. The next run finds the marker cleared and loads in full."""
+    """Killed (SIGKILL) while rows are going in: in the middle of the JSON chunks (into a staging
+    resource), or while the portal is busy with the bulk load (one transaction). The public's table is
+    the old one, whole, either way; the next run loads in full and leaves one data resource."""
     spec = crash_spec()
     client = agency_client(agency_connections, SYT)
     portal.purge(spec.ckan_name)
@@ -105,22 +106,35 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
     assert child.returncode == -9
     half = portal.get("package_show", id=spec.ckan_name)
     data = portal.resource(half, "data")
-    assert data[MARKER] == ""  # the table is known to be in flux
+    if path == "api":  # the old table untouched, still named by its marker; the new rows half in staging
+        assert data["id"] == first["resource_ids"]["data"] and data[MARKER] == first["content_sha256"]
+        assert portal.get("datastore_search", resource_id=data["id"], limit=0)["total"] == 20_000
+        staging = portal.resource(half, "staging")
+        assert 0 < portal.get("datastore_search", resource_id=staging["id"], limit=0)["total"] < 20_000
+        old_row = portal.get("datastore_search", resource_id=data["id"], filters=json.dumps({"code": "PK000007"}))
+        assert old_row["records"][0]["beds"] == 8  # version 1: (7 + 1) % 400
+    else:
+        assert data[MARKER] == ""  # the table is known to be in flux (the bulk load's transaction is not done)
     # and the page is the old delivery throughout: its scores, hashes and quality line, not the new scores
     # over the old hashes
     assert (half["quality_overall"], half["quality_dung"], half["archive_sha256"], half["content_sha256"]) == \
         ("90.0", "100.0", "0" * 64, first["content_sha256"])
     assert "Quality: 90/100" in half["notes"] and "55" not in half["notes"].splitlines()[0]
-    if path == "api":
-        assert portal.get("datastore_search", resource_id=data["id"], limit=0)["total"] < 20_000
 
     result = publish(client, spec, v2, tmp_path / "w3", bulk=path == "bulk")
 
-    assert result["outcome"] == "updated" and result["datastore"]["mode"] == {"api": "full", "bulk": "bulk"}[path]
+    assert result["outcome"] == "updated" and result["datastore"]["mode"] == {"api": "staged", "bulk": "bulk"}[path]
     found = portal.get("package_search", fq=f"name:{spec.ckan_name}")["count"]
     after = portal.get("package_show", id=spec.ckan_name)
-    assert found == 1 and sorted(r["opendata_role"] for r in after["resources"]) == ["data", "parquet"]
-    assert portal.resource(after, "data")["id"] == data["id"]  # updated in place
+    assert found == 1 and [r["opendata_role"] for r in after["resources"]] == ["data", "parquet"]  # data first
+    if path == "bulk":
+        assert portal.resource(after, "data")["id"] == data["id"]  # updated in place
+    else:  # the staged table swapped in; the old resource and its table gone, the left-over staging too
+        data = portal.resource(after, "data")
+        assert data["id"] not in (first["resource_ids"]["data"], staging["id"])
+        assert portal.get("datastore_search", resource_id=first["resource_ids"]["data"], limit=0) is None
+        views = portal.get("resource_view_list", id=data["id"])
+        assert [v["view_type"] for v in views] == ["datatables_view"]
     assert portal.get("datastore_search", resource_id=data["id"], limit=0)["total"] == 20_000
     sample = portal.get("datastore_search", resource_id=data["id"], filters=json.dumps({"code": "PK000007"}))["records"]
     assert sample[0]["beds"] == 9  # version 2: (7 + 2) % 400
@@ -152,7 +166,7 @@ def test_ckan_down_then_up_is_retried_until_it_answers(portal, agency_connection
 
     assert "error" not in outcome, outcome.get("error")
     assert outcome["result"]["outcome"] == "created"
-    assert "ConnectionError; retry 1/8" in caplog.text
+    assert "the portal could not be reached (ConnectionError); retry 1/8" in caplog.text
     assert portal.get("datastore_search", resource_id=outcome["result"]["resource_id"], limit=0)["total"] == 50
 
 

@@ -13,6 +13,12 @@ Rows go in through the DataStore API (JSON, about 2,500 rows/s: CKAN inserts the
 row) or, when the portal runs the platform's CKAN plugin (deploy/ckanext-opendata), as one gzip CSV
 through its ``opendata_datastore_load`` action: PostgreSQL COPY with the old rows truncated in the
 same transaction, so the public sees the old table or the new one, never half of it.
+
+Through the plain API a full reload cannot be one transaction, so it goes into a staging resource
+(role ``staging``) while the public keeps reading the old, whole table; the staging resource then
+becomes the data resource and the old one is deleted. The data resource's id changes with such a
+reload (the dataset's page and its name stay). A staging resource left by a killed run is deleted by
+the next one.
 """
 
 from __future__ import annotations
@@ -38,12 +44,14 @@ MARKER = "datastore_content_sha256"
 CHUNK_ROWS = 10_000
 BULK_ACTION = "opendata_datastore_load"
 BULK_FROM_ROWS = 20_000  # more changed rows than this: one bulk replace beats upserting them one by one
+STAGING_TITLE = "Đang nạp dữ liệu mới, chưa dùng / New data being loaded, not for use"
 
 
 @dataclass(frozen=True)
 class DatastoreLoad:
     resource_id: str
-    mode: str  # bulk (one COPY, ckanext-opendata) | full (API inserts) | changes (API upserts and deletes)
+    mode: str  # bulk (one COPY, ckanext-opendata) | staged (API inserts, then a swap) | full (API inserts into a new
+    # table) | changes (API upserts and deletes)
     rows_sent: int
     rows_deleted: int
     seconds: float
@@ -134,8 +142,9 @@ class DatastoreLoader:
 
     def load(self, spec: DatasetSpec, rid: str, table: pa.Table, content_sha: str, marker: str | None,
              previous: pa.Table | None, previous_sha: str | None, fresh: bool) -> DatastoreLoad:
+        """The table's rows in the DataStore; the returned ``resource_id`` is the data resource after the
+        load (a new one after a staged reload)."""
         started = time.monotonic()
-        self.client.call("resource_patch", {"id": rid, MARKER: ""})  # from here until the end the table is in flux
         incremental = (not fresh and bool(spec.primary_key) and previous is not None and previous_sha is not None
                        and marker == previous_sha and previous.schema.equals(table.schema))
         deleted = 0
@@ -143,6 +152,10 @@ class DatastoreLoader:
             send, method = changed_rows(table, previous), "upsert"
             if send.num_rows > BULK_FROM_ROWS and self.bulk_available():
                 incremental = False
+        if not incremental and not fresh and not self.bulk_available():
+            staged = self._load_staged(spec, rid, table, content_sha)
+            return DatastoreLoad(staged, "staged", table.num_rows, 0, round(time.monotonic() - started, 3))
+        self.client.call("resource_patch", {"id": rid, MARKER: ""})  # from here until the end the table is in flux
         if incremental:
             gone = vanished_keys(table, previous, list(spec.primary_key))
             deleted = self._delete_keys(rid, gone, list(spec.primary_key))
@@ -151,19 +164,47 @@ class DatastoreLoader:
             self.client.call("resource_patch", {"id": rid, MARKER: content_sha})
             return DatastoreLoad(rid, "bulk", sent, 0, round(time.monotonic() - started, 3))
         else:
-            send, method = table, "insert"
-            if not fresh:
-                self.client.call("datastore_delete", {"resource_id": rid, "filters": {}, "force": True})
+            send, method = table, "insert"  # a fresh, empty table: nobody reads it yet
+        sent = self._send(rid, send, method)
+        self.client.call("resource_patch", {"id": rid, MARKER: content_sha})
+        mode = "changes" if incremental else "full"
+        return DatastoreLoad(rid, mode, sent, deleted, round(time.monotonic() - started, 3))
+
+    def _send(self, rid: str, rows: pa.Table, method: str) -> int:
         sent = 0
-        for chunk in _chunks(send, self.chunk_rows):
+        for chunk in _chunks(rows, self.chunk_rows):
             self.client.call("datastore_upsert", {"resource_id": rid, "records": records(chunk), "method": method,
                                                   "force": True, "calculate_record_count": False})
             sent += chunk.num_rows
             if self.on_chunk:
-                self.on_chunk(sent, send.num_rows)
-        self.client.call("resource_patch", {"id": rid, MARKER: content_sha})
-        mode = "changes" if incremental else "full"
-        return DatastoreLoad(rid, mode, sent, deleted, round(time.monotonic() - started, 3))
+                self.on_chunk(sent, rows.num_rows)
+        return sent
+
+    def _load_staged(self, spec: DatasetSpec, rid: str, table: pa.Table, content_sha: str) -> str:
+        """A full reload through the plain API: the rows into a staging resource of the same dataset while
+        the public reads the old table, whole, under its own marker; then the swap: the staging resource
+        takes the data resource's name, description and role, and the old one (and any staging resource a
+        killed run left) is deleted, its table with it."""
+        current = self.client.call("resource_show", {"id": rid})
+        package_id = current["package_id"]
+        self._drop_resources(package_id, "staging", keep="")
+        key = {"primary_key": list(spec.primary_key)} if spec.primary_key else {}
+        staged = self.client.call("datastore_create", {
+            "resource": {"package_id": package_id, "name": STAGING_TITLE, "format": "CSV", "opendata_role": "staging",
+                         MARKER: ""},
+            "fields": datastore_fields(spec), **key})["resource_id"]
+        self._send(staged, table, "insert")
+        self.client.call("resource_patch", {"id": staged, "name": current.get("name") or "", "opendata_role": "data",
+                                            "description": current.get("description") or "", MARKER: content_sha})
+        self._drop_resources(package_id, "data", keep=staged)
+        self.client.call("package_resource_reorder", {"id": package_id, "order": [staged]})  # data first, as before
+        return staged
+
+    def _drop_resources(self, package_id: str, role: str, keep: str) -> None:
+        pkg = self.client.call("package_show", {"id": package_id})
+        for res in pkg.get("resources", []):
+            if res.get("opendata_role") in (role, "staging") and res["id"] != keep:
+                self.client.call("resource_delete", {"id": res["id"]})  # the DataStore drops its table too
 
     def _load_bulk(self, rid: str, table: pa.Table) -> int:
         """The whole table as one gzip CSV through ckanext-opendata: truncate and COPY in one transaction."""

@@ -183,7 +183,7 @@ class Publisher:
             not repair and delivery.previous_table and delivery.previous_table.exists()) else None
         load = self.loader.load(spec, rid, table, content_sha, (data_res or {}).get(MARKER), previous,
                                 old.get("content_sha256"), fresh)
-        self.loader.ensure_table_view(rid)
+        self.loader.ensure_table_view(load.resource_id)
         # 3. files: Parquet and the quality report, updated in place by name
         pkg = self.client.call("package_show", {"id": pkg["id"]})
         self._upload(pkg, "parquet", "Parquet", "application/vnd.apache.parquet", parquet,
