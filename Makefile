@@ -15,7 +15,7 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 # would otherwise compile pandas, Airflow and GX from source again (about a second per process).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help system-deps install portal-up portal-down down portal-status demo dashboard test bench lint lock clean-dev
+.PHONY: help system-deps install portal-up portal-down down portal-status demo dashboard test bench bench-load lint lock clean-dev
 
 help:
 	@echo "make demo          install, start the local portal, run the sample pipelines, print where to look"
@@ -101,6 +101,12 @@ bench: install
 	$(VENV)/bin/python bench/dag_parse.py
 	$(VENV)/bin/python bench/datastore_1m.py
 	$(VENV)/bin/python bench/hostile_2gb.py
+	$(MAKE) bench-load
+
+# A generated city of 600 specs through Airflow's real scheduler onto the local portal (about an hour
+# on 2 cores); writes its section of bench/RESULTS.md
+bench-load: install portal-up
+	$(VENV)/bin/python bench/city_load.py
 
 lint: install
 	$(VENV)/bin/ruff check src dags plugins dev tests bench
