@@ -338,10 +338,13 @@ def report(args, made, first, second, every, reconcile) -> str:
         f"({made['kinds']['drop_zone']} drop-zone CSVs of 100 to {LARGE_ROWS:,} rows, {made['kinds']['http']} agency "
         f"APIs of {API_ROWS} rows, {made['kinds']['sql']} agency databases of {DB_ROWS:,} rows; {made['rows']:,} rows "
         "in all), through Airflow's real scheduler (LocalExecutor, parallelism 4, the `ckan_portal` pool of 4) onto "
-        "the local CKAN with ckanext-opendata. A cycle is what the schedule does: the drop-zone watcher runs and "
-        "announces each waiting file as its dataset's drop Asset (the scheduler then creates that dataset's run), "
-        "and the API and database datasets run on their time schedule. The third column is the worst case: every "
-        "dataset DAG started by its time schedule with nothing new (for monthly specs, once a month).",
+        "the local CKAN with ckanext-opendata. First cycle: every DAG unpaused, the scheduler creates each one's "
+        "run for its latest interval (the files waiting in the drop zone, the agencies' APIs and databases read). "
+        "Second cycle, what the schedule does next when nothing changed: the drop-zone watcher runs and finds no "
+        "new file (a new one would be announced as its dataset's drop Asset, and the scheduler would start that "
+        "dataset's run), and the API and database datasets run on their time schedule and find the same bytes. "
+        "The third column is the worst case: every dataset DAG started by its time schedule with nothing new "
+        "(for monthly specs, once a month).",
         "",
         "| | first cycle | second cycle, nothing changed | every DAG on its time schedule, nothing changed |",
         "|---|---|---|---|",

@@ -1,0 +1,25 @@
+"""What the commands share: the run context of a terminal run, finding a spec by its key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..spec.loader import load_registry
+
+
+def cli_context(settings):
+    """A run context for a command-line run: now, and a run id that says so."""
+    from ..pipeline.context import RunContext
+
+    now = datetime.now(UTC)
+    return RunContext.create(run_id=f"cli-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
+
+
+def spec_or_none(console, settings, key: str):
+    """The spec and its registry, or None after saying which datasets exist."""
+    reg = load_registry(settings.paths.registry)
+    try:
+        return reg.get(key), reg
+    except KeyError as exc:
+        console.print(f"[red]{exc.args[0]}[/red]")
+        return None
