@@ -23,3 +23,15 @@ def spec_or_none(console, settings, key: str):
     except KeyError as exc:
         console.print(f"[red]{exc.args[0]}[/red]")
         return None
+
+
+def for_dataset(key: str):
+    """What a dataset's command starts from: a console, the settings, the spec and its registry; None
+    (exit 3) after saying which datasets exist."""
+    from rich.console import Console
+
+    from ..settings import load_settings
+
+    console, settings = Console(), load_settings()
+    found = spec_or_none(console, settings, key)
+    return None if found is None else (console, settings, *found)

@@ -8,24 +8,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ..settings import load_settings
-from .common import cli_context, spec_or_none
+from .common import cli_context, for_dataset
 
 
 def ingest(args: argparse.Namespace) -> int:
     """Fetch (or take FILE), archive untouched, normalise; print what happened. Publishes nothing."""
-    from rich.console import Console
     from rich.table import Table
 
     from ..exceptions import InputError, OpendataError
     from ..pipeline import stages
     from ..sources.base import RawDelivery
 
-    console = Console()
-    settings = load_settings()
-    found = spec_or_none(console, settings, args.dataset)
+    found = for_dataset(args.dataset)
     if found is None:
         return 3
-    spec, _ = found
+    console, settings, spec, _ = found
     ctx = cli_context(settings)
     now = ctx.now
     try:
@@ -75,18 +72,15 @@ def check(args: argparse.Namespace) -> int:
     archived or published. Exit 0 accepted, 1 rejected, 2 the file cannot be used, 3 setup problem."""
     import tempfile
 
-    from rich.console import Console
     from rich.markdown import Markdown
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from ..exceptions import InputError, OpendataError
 
-    console = Console()
-    settings = load_settings()
-    found = spec_or_none(console, settings, args.dataset)
+    found = for_dataset(args.dataset)
     if found is None:
         return 3
-    spec, reg = found
+    console, settings, spec, reg = found
     path = Path(args.file)
     if not path.is_file():
         console.print(f"[red]không có tệp / no such file: {path}[/red]")
@@ -121,19 +115,16 @@ def publish(args: argparse.Namespace) -> int:
     """The publish stage alone: the dataset's latest accepted delivery (or, with --sha256, an archived one
     through the gate again) onto the portal, with the agency's own connection
     (AIRFLOW_CONN_CKAN_<CITY>_<AGENCY>) or the platform's."""
-    from rich.console import Console
 
     from ..exceptions import OpendataError
     from ..pipeline import stages
     from ..publish.access import access_for
     from ..sources.connections import from_environment
 
-    console = Console()
-    settings = load_settings()
-    found = spec_or_none(console, settings, args.dataset)
+    found = for_dataset(args.dataset)
     if found is None:
         return 3
-    spec, reg = found
+    console, settings, spec, reg = found
     city = reg.cities[spec.city]
     agency = city.agency(spec.agency)
     ctx = cli_context(settings)
@@ -168,7 +159,6 @@ def run(args: argparse.Namespace) -> int:
     """The dataset's whole flow in this process (pipeline.once), with the agency's own portal connection;
     ``--at`` runs it on an earlier day's clock (replaying a delivery on the day it came), never ahead of
     now nor before the dataset's last recorded run, so the ledger's history stays in order."""
-    from rich.console import Console
 
     from ..compliance import ledger
     from ..exceptions import OpendataError
@@ -178,12 +168,10 @@ def run(args: argparse.Namespace) -> int:
     from ..publish.access import access_for
     from ..sources.connections import from_environment
 
-    console = Console()
-    settings = load_settings()
-    found = spec_or_none(console, settings, args.dataset)
+    found = for_dataset(args.dataset)
     if found is None:
         return 3
-    spec, reg = found
+    console, settings, spec, reg = found
     city = reg.cities[spec.city]
     now = datetime.now(UTC)
     try:
