@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..outcomes import Outcome
+
 
 @dataclass
 class LocalRun:
@@ -29,13 +31,14 @@ class LocalRun:
         if recorded and recorded.get("outcome"):
             return recorded["outcome"]
         if self.task_states.get("quality") == "failed":
-            return "quarantined"
+            return Outcome.quarantined.value
         if self.state == "success" and self.task_states.get("publish") == "success":
             pub = self.returns.get("publish") or {}
-            return "unchanged" if pub.get("outcome") == "unchanged" else "published"
+            return (Outcome.unchanged if pub.get("outcome") == Outcome.unchanged else Outcome.published).value
         if self.state == "success" and self.task_states.get("ingest") == "skipped":
-            return "repeat" if (self.skipped.get("ingest") or {}).get("reason") == "repeat" else "no-delivery"
-        return "failed"
+            reason = (self.skipped.get("ingest") or {}).get("reason")
+            return (Outcome.repeat if reason == Outcome.repeat else Outcome.no_delivery).value
+        return Outcome.failed.value
 
 
 def load_dag_module(path: Path):

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import OpendataError
+from ..outcomes import FAILED, Outcome
 from ..pipeline import stages
-from ..pipeline.outcome import FAILED_OUTCOMES, summarise
+from ..pipeline.outcome import summarise
 from ..sources.base import RawDelivery
 from . import tasks
 
@@ -51,7 +52,7 @@ def ingest(key: str, context) -> dict:
     spec, _ = tasks.resolve(key)
     delivery = _guarded(context, stages.fetch, spec, tasks.run_context(), tasks.connection_resolver())
     if delivery is None:
-        _skip(context, "no-delivery", "no new delivery / không có dữ liệu mới")
+        _skip(context, Outcome.no_delivery.value, "no new delivery / không có dữ liệu mới")
     return delivery.asdict()
 
 
@@ -63,7 +64,7 @@ def archive(key: str, context) -> dict:
         return _guarded(context, stages.from_archive, spec, ctx, delivery["republish"])
     archived = _guarded(context, stages.archive, spec, ctx, RawDelivery.from_dict(delivery))
     if stages.is_repeat(spec, ctx, archived):
-        _skip(context, "repeat", f"the same bytes as an earlier delivery (sha256 {archived['sha256'][:12]}…): "
+        _skip(context, Outcome.repeat.value, f"the same bytes as an earlier delivery (sha256 {archived['sha256'][:12]}…): "
                                  "not processed again / dữ liệu đã nhận trước đây", archived)
     return archived
 
@@ -103,7 +104,7 @@ def record(key: str, context) -> dict:
 
     spec, _ = tasks.resolve(key)
     entry = stages.record(spec, tasks.run_context(), outcome_of(context))
-    if entry["outcome"] in FAILED_OUTCOMES:
+    if entry["outcome"] in FAILED:
         context["ti"].xcom_push(key="return_value", value=entry)
         raise AirflowFailException(f"{spec.key}: {entry['outcome']} — {entry.get('error', '')}")
     return entry

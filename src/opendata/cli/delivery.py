@@ -162,9 +162,9 @@ def run(args: argparse.Namespace) -> int:
 
     from ..compliance import ledger
     from ..exceptions import OpendataError
+    from ..outcomes import FAILED
     from ..pipeline.context import RunContext
     from ..pipeline.once import run_once
-    from ..pipeline.outcome import FAILED_OUTCOMES
     from ..publish.access import access_for
     from ..sources.connections import from_environment
 
@@ -197,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         return 4
     console.print(f"{spec.key}: {entry['outcome']}" + (f" — {entry['error']}" if entry.get("error") else "")
                   + (f" {entry['url']}" if entry.get("url") else ""))
-    return 1 if entry["outcome"] in FAILED_OUTCOMES else 0
+    return 1 if entry["outcome"] in FAILED else 0
 
 
 def gate(spec, province_code: int, table, file_name: str, received: str) -> dict:

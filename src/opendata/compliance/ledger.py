@@ -16,9 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ..exceptions import TransientError
-
-REFRESHING = ("published", "unchanged")  # outcomes that show the agency keeps the dataset current
-SETTLED = (*REFRESHING, "quarantined", "unreadable")  # a delivery that reached one of these is done with
+from ..outcomes import REFRESHING, SETTLED
 
 
 class Base(DeclarativeBase):
@@ -216,7 +214,8 @@ def settled(engine: Engine, dataset: str) -> set[str]:
     quarantined, unreadable). Bytes only archived (a worker killed after the archive, a retried task, a
     run that failed on the portal) are not settled: they go through again, so no delivery is lost."""
     with _reachable(dataset), Session(engine) as session:
-        q = select(RunRecord.sha256).where(RunRecord.dataset == dataset, RunRecord.outcome.in_(SETTLED)).distinct()
+        q = select(RunRecord.sha256).where(RunRecord.dataset == dataset,
+                                           RunRecord.outcome.in_(sorted(o.value for o in SETTLED))).distinct()
         return {sha for sha in session.scalars(q) if sha}
 
 

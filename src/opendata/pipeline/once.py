@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..exceptions import OpendataError
+from ..outcomes import Outcome
 from ..sources.connections import Resolver
 from ..spec.models import City, DatasetSpec
 from . import stages
@@ -37,12 +38,12 @@ def run_once(spec: DatasetSpec, city: City, ctx: RunContext, resolve: Resolver, 
     try:
         delivery = step("ingest", stages.fetch, spec, ctx, resolve)
         if delivery is None:
-            left[("ingest", "skip_reason")] = {"reason": "no-delivery"}
+            left[("ingest", "skip_reason")] = {"reason": Outcome.no_delivery.value}
             raise _Stopped
         archived = step("archive", stages.archive, spec, ctx, delivery)
         if stages.is_repeat(spec, ctx, archived):
             del left[("archive", "return_value")]
-            left[("archive", "skip_reason")] = {"reason": "repeat", **archived}
+            left[("archive", "skip_reason")] = {"reason": Outcome.repeat.value, **archived}
             raise _Stopped
         table = step("normalise", stages.normalise, spec, ctx, archived)
         checked = step("quality", stages.check, spec, ctx, table, city.province_code)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-FAILED_OUTCOMES = ("quarantined", "unreadable", "failed")
+from ..outcomes import Outcome
+
 Pull = Callable[..., Any]  # (stage, key="return_value") -> what the stage left under that key, or None
 
 
@@ -19,16 +20,17 @@ def summarise(pull: Pull) -> dict:
                "original_name": archived.get("original_name"), "overall": checked.get("overall"),
                "scores": checked.get("scores"), "warnings": checked.get("warnings"), "receipt": checked.get("receipt")}
     if published:
-        return {**summary, "outcome": "unchanged" if published["outcome"] == "unchanged" else "published",
+        outcome = Outcome.unchanged if published["outcome"] == Outcome.unchanged else Outcome.published
+        return {**summary, "outcome": outcome.value,
                 "url": published["url"], "content_sha256": published["content_sha256"], "rows": published.get("rows"),
                 "content_newest": published.get("content_newest")}
-    for task_id, outcome in (("quality", "quarantined"), ("normalise", "unreadable"), ("publish", "failed"),
-                             ("archive", "failed"), ("ingest", "failed")):
+    for task_id, failed in (("quality", Outcome.quarantined), ("normalise", Outcome.unreadable),
+                            ("publish", Outcome.failed), ("archive", Outcome.failed), ("ingest", Outcome.failed)):
         error = pull(task_id, "error")
         if error:
-            return {**summary, "outcome": outcome, "error": error["message"], "failed_task": task_id,
+            return {**summary, "outcome": failed.value, "error": error["message"], "failed_task": task_id,
                     "receipt": error.get("receipt") or summary["receipt"]}
     skipped = pull("archive", "skip_reason") or pull("ingest", "skip_reason")
     if skipped:
-        return {**summary, "outcome": skipped["reason"]}
-    return {**summary, "outcome": "failed", "error": "a task failed without a message (see its log)"}
+        return {**summary, "outcome": Outcome(skipped["reason"]).value}
+    return {**summary, "outcome": Outcome.failed.value, "error": "a task failed without a message (see its log)"}
