@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..outcomes import Outcome
+from ..vocabulary import Outcome
 
 
 @dataclass

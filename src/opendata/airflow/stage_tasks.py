@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..exceptions import OpendataError
-from ..outcomes import FAILED, Outcome
 from ..pipeline import stages
 from ..pipeline.outcome import summarise
 from ..sources.base import RawDelivery
+from ..vocabulary import FAILED, Outcome
 from . import tasks
 
 

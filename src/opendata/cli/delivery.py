@@ -162,11 +162,11 @@ def run(args: argparse.Namespace) -> int:
 
     from ..compliance import ledger
     from ..exceptions import OpendataError
-    from ..outcomes import FAILED
     from ..pipeline.context import RunContext
     from ..pipeline.once import run_once
     from ..publish.access import access_for
     from ..sources.connections import from_environment
+    from ..vocabulary import FAILED
 
     found = for_dataset(args.dataset)
     if found is None:

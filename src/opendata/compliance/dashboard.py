@@ -16,6 +16,7 @@ from pathlib import Path
 from ..quality.liveness import CURRENCY_LABELS, REFRESH_LABELS
 from ..settings import load_settings
 from ..spec.loader import load_registry
+from ..vocabulary import DIMENSIONS
 from . import ledger
 from .kpi import CityKpi, compute
 
@@ -37,7 +38,7 @@ T = {
     **{f"{state.value}_state": labels for state, labels in REFRESH_LABELS.items()},
     **{f"{currency.value}_content": labels for currency, labels in CURRENCY_LABELS.items()},
 }
-DIMS = (("dung", "Đúng", "Correct"), ("du", "Đủ", "Complete"), ("sach", "Sạch", "Clean"), ("song", "Sống", "Live"))
+DIMS = tuple((d.value, vi, en) for d, vi, en in DIMENSIONS)
 STYLE = """body{font-family:system-ui,sans-serif;margin:1.2rem;color:#1f2328}h1{font-size:1.4rem}
 table{border-collapse:collapse;margin:.6rem 0}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .6rem;text-align:left}
 th{background:#f6f8fa}.dot{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem}

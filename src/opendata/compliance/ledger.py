@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from ..exceptions import TransientError
-from ..outcomes import REFRESHING, SETTLED
+from ..vocabulary import REFRESHING, SETTLED
 
 
 class Base(DeclarativeBase):

@@ -14,10 +14,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..spec.models import ColumnSpec, ColumnType
+from ..vocabulary import NO_WORDS, YES_WORDS
 
 MAX_EXAMPLES = 20
-TRUE_WORDS = ["true", "1", "co", "có", "yes", "x", "đúng", "dung"]
-FALSE_WORDS = ["false", "0", "khong", "không", "no", "sai"]
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
@@ -210,7 +209,7 @@ def _mostly_plain(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArr
 
 def _booleans(text: pa.ChunkedArray) -> pa.ChunkedArray:
     low = pc.utf8_lower(text)
-    yes, no = pc.is_in(low, pa.array(TRUE_WORDS)), pc.is_in(low, pa.array(FALSE_WORDS))
+    yes, no = pc.is_in(low, pa.array(YES_WORDS)), pc.is_in(low, pa.array(NO_WORDS))
     return pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_())))
 
 

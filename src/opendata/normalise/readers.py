@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 from ..exceptions import InputError
 from ..records import records_at
 from ..spec.models import DatasetSpec
+from ..vocabulary import NO_WORDS, YES_WORDS, spellings
 from .encodings import detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .limits import Budget, json_depth
@@ -184,8 +185,7 @@ def _numbered(first: int, count: int) -> pa.ChunkedArray:
     return pa.chunked_array([pa.Array.from_buffers(pa.int64(), count, [None, pa.py_buffer(values)])], pa.int64())
 
 
-TRUE_TEXT = ["true", "True", "TRUE", "1", "có", "Có", "CÓ", "x", "X", "yes", "Yes", "đúng", "Đúng"]
-FALSE_TEXT = ["false", "False", "FALSE", "0", "không", "Không", "KHÔNG", "no", "No", "sai", "Sai"]
+TRUE_TEXT, FALSE_TEXT = spellings(YES_WORDS), spellings(NO_WORDS)  # the exact path compares in lower case
 
 
 def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, delimiter: str,

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..exceptions import OpendataError
-from ..outcomes import Outcome
 from ..sources.connections import Resolver
 from ..spec.models import City, DatasetSpec
+from ..vocabulary import Outcome
 from . import stages
 from .context import RunContext
 from .outcome import summarise

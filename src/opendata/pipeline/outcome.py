@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..outcomes import Outcome
+from ..vocabulary import Outcome
 
 Pull = Callable[..., Any]  # (stage, key="return_value") -> what the stage left under that key, or None
 

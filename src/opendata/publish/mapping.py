@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..quality.liveness import REFRESH_LABELS, RefreshState
 from ..quality.mqa import DIMENSIONS as MQA_DIMENSIONS
 from ..spec.models import Agency, City, ColumnType, DatasetSpec, Domain, Frequency
+from ..vocabulary import DIMENSIONS as STANDARD
 
 DOMAIN_TITLES = {
     "dat-dai": ("Đất đai", "Land"), "do-thi": ("Quản lý đô thị", "Urban management"),
@@ -41,7 +42,7 @@ FREQUENCY_VI = {
 # The spec's column types as DataStore (PostgreSQL) types: typed columns, unlike xloader's all-text tables.
 DATASTORE_TYPES = {ColumnType.string: "text", ColumnType.integer: "int8", ColumnType.number: "float8",
                    ColumnType.boolean: "bool", ColumnType.date: "date", ColumnType.datetime: "timestamp"}
-DIMENSIONS = (("dung", "Đúng", "correct"), ("du", "Đủ", "complete"), ("sach", "Sạch", "clean"), ("song", "Sống", "live"))
+DIMENSIONS = tuple((d.value, vi, en.lower()) for d, vi, en in STANDARD)  # the page says "Đúng / correct 100"
 # Every field the platform writes on a dataset page, and only these: each is a field of the portal's
 # schema (ckanext-scheming, deploy/ckanext-opendata/ckanext/opendata/schemas/dataset.yaml; a test holds
 # the two equal), so CKAN keeps it as a typed top-level field, not as a free key/value extra. A field the

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..issues import RowIssue
+from ..vocabulary import DIMENSION_NAMES
 
-DIMENSION_NAMES = {"dung": ("Đúng", "Correct"), "du": ("Đủ", "Complete"), "sach": ("Sạch", "Clean"), "song": ("Sống", "Live")}
 HOW_TO_FIX = {
     "expect_column_to_exist": ("Thêm cột theo đúng tên trong đặc tả.", "Add the column, named as in the specification."),
     "expect_column_values_to_not_be_null": ("Điền giá trị cho ô bắt buộc.", "Fill in the required cell."),

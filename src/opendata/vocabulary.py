@@ -1,10 +1,12 @@
-"""What happened to a run, in one word: the names the ledger stores, the DAG's record task and a run in
-one process both derive, the KPI and the dashboard read, and the CLI prints; with their words in
-Vietnamese and English."""
+"""The words users read, in Vietnamese and English, in one place: what happened to a run (the names the
+ledger stores, the DAG's record task and a run in one process both derive, the CLI prints), the four
+dimensions of the city's standard, and the words that mean yes and no in an agency's file."""
 
 from __future__ import annotations
 
 from enum import StrEnum
+
+from .issues import Dimension
 
 
 class Outcome(StrEnum):
@@ -31,3 +33,19 @@ LABELS: dict[Outcome, tuple[str, str]] = {
 FAILED = frozenset({Outcome.quarantined, Outcome.unreadable, Outcome.failed})  # the run stays red
 REFRESHING = frozenset({Outcome.published, Outcome.unchanged})  # the agency keeps the dataset current
 SETTLED = REFRESHING | {Outcome.quarantined, Outcome.unreadable}  # a delivery that reached one of these is done with
+
+# the city's standard, in the order it is said: đúng, đủ, sạch, sống
+DIMENSIONS: tuple[tuple[Dimension, str, str], ...] = (
+    (Dimension.correct, "Đúng", "Correct"), (Dimension.complete, "Đủ", "Complete"),
+    (Dimension.clean, "Sạch", "Clean"), (Dimension.live, "Sống", "Live"),
+)
+DIMENSION_NAMES: dict[str, tuple[str, str]] = {d.value: (vi, en) for d, vi, en in DIMENSIONS}
+
+# yes and no in a boolean column, compared in lower case: with and without the Vietnamese marks
+YES_WORDS = ("true", "1", "có", "co", "yes", "x", "đúng", "dung")
+NO_WORDS = ("false", "0", "không", "khong", "no", "sai")
+
+
+def spellings(words: tuple[str, ...]) -> list[str]:
+    """Each word as typed in lower case, Capitalised and in CAPITALS (for a reader that matches exactly)."""
+    return list(dict.fromkeys(v for w in words for v in (w, w.capitalize(), w.upper())))

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from opendata.outcomes import FAILED, LABELS, REFRESHING, SETTLED, Outcome
 from opendata.pipeline.outcome import summarise
+from opendata.vocabulary import FAILED, LABELS, REFRESHING, SETTLED, Outcome
 
 
 def test_every_outcome_has_vietnamese_and_english_words() -> None:
@@ -30,3 +30,25 @@ def test_a_summary_carries_plain_strings_that_read_back_as_outcomes() -> None:
     skipped = summarise(lambda stage, key="return_value": {"reason": "no-delivery"} if (stage, key) == ("ingest", "skip_reason")
                         else None)
     assert type(skipped["outcome"]) is str and skipped["outcome"] == Outcome.no_delivery
+
+
+def test_every_spelling_of_yes_and_no_reads_as_its_boolean_on_both_csv_paths(tmp_path) -> None:
+    """The fast CSV path (pyarrow's exact match) and the exact path (lower case) share one list of words,
+    so a file reads the same whichever path takes it: a line break in a cell sends it down the exact one."""
+    import pyarrow.parquet as pq
+
+    from opendata.normalise import normalise_file
+    from opendata.vocabulary import NO_WORDS, YES_WORDS, spellings
+    from tests.factories import small_spec
+
+    spec = small_spec(primary_key=["code"], columns=[{"name": "code", "label": {"vi": "Mã"}, "required": True},
+                                                 {"name": "open", "label": {"vi": "Mở cửa"}, "type": "boolean"}])
+    words = [(w, True) for w in spellings(YES_WORDS)] + [(w, False) for w in spellings(NO_WORDS)]
+    body = "".join(f"{w}{i},{w}\n" for i, (w, _) in enumerate(words))
+    for name, text in (("fast.csv", f"Mã,Mở cửa\n{body}"), ("exact.csv", f'Mã,Mở cửa\n"two\nlines",có\n{body}')):
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        table = normalise_file(spec, path, name, tmp_path / name.removesuffix(".csv"))
+        assert not table.issues, table.issues[:3]
+        read = pq.read_table(table.parquet).column("open").to_pylist()
+        assert read[-len(words):] == [b for _, b in words], name
