@@ -55,5 +55,9 @@ class PublishError(OpendataError):
         self.status = status
 
 
+class PortalNotFound(PublishError):
+    """CKAN says the dataset, resource, organization or DataStore table asked for does not exist (404)."""
+
+
 class TransientPublishError(PublishError, TransientError):
     """CKAN timed out, answered 5xx, or refused the connection."""

@@ -15,9 +15,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, Asset, AssetOrTimeSchedule, BaseOperator, CronTriggerTimetable
+from airflow.sdk import DAG, AssetOrTimeSchedule, BaseOperator, CronTriggerTimetable
 
 from ..spec.models import CITY_TIMEZONE, DatasetSpec, Frequency
+from .assets import dag_id_for, dataset_asset, drop_asset
 
 TIMEZONE = CITY_TIMEZONE
 # At most quarterly: the city's open-data rule (and a silent agency is noticed at least that often).
@@ -29,21 +30,7 @@ QUARTERLY = CRON[Frequency.quarterly]
 STAGES = ("ingest", "archive", "normalise", "quality", "publish", "record")
 
 
-def dag_id_for(spec: DatasetSpec) -> str:
-    return f"opendata__{spec.city}__{spec.agency}__{spec.id}".replace("-", "_")
-
-
-def dataset_asset(spec: DatasetSpec) -> Asset:
-    """The published dataset: an event each time the portal shows a new delivery of it."""
-    return Asset(name=spec.key, uri=f"opendata://{spec.city}/{spec.agency}/{spec.id}", group="opendata-dataset")
-
-
 PORTAL_POOL = "ckan_portal"  # created by dev/airflow_stack.py and deploy/airflow-init.sh (airflow pools set)
-
-
-def drop_asset(spec: DatasetSpec) -> Asset:
-    """A file waiting in the dataset's drop folder (announced by the drop-zone watcher DAG)."""
-    return Asset(name=f"{spec.key}.drop", uri=f"opendata-drop://{spec.city}/{spec.agency}/{spec.id}", group="opendata-drop")
 
 
 def cron_for(spec: DatasetSpec) -> str:

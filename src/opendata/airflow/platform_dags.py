@@ -42,7 +42,7 @@ def build_dropzone_watch_dag(every_minutes: int = 5) -> DAG:
             from ..sources.dropzone import DropZone, announce
             from ..spec.loader import load_registry
             from . import tasks
-            from .dag_builder import drop_asset
+            from .assets import drop_asset
 
             settings = load_settings()
             registry = load_registry(settings.paths.registry)

@@ -86,7 +86,7 @@ def publish(key: str, context) -> dict:
                       tasks.portal_access(agency, city))
     outlet = context.get("outlet_events")
     if outlet is not None:  # downstream DAGs see what changed
-        from .dag_builder import dataset_asset
+        from .assets import dataset_asset
 
         outlet[dataset_asset(spec)].extra = {"outcome": result["outcome"], "content_sha256": result["content_sha256"]}
     return result

@@ -98,6 +98,29 @@ class Reminder(Base):
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+def claim_reminder(engine: Engine, kind: str, subject: str, marker: str, recipients: str, at: datetime) -> bool:
+    """The reminder recorded before it is sent, so two runs at once cannot both send it: False when it
+    was claimed before (sent already)."""
+    from sqlalchemy.exc import IntegrityError
+
+    with Session(engine) as session:
+        try:
+            with session.begin():
+                session.add(Reminder(kind=kind, subject=subject, marker=marker, recipients=recipients, sent_at=at))
+        except IntegrityError:
+            return False
+    return True
+
+
+def forget_reminders(engine: Engine, kind: str, subjects: list[str]) -> None:
+    """Reminders of ``kind`` about ``subjects`` forgotten, so a later state of theirs is told again."""
+    from sqlalchemy import delete
+
+    if subjects:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(Reminder).where(Reminder.kind == kind, Reminder.subject.in_(subjects)))
+
+
 def migrate(url: str) -> None:
     """Bring the database to the newest schema (Alembic). Task processes on several workers open a
     fresh ledger at once: for SQLite they take turns on a lock file beside it (PostgreSQL takes an

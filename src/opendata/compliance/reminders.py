@@ -11,14 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
-
 from ..notify.mail import Smtp, send
 from ..spec.loader import Registry
+from . import ledger
 from .kpi import CityKpi
-from .ledger import Reminder
 
 TEXT = {
     "due": ("đến hạn cập nhật", "is due for its update"),
@@ -65,28 +61,19 @@ def notices(cities: list[CityKpi], registry: Registry, stewards: list[str]) -> l
     return out
 
 
-def clear_met(engine: Engine, cities: list[CityKpi]) -> None:
-    from sqlalchemy import delete
-
-    met = [a.agency for c in cities for a in c.agencies if a.meets]
-    if met:
-        with Session(engine) as session, session.begin():
-            session.execute(delete(Reminder).where(Reminder.kind == "below_target", Reminder.subject.in_(met)))
+def clear_met(engine, cities: list[CityKpi]) -> None:
+    """An agency back on target may be reminded again the next time it falls below."""
+    ledger.forget_reminders(engine, "below_target", [a.agency for c in cities for a in c.agencies if a.meets])
 
 
-def send_reminders(engine: Engine, smtp: Smtp | None, found: list[Notice], now: datetime) -> list[Notice]:
+def send_reminders(engine, smtp: Smtp | None, found: list[Notice], now: datetime) -> list[Notice]:
     """Send what was not sent before; returns what went out. Without SMTP nothing is sent (or recorded)."""
     sent = []
     if smtp is None:
         return sent
     for notice in found:
-        with Session(engine) as session:
-            try:
-                with session.begin():  # claim it first: two runs at once cannot both send it
-                    session.add(Reminder(kind=notice.kind, subject=notice.subject, marker=notice.marker,
-                                         recipients=", ".join(notice.to), sent_at=now))
-            except IntegrityError:
-                continue  # sent before
+        if not ledger.claim_reminder(engine, notice.kind, notice.subject, notice.marker, ", ".join(notice.to), now):
+            continue  # sent before
         send(smtp, ", ".join(notice.to), notice.title, notice.body)
         sent.append(notice)
     return sent

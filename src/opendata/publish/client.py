@@ -16,7 +16,7 @@ import ckanapi
 import requests
 from pydantic import SecretStr
 
-from ..exceptions import PublishError, TransientPublishError
+from ..exceptions import PortalNotFound, PublishError, TransientPublishError
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ class CkanClient:
                     f.seek(0)
                 return self._api.call_action(action, data or {}, files=files,
                                              requests_kwargs={"timeout": self.access.timeout_s})
-            except ckanapi.NotFound:
-                raise
+            except ckanapi.NotFound as exc:
+                raise PortalNotFound(f"CKAN {action}: not found ({_short(exc)})", status=404) from None
             except ckanapi.ValidationError as exc:
                 raise PublishError(f"CKAN {action} refused the data: {exc.error_dict}", status=409) from None
             except ckanapi.NotAuthorized as exc:
@@ -72,7 +72,7 @@ class CkanClient:
     def show(self, action: str, id_: str) -> dict | None:
         try:
             return self.call(action, {"id": id_})
-        except ckanapi.NotFound:
+        except PortalNotFound:
             return None
 
 

@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..exceptions import PortalNotFound
 from ..spec.models import DatasetSpec
 from .client import CkanClient
 from .mapping import datastore_fields
@@ -133,11 +134,9 @@ class DatastoreLoader:
         return rid, fresh
 
     def _info(self, rid: str) -> dict | None:
-        import ckanapi
-
         try:
             return self.client.call("datastore_info", {"id": rid})
-        except ckanapi.NotFound:
+        except PortalNotFound:
             return None
 
     def load(self, spec: DatasetSpec, rid: str, table: pa.Table, content_sha: str, marker: str | None,

@@ -19,7 +19,6 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import ckanapi
 from pydantic import SecretStr
 
 from ..exceptions import PublishError
@@ -71,7 +70,7 @@ def _token_works(url: str, token: str, user: str) -> bool:
     try:
         CkanClient(PortalAccess(url, SecretStr(token)), retries=1).call("api_token_list", {"user_id": user})
         return True
-    except (PublishError, ckanapi.NotFound):
+    except PublishError:  # refused, or the user is gone (PortalNotFound)
         return False
 
 

@@ -1,0 +1,80 @@
+"""The house as its map: which package may talk to which third party, how big a module may grow, and no
+import cycle between modules (also not through an import inside a function)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from tests.factories import ROOT
+
+PACKAGE = ROOT / "src" / "opendata"
+MAX_LINES = 400
+# SQLAlchemy: the ledger (its models, migrations, every query), the agency-database source and its URLs,
+# and the dag.test reading of Airflow's own metadata (airflow/local_run.py)
+SQLALCHEMY_HOMES = ("compliance/ledger.py", "compliance/migrations/", "sources/sql.py", "sources/connections.py",
+                    "airflow/local_run.py")
+
+
+def modules() -> dict[str, Path]:
+    return {".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__"): p
+            for p in PACKAGE.rglob("*.py")}
+
+
+def imports(path: Path, name: str) -> set[str]:
+    """Every module ``path`` imports, at the top or inside a function, resolved to absolute names."""
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            found.add(base)
+            found |= {f"{base}.{a.name}" for a in node.names}
+    return found
+
+
+def test_only_the_portal_client_imports_ckanapi() -> None:
+    users = {str(p.relative_to(PACKAGE)) for n, p in modules().items()
+             if any(i == "ckanapi" or i.startswith("ckanapi.") for i in imports(p, n))}
+    assert users == {"publish/client.py"}, users
+
+
+def test_sqlalchemy_is_imported_only_where_the_sql_lives() -> None:
+    users = {str(p.relative_to(PACKAGE)) for n, p in modules().items()
+             if any(i == "sqlalchemy" or i.startswith("sqlalchemy.") for i in imports(p, n))}
+    strays = {u for u in users if not u.startswith(SQLALCHEMY_HOMES)}
+    assert not strays, strays
+
+
+def test_no_module_grows_past_400_lines() -> None:
+    long = {str(p.relative_to(ROOT)): n for p in [*PACKAGE.rglob("*.py"), *(ROOT / "dags").glob("*.py"),
+                                                   *(ROOT / "plugins").rglob("*.py")]
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, long
+
+
+def test_no_import_cycle_between_the_packages_modules() -> None:
+    mods = modules()
+    graph = {n: {i for i in imports(p, n) if i in mods and i != n} for n, p in mods.items()}
+    # a package's __init__ importing its own modules is how a package shows its face, not a cycle
+    graph = {n: {i for i in deps if not (mods[n].name == "__init__.py" and i.startswith(n + "."))} for n, deps in graph.items()}
+    cycles, state = [], {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for dep in sorted(graph[node]):
+            if state.get(dep) == "open":
+                cycles.append(" → ".join([*path[path.index(dep):], dep]))
+            elif dep not in state:
+                visit(dep, [*path, dep])
+        state[node] = "done"
+
+    for n in sorted(graph):
+        if n not in state:
+            visit(n, [n])
+    assert not cycles, cycles[:10]
