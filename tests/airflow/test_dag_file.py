@@ -84,3 +84,34 @@ def test_schedules_never_leave_more_than_three_months_between_runs() -> None:
     drop_schedule = dags[dag_id_for(drop)]["schedule"]
     assert "opendata-drop://" in drop_schedule and "CronTriggerTimetable" in drop_schedule
     assert "opendata-drop://" not in dags[dag_id_for(api)]["schedule"]
+
+
+ISOLATION_PROBE = r"""
+import json, logging, socket, sqlite3, sys
+logging.disable(logging.CRITICAL)
+import airflow.sdk  # Airflow itself is imported by the dag-processor before any DAG file
+from airflow.dag_processing.dagbag import DagBag
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+seen = {"connects": [], "statements": [], "sqlite": []}
+real_connect, real_sqlite = socket.socket.connect, sqlite3.connect
+socket.socket.connect = lambda self, address: seen["connects"].append(str(address)) or real_connect(self, address)
+sqlite3.connect = lambda *a, **k: seen["sqlite"].append(str(a[0]) if a else "?") or real_sqlite(*a, **k)
+event.listen(Engine, "before_cursor_execute", lambda conn, cursor, statement, *rest: seen["statements"].append(statement[:80]))
+bag = DagBag(dag_folder=sys.argv[1])
+print(json.dumps({"dags": len(bag.dags), "errors": len(bag.import_errors), **seen}))
+"""
+
+
+def test_parsing_the_dag_folder_opens_no_connection_and_queries_no_database(tmp_path: Path) -> None:
+    """What the dag-processor does every 30 s for every file: the registry alone, no socket opened, no
+    SQLite file opened, no SQL statement run (the ledger, the portal and the agencies are for tasks)."""
+    env = {**os.environ, "OPENDATA__PATHS__REGISTRY": str(ROOT / "include" / "datasets"),
+           "OPENDATA__PATHS__DATA": str(tmp_path / "data")}
+    out = subprocess.run([sys.executable, "-c", ISOLATION_PROBE, str(ROOT / "dags")], capture_output=True, text=True,
+                         env=env)
+    assert out.returncode == 0, out.stderr[-3000:]
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    assert found["dags"] > 40 and found["errors"] == 0, found
+    assert (found["connects"], found["sqlite"], found["statements"]) == ([], [], []), found
