@@ -80,7 +80,7 @@ def earlier_deliveries(samples: Path, city: str) -> dict[str, date]:
 def replay_earlier(registry, samples: Path, dropzone: Path, agency_env: dict[str, str]) -> list[str]:
     """The deliveries that came before today, each dropped and run on the day it came (pipeline.once, the
     same stages and ledger entry as its DAG), as a city's history before the demo: once, not on a second demo."""
-    from opendata.compliance import ledger
+    from opendata import ledger
     from opendata.pipeline.context import RunContext
     from opendata.pipeline.once import run_once
     from opendata.publish.access import access_for

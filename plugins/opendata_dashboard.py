@@ -1,11 +1,11 @@
-"""The stewards' dashboard in the Airflow UI: the FastAPI app of opendata.compliance.dashboard, served
+"""The stewards' dashboard in the Airflow UI: the FastAPI app of opendata.ui.dashboard, served
 by the api-server under /opendata and linked from the menu (Browse → Dữ liệu mở / Open data)."""
 
 from __future__ import annotations
 
 from airflow.plugins_manager import AirflowPlugin
 
-from opendata.compliance.dashboard import create_app
+from opendata.ui.dashboard import create_app
 
 
 class OpendataDashboardPlugin(AirflowPlugin):

@@ -53,8 +53,8 @@ def test_kpi_trend_by_week_and_month_from_the_daily_snapshots(tmp_path: Path, mo
     import json
     from datetime import date, timedelta
 
+    from opendata import ledger
     from opendata.cli import main
-    from opendata.compliance import ledger
 
     monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path / "data"))
     engine = ledger.open_ledger(f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}")
@@ -81,7 +81,7 @@ def test_run_keeps_the_ledger_in_order_and_records_what_happened(tmp_path: Path,
     empty drop folder the whole flow records a no-delivery run at that time (no portal needed for it)."""
     from datetime import UTC, datetime, timedelta
 
-    from opendata.compliance import ledger
+    from opendata import ledger
     from opendata.settings import load_settings
 
     monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path))
@@ -101,7 +101,7 @@ def test_run_with_a_broken_drop_records_it_and_never_reaches_for_the_portal(tmp_
     """A clerk's broken file through `opendata run`: exit 1 with the reason, the raw bytes archived, the
     run in the ledger as unreadable, and no portal access even asked for (no connection exists here);
     a malformed --at is refused before anything runs."""
-    from opendata.compliance import ledger
+    from opendata import ledger
     from opendata.settings import load_settings
 
     monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path))

@@ -10,10 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from opendata.compliance import ledger
+from opendata import ledger
 from opendata.compliance.daily import cadences_due, run_day
 from opendata.compliance.kpi import compute
 from opendata.compliance.reminders import notices, send_reminders
+from opendata.ledger import repository
 from opendata.notify.mail import smtp_from
 from opendata.settings import load_settings
 from opendata.sources.connections import from_environment
@@ -75,7 +76,7 @@ def test_a_ledger_of_the_first_schema_is_brought_up_to_date(tmp_path: Path) -> N
     from sqlalchemy import create_engine, text
 
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
-    command.upgrade(ledger._alembic_config(url), "0001")
+    command.upgrade(repository._alembic_config(url), "0001")
     with create_engine(url).begin() as conn:
         conn.execute(text("INSERT INTO datasets (dataset, city, agency, published) VALUES ('danang/syt/x', 'danang', 'syt', 1)"))
     engine = ledger.open_ledger(url)

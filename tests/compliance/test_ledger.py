@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from opendata.compliance import ledger
-from opendata.compliance.ledger import LedgerUnavailable, open_ledger, record_run, settled
+from opendata import ledger
+from opendata.ledger import LedgerUnavailable, open_ledger, record_run, repository, settled
 
 RECORD_ONE = """
 import sys, time
-from opendata.compliance import ledger
+from opendata import ledger
 time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all start together, as workers do
 engine = ledger.open_ledger(sys.argv[1])
 ledger.record_run(engine, {"dataset": "danang/syt/clinics", "city": "danang", "agency": "syt", "run": sys.argv[2],
@@ -30,7 +30,7 @@ def test_many_processes_opening_a_fresh_ledger_at_once_all_record_their_run(tmp_
                               text=True) for i in range(12)]
     failures = [p.stderr.read() for p in procs if p.wait(timeout=120) != 0]
     assert not failures, failures[0]
-    from opendata.compliance import ledger
+    from opendata import ledger
 
     recorded = {r.run_id for r in ledger.runs(ledger.open_ledger(url), "danang/syt/clinics")}
     assert recorded == {f"run-{i}" for i in range(12)}
@@ -58,7 +58,7 @@ def test_a_ledger_server_that_refuses_is_a_transient_fault_that_never_shows_its_
 def test_a_ledger_locked_past_the_wait_stops_the_record_with_a_transient_fault(tmp_path: Path, monkeypatch) -> None:
     import sqlite3
 
-    monkeypatch.setattr(ledger, "SQLITE_BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(repository, "SQLITE_BUSY_TIMEOUT_S", 0.2)
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     engine = open_ledger(url)
     lock = sqlite3.connect(tmp_path / "ledger.sqlite3", isolation_level=None)

@@ -88,7 +88,7 @@ def test_the_portal_follows_the_clock(portal, recorded) -> None:
     on the same day changes nothing."""
     from datetime import UTC, datetime, timedelta
 
-    from opendata.compliance import ledger
+    from opendata import ledger
     from opendata.compliance.kpi import compute
     from opendata.publish.refresh import show_refresh_states
     from opendata.settings import load_settings
@@ -187,7 +187,7 @@ def test_the_dashboard_is_behind_airflows_login(api_server) -> None:
 def test_the_dashboard_renders_in_a_browser_with_agencies_and_charts(api_server, tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from opendata.compliance import ledger
+    from opendata import ledger
     from opendata.compliance.daily import run_day
     from opendata.settings import load_settings
 

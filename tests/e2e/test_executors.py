@@ -77,8 +77,8 @@ def run_the_city(executor: str, workers: int, data: Path, tmp: Path) -> tuple[di
         login = up(stack, connections_for(lay, registry, services_env), extra_env=extra)
         api = Api(login["url"], login["user"], login["password"])
         runs = run_city(api, registry, datetime.now(UTC).isoformat())
+        from opendata import ledger
         from opendata.airflow.dag_builder import dag_id_for
-        from opendata.compliance import ledger
 
         engine = ledger.open_ledger(settings.ledger_url())
         found = {}

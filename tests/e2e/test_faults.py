@@ -11,10 +11,10 @@ import sys
 
 import pytest
 
+from opendata import ledger
 from opendata.archive import RawArchive
 from opendata.archive.store import sha256_of
 from opendata.cli import main
-from opendata.compliance import ledger
 from opendata.publish.datastore import MARKER
 from opendata.settings import load_settings
 from tests.e2e.fault_proxy import Fault

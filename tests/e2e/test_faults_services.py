@@ -13,10 +13,11 @@ import time
 
 import pytest
 
+from opendata import ledger
 from opendata.archive import RawArchive
 from opendata.archive.store import sha256_of
 from opendata.cli import main
-from opendata.compliance import ledger
+from opendata.ledger import repository
 from opendata.publish.datastore import BULK_ACTION, MARKER
 from opendata.settings import load_settings
 from tests.e2e.test_faults import changed_drop, drift
@@ -148,7 +149,7 @@ def test_a_locked_ledger_is_waited_for_then_is_a_transient_fault(portal, pipelin
     once it is released); a hold past the wait (2 s here) stops the record step with a transient error
     in both languages, after the portal took the delivery. Nothing is lost: the delivery is not settled,
     so the next run takes it again, finds the portal already has it, and records it."""
-    monkeypatch.setattr(ledger, "SQLITE_BUSY_TIMEOUT_S", 2)
+    monkeypatch.setattr(repository, "SQLITE_BUSY_TIMEOUT_S", 2)
     settings = load_settings()
     engine = ledger.open_ledger(settings.ledger_url())  # the ledger exists (migrated) before it is locked
     path = settings.ledger_url().get_secret_value().removeprefix("sqlite:///")

@@ -114,7 +114,7 @@ def test_a_delivery_accepted_but_never_published_is_behind_and_repair_publishes_
         portal, alone, pipeline_env, capsys) -> None:
     """A worker killed after the check, before publish and record: the gate passed a delivery that neither
     the portal nor the ledger has. Reconcile names it; --repair publishes it and writes the ledger entry."""
-    from opendata.compliance import ledger
+    from opendata import ledger
     from opendata.pipeline import stages
     from opendata.sources.connections import from_environment
     from tests.e2e.test_rain_gauge_slice import drop
@@ -145,7 +145,7 @@ def test_a_delivery_accepted_but_never_published_is_behind_and_repair_publishes_
 
 
 def test_a_page_the_ledger_never_published_is_named_and_removed_only_when_a_person_asks(portal, alone, capsys) -> None:
-    from opendata.compliance import ledger
+    from opendata import ledger
     from opendata.pipeline.reconcile import reconcile as compare
     from opendata.sources.connections import from_environment
     from opendata.spec import load_registry

@@ -101,8 +101,8 @@ def deliver(reg, key: str, n: int, now: datetime) -> str:
 
 
 def test_a_year_of_deliveries_on_time_late_and_stopped(portal, city, smtp_sink, capsys) -> None:
+    from opendata import ledger
     from opendata.cli import main
-    from opendata.compliance import ledger
     from opendata.compliance.daily import run_day
     from opendata.compliance.kpi import compute
     from opendata.notify.mail import smtp_from
@@ -195,7 +195,7 @@ def test_a_year_of_deliveries_on_time_late_and_stopped(portal, city, smtp_sink, 
     assert len(weeks) >= 52
     from fastapi.testclient import TestClient  # the stewards' dashboard shows the same trend
 
-    from opendata.compliance.dashboard import create_app
+    from opendata.ui.dashboard import create_app
 
     dashboard = TestClient(create_app(auth=lambda: None))
     for by, points in (("month", months), ("week", weeks)):

@@ -156,7 +156,7 @@ def build_compliance_dag() -> DAG:
         def portal_refresh_states() -> dict:
             """Every published dataset's page tells today's refresh state (publish.refresh)."""
             from ..compliance.kpi import compute
-            from ..compliance.ledger import open_ledger, record_mqa, statuses
+            from ..ledger import open_ledger, record_mqa, statuses
             from ..publish.refresh import show_refresh_states
             from ..settings import load_settings
             from ..spec.loader import load_registry
@@ -176,8 +176,8 @@ def build_compliance_dag() -> DAG:
         def reconcile_portal() -> dict:
             """The portal held to the ledger (pipeline.reconcile, as `opendata reconcile --repair`): what
             can be put right from the archive is; the task fails while drift remains, so someone looks."""
-            from ..compliance.ledger import open_ledger
             from ..exceptions import OpendataError
+            from ..ledger import open_ledger
             from ..pipeline.reconcile import reconcile
             from ..settings import load_settings
             from ..spec.loader import load_registry

@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     ``--at`` runs it on an earlier day's clock (replaying a delivery on the day it came), never ahead of
     now nor before the dataset's last recorded run, so the ledger's history stays in order."""
 
-    from ..compliance import ledger
+    from .. import ledger
     from ..exceptions import OpendataError
     from ..pipeline.context import RunContext
     from ..pipeline.once import run_once

@@ -68,7 +68,7 @@ def reconcile(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from ..compliance import ledger
+    from .. import ledger
     from ..pipeline.reconcile import reconcile as compare
     from ..sources.connections import from_environment
 

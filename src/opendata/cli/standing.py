@@ -18,7 +18,7 @@ def kpi(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from ..compliance import ledger
+    from .. import ledger
     from ..compliance.kpi import compute, dataset_rows
 
     console = Console()
@@ -79,7 +79,7 @@ def trend(console, engine, cities: list[str], by: str, fmt: str) -> int:
 
     from rich.table import Table
 
-    from ..compliance import ledger
+    from .. import ledger
 
     trends = {city: ledger.trend(engine, city, by) for city in cities}
     if fmt == "json":

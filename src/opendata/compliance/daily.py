@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .. import ledger
 from ..notify.mail import Smtp, flush_outbox
 from ..settings import Settings
 from ..spec.loader import load_registry
-from . import ledger
 from .kpi import CityKpi, compute
 from .reminders import clear_met, notices, send_reminders
 from .reports import Report, write_report

@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from ..ledger import DatasetStatus
 from ..quality.liveness import COUNTING, THRESHOLDS, RefreshState, Thresholds, content_currency, days_since, refresh_state
 from ..spec.loader import Registry
 from ..spec.models import Classification
-from .ledger import DatasetStatus
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .. import ledger
 from ..notify.mail import Smtp, send
 from ..spec.loader import Registry
-from . import ledger
 from .kpi import CityKpi
 
 TEXT = {

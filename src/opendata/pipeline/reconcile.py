@@ -1,6 +1,6 @@
 """The portal held to the ledger: what each dataset's page shows against what the platform published.
 
-For every open dataset of the registry, the ledger (compliance.ledger: the published content's sha256,
+For every open dataset of the registry, the ledger (opendata.ledger: the published content's sha256,
 its row count, the delivery it came from, the scores, the last refresh), the latest accepted delivery
 (the check stage's ``accepted.json``) and today's refresh state (compliance.kpi) say what its page must
 show; the portal says what it does show. Each difference is a ``Drift``. ``repair`` puts the page right
@@ -199,7 +199,7 @@ def reconcile(registry: Registry, engine, now: datetime, settings: Settings, res
     ``repair``, put right what can be, then compare again. A page the ledger never published is deleted
     (recoverable by a sysadmin) only with ``remove_unrecorded``: a person asks for that, never the daily
     run, which would otherwise empty the portal after a ledger restored from an old backup."""
-    from ..compliance import ledger
+    from .. import ledger
 
     ctx = RunContext.create(run_id=f"reconcile-{now:%Y%m%dT%H%M%S}", now=now, settings=settings)
     result = _compare(registry, ledger.statuses(engine), ctx, resolve, city)

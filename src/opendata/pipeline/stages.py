@@ -94,9 +94,9 @@ def from_archive(spec: DatasetSpec, ctx: RunContext, sha256: str) -> dict:
 
 
 def record(spec: DatasetSpec, ctx: RunContext, summary: dict) -> dict:
-    """The run in the ledger (compliance.ledger): what happened to which delivery, and the dataset's
+    """The run in the ledger (opendata.ledger): what happened to which delivery, and the dataset's
     standing when it was published; the KPI, the dashboard and the reminders read it."""
-    from ..compliance.ledger import open_ledger, record_run
+    from ..ledger import open_ledger, record_run
 
     entry = {"dataset": spec.key, "city": spec.city, "agency": spec.agency, "run": ctx.run_id,
              "at": ctx.now.isoformat(), **summary}
@@ -114,7 +114,7 @@ def is_repeat(spec: DatasetSpec, ctx: RunContext, archived: dict) -> bool:
     """The same bytes as an earlier delivery of this dataset that reached an outcome in the ledger: not
     processed twice. Bytes the archive knows but the ledger does not (a run killed after the archive, a
     retried task) are processed again."""
-    from ..compliance.ledger import open_ledger, settled
+    from ..ledger import open_ledger, settled
 
     return bool(archived.get("seen_before")) and archived["sha256"] in settled(open_ledger(ctx.settings.ledger_url()),
                                                                                spec.key)
@@ -125,7 +125,7 @@ def unsettled(spec: DatasetSpec, ctx: RunContext) -> RawDelivery | None:
     outcome (the run that took it was killed, or failed): taken again from the archive when nothing new
     waits, so a file that left the drop zone is never lost between the archive and the ledger. A newer
     drop goes first (it supersedes), so one delivery that keeps failing never blocks the next."""
-    from ..compliance.ledger import open_ledger, settled
+    from ..ledger import open_ledger, settled
 
     store = RawArchive(ctx.data / "archive")
     entries = [e for e in store.entries() if e["dataset"] == spec.key]

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from opendata.compliance import ledger
-from opendata.compliance.dashboard import create_app
+from opendata import ledger
+from opendata.ui.dashboard import create_app
 from tests.factories import ROOT
 
 CANTHO = """code: cantho

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 
+from .. import ledger
+from ..compliance.kpi import CityKpi, compute
 from ..quality.liveness import CURRENCY_LABELS, REFRESH_LABELS
 from ..settings import load_settings
 from ..spec.loader import load_registry
 from ..vocabulary import DIMENSIONS
-from . import ledger
-from .kpi import CityKpi, compute
 
 LIGHTS = {"green": "#1a7f37", "amber": "#d29922", "red": "#cf222e"}
 STATE_COLOURS = {"fresh": "#1a7f37", "due": "#9a6700", "overdue": "#bc4c00", "delinquent": "#cf222e", "never": "#8c959f"}

@@ -1,7 +1,6 @@
-"""The run ledger: every delivery's outcome and every dataset's current standing, in a database
-through SQLAlchemy (SQLite by default, PostgreSQL in production). The schema is Alembic's to change
-(compliance/migrations); ``open_ledger`` brings a database up to date before use.
-"""
+"""The ledger's one repository: every query and every write of the run ledger, through SQLAlchemy
+(SQLite by default, PostgreSQL in production). ``open_ledger`` brings a database up to date (Alembic,
+ledger/migrations) before use; its operational errors become one transient error here."""
 
 from __future__ import annotations
 
@@ -10,92 +9,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text, UniqueConstraint, create_engine, select
+from sqlalchemy import create_engine, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from ..exceptions import TransientError
 from ..vocabulary import REFRESHING, SETTLED
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class RunRecord(Base):
-    """One run of one dataset's pipeline: what came in and what became of it."""
-
-    __tablename__ = "runs"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    run_id: Mapped[str] = mapped_column(String(250))
-    dataset: Mapped[str] = mapped_column(String(200), index=True)
-    city: Mapped[str] = mapped_column(String(64))
-    agency: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    outcome: Mapped[str] = mapped_column(String(32))
-    sha256: Mapped[str | None] = mapped_column(String(64))
-    original_name: Mapped[str | None] = mapped_column(String(500))
-    overall: Mapped[float | None] = mapped_column(Float)
-    scores: Mapped[dict | None] = mapped_column(JSON)
-    warnings: Mapped[int | None] = mapped_column(Integer)
-    url: Mapped[str | None] = mapped_column(String(500))
-    receipt: Mapped[str | None] = mapped_column(String(1000))
-    error: Mapped[str | None] = mapped_column(Text)
-    content_newest: Mapped[date | None] = mapped_column(Date)  # the newest value of the date column
-    content_sha256: Mapped[str | None] = mapped_column(String(64))  # of the table the portal shows after this run
-    rows: Mapped[int | None] = mapped_column(Integer)
-
-
-class DatasetStatus(Base):
-    """Where each dataset stands now: the last published delivery's scores and the last refresh."""
-
-    __tablename__ = "datasets"
-    dataset: Mapped[str] = mapped_column(String(200), primary_key=True)
-    city: Mapped[str] = mapped_column(String(64))
-    agency: Mapped[str] = mapped_column(String(64), index=True)
-    published: Mapped[bool] = mapped_column(Boolean, default=False)
-    url: Mapped[str | None] = mapped_column(String(500))
-    last_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_run_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_outcome: Mapped[str | None] = mapped_column(String(32))
-    overall: Mapped[float | None] = mapped_column(Float)
-    scores: Mapped[dict | None] = mapped_column(JSON)
-    receipt: Mapped[str | None] = mapped_column(String(1000))
-    content_newest: Mapped[date | None] = mapped_column(Date)  # of the published delivery: content currency
-    mqa: Mapped[dict | None] = mapped_column(JSON)  # quality.mqa score of its portal page, from the daily run
-    # what the portal must show (opendata reconcile): the published table, and the last delivery that
-    # refreshed it (published, or unchanged: the same table)
-    content_sha256: Mapped[str | None] = mapped_column(String(64))
-    rows: Mapped[int | None] = mapped_column(Integer)
-    archive_sha256: Mapped[str | None] = mapped_column(String(64))
-
-
-class KpiSnapshot(Base):
-    """The KPI of one agency on one day, kept for the trend."""
-
-    __tablename__ = "kpi_snapshots"
-    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # ISO date
-    agency: Mapped[str] = mapped_column(String(64), primary_key=True)
-    city: Mapped[str] = mapped_column(String(64))
-    published: Mapped[int] = mapped_column(Integer)
-    high_quality: Mapped[int] = mapped_column(Integer)
-    fresh: Mapped[int] = mapped_column(Integer)
-    good: Mapped[int] = mapped_column(Integer)
-    meets: Mapped[bool] = mapped_column(Boolean)
-
-
-class Reminder(Base):
-    """A reminder sent: one per (kind, subject, state of the data), never twice."""
-
-    __tablename__ = "reminders"
-    __table_args__ = (UniqueConstraint("kind", "subject", "marker", name="uq_reminder_once"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(32))  # due | overdue | delinquent | below_target
-    subject: Mapped[str] = mapped_column(String(200))  # a dataset key, or an agency
-    marker: Mapped[str] = mapped_column(String(64))  # the last refresh it is about ('' for an agency's state)
-    recipients: Mapped[str] = mapped_column(Text)
-    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+from .models import DatasetStatus, KpiSnapshot, Reminder, RunRecord
 
 
 def claim_reminder(engine: Engine, kind: str, subject: str, marker: str, recipients: str, at: datetime) -> bool:

@@ -1,11 +1,11 @@
-"""Alembic environment of the run ledger (no alembic.ini: compliance.ledger.migrate configures it)."""
+"""Alembic environment of the run ledger (no alembic.ini: ledger.repository.migrate configures it)."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine, text
 
-from opendata.compliance.ledger import Base
+from opendata.ledger.models import Base
 
 config = context.config
 
