@@ -124,3 +124,35 @@ def test_run_with_a_broken_drop_records_it_and_never_reaches_for_the_portal(tmp_
     assert recorded.outcome in ("unreadable", "quarantined") and recorded.error
     manifest = (tmp_path / "archive" / "manifest.jsonl").read_text(encoding="utf-8")
     assert "tram-do-mua.csv" in manifest  # archived first: nothing lost
+
+
+def test_compliance_run_is_the_compliance_dags_day_from_the_terminal(tmp_path: Path, monkeypatch, capsys) -> None:
+    """The same function the compliance DAG's first task runs: the KPI, today's snapshot (for the trend),
+    the reports, and each city's KPI dropped into its own open dataset's drop folder, through the gate."""
+    import csv
+    import json
+    from datetime import date
+
+    from opendata import ledger
+    from opendata.cli import main
+
+    monkeypatch.setenv("OPENDATA__PATHS__DATA", str(tmp_path))
+    monkeypatch.delenv("AIRFLOW_CONN_SMTP_DEFAULT", raising=False)
+    engine = ledger.open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    ledger.record_run(engine, {"dataset": "danang.snnmt.rain-gauge-stations", "city": "danang", "agency": "snnmt",
+                               "run": "r1", "at": f"{date.today().isoformat()}T01:00:00+00:00", "outcome": "published",
+                               "overall": 95.0, "url": "http://portal/dataset/x"})
+    capsys.readouterr()
+    assert main(["compliance", "run", "--format", "json"]) == 0
+    day = json.loads(capsys.readouterr().out)["day"]
+    danang = next(c for c in day["cities"] if c["city"] == "danang")
+    snnmt = next(a for a in danang["per_agency"] if a["agency"] == "snnmt")
+    assert (snnmt["published"], snnmt["high_quality"], day["reminders"]) == (1, 1, 0)  # no SMTP: nothing sent
+    assert all(Path(r).is_file() for r in day["reports"]) and len(day["delivered"]) == 2
+    [delivered] = [Path(p) for p in day["delivered"] if "/danang/" in p]
+    assert delivered.parent == tmp_path / "dropzone" / "danang" / "skhcn" / "open-data-compliance"
+    rows = list(csv.DictReader(delivered.open(encoding="utf-8")))
+    by_agency = {r["Mã đơn vị"]: r for r in rows}
+    assert set(by_agency) == {"skhcn", "snnmt", "svhttdl", "syt"}
+    assert (by_agency["snnmt"]["Đã công bố"], by_agency["snnmt"]["Chất lượng cao"]) == ("1", "1")
+    assert ledger.trend(engine, "danang", "month")[-1]["day"] == date.today().isoformat()

@@ -88,30 +88,11 @@ def build_link_check_dag() -> DAG:
 
         @task(task_id="check_links")
         def check_links() -> dict:
-            import logging
-
-            from pydantic import SecretStr
-
-            from ..publish.client import CkanClient, PortalAccess
-            from ..quality.links import LinkPolicy, check_packages, write_report
+            from ..pipeline.platform import check_links as check
             from ..settings import load_settings
-            from ..spec.loader import load_registry
             from . import tasks
 
-            settings = load_settings()
-            registry = load_registry(settings.paths.registry)
-            public = CkanClient(PortalAccess(tasks.portal_url(), SecretStr("")), retries=2)  # as the public sees it
-            packages = {key: pkg for key, spec in registry.datasets.items()
-                        if (pkg := public.show("package_show", spec.ckan_name)) is not None}
-            ctx = tasks.run_context()
-            results = check_packages(packages, policy=LinkPolicy.from_settings(settings.links, tasks.portal_url()))
-            report = write_report(results, settings.paths.data / "links", ctx.now)
-            broken = sorted({r.dataset for r in results if not r.ok})
-            for r in results:
-                if not r.ok:
-                    logging.getLogger(__name__).warning("link does not answer: %s %s (%s %s)", r.dataset, r.url,
-                                                        r.status, r.error)
-            return {"datasets": len(packages), "links": len(results), "broken": broken, "report": str(report)}
+            return check(load_settings(), tasks.portal_url(), tasks.run_context().now)
 
         check_links()
     return dag
@@ -131,46 +112,21 @@ def build_compliance_dag() -> DAG:
 
         @task(task_id="kpi_reminders_reports")
         def kpi_reminders_reports() -> dict:
-            from ..compliance.daily import run_day
-            from ..compliance.reports import REPORT_DATASET, write_open_csv
             from ..notify.mail import smtp_from
+            from ..pipeline.platform import compliance_day
             from ..settings import load_settings
-            from ..sources.dropzone import DropZone
-            from ..spec.loader import load_registry
             from . import tasks
 
-            settings = load_settings()
-            now = tasks.run_context().now
-            result = run_day(settings, now, smtp_from(tasks.connection_resolver()))
-            registry = load_registry(settings.paths.registry)
-            delivered = []
-            for city in result.cities:
-                spec = next((s for s in registry.datasets.values() if s.city == city.city and s.id == REPORT_DATASET), None)
-                if spec is not None:
-                    folder = DropZone(settings.paths.dropzone_root).folder(spec)
-                    delivered.append(str(write_open_csv(city, folder / f"{REPORT_DATASET}-{now:%Y%m%d}.csv")))
-            return {"cities": [c.summary() for c in result.cities], "reminders": result.reminders,
-                    "reports": [str(r.xlsx) for r in result.reports], "delivered": delivered}
+            return compliance_day(load_settings(), tasks.run_context().now, smtp_from(tasks.connection_resolver()))
 
         @task(task_id="portal_refresh_states", pool=PORTAL_POOL)
         def portal_refresh_states() -> dict:
-            """Every published dataset's page tells today's refresh state (publish.refresh)."""
-            from ..compliance.kpi import compute
-            from ..ledger import open_ledger, record_mqa, statuses
-            from ..publish.refresh import show_refresh_states
+            """Every published dataset's page tells today's refresh state (pipeline.platform.refresh_pages)."""
+            from ..pipeline.platform import refresh_pages
             from ..settings import load_settings
-            from ..spec.loader import load_registry
             from . import tasks
 
-            settings = load_settings()
-            registry = load_registry(settings.paths.registry)
-            cfg = settings.compliance
-            engine = open_ledger(settings.ledger_url())
-            cities = compute(registry, statuses(engine), tasks.run_context().now, cfg.good_score, cfg.target,
-                             thresholds=cfg.thresholds())
-            update = show_refresh_states(cities, registry, tasks.connection_resolver(), settings)
-            record_mqa(engine, update.mqa)  # for the KPI's dataset rows, the reports and the dashboard
-            return update.asdict()
+            return refresh_pages(load_settings(), tasks.run_context().now, tasks.connection_resolver())
 
         @task(task_id="reconcile", pool=PORTAL_POOL)
         def reconcile_portal() -> dict:

@@ -1,5 +1,5 @@
 """``opendata``: the stages from the command line, the same code the DAGs run. One module per topic
-(specs, delivery, portal, standing, archive); this one only builds the parser.
+(specs, delivery, portal, standing, archive, daily); this one only builds the parser.
 
 Exit codes: 0 done, 1 the data was rejected, 2 the input could not be used, 3 a setup problem,
 4 a transient fault (retry later).
@@ -12,6 +12,7 @@ import sys
 
 from ..settings import PROJECT_ROOT
 from .archive import archive_verify
+from .daily import compliance_run, links_check
 from .delivery import check, ingest, publish, run
 from .portal import catalogue_dcat, portal_provision, reconcile
 from .specs import spec_validate
@@ -63,6 +64,18 @@ def main(argv: list[str] | None = None) -> int:
     rc.add_argument("--repair", action="store_true", help="republish from the archive what is missing or inconsistent, "
                     "remove what the platform did not put there (or the ledger never published), then compare again")
     rc.set_defaults(func=reconcile)
+    links = sub.add_parser("links", help="the portal's download links").add_subparsers(dest="links_command", required=True)
+    lc = links.add_parser("check", help="every download link the portal shows must answer (exit 1 if any does not)")
+    lc.add_argument("--format", choices=("text", "json"), default="text")
+    lc.set_defaults(func=links_check)
+    comp = sub.add_parser("compliance", help="the compliance DAG's day").add_subparsers(dest="compliance_command",
+                                                                                          required=True)
+    cr = comp.add_parser("run", help="KPI snapshot, reminders, reports and the KPI's own open dataset, now")
+    cr.add_argument("--pages", action="store_true", help="also write each published page's refresh state and MQA")
+    cr.add_argument("--connections", default=str(PROJECT_ROOT / ".dev" / "ckan" / "agency-connections.json"),
+                    help="the agency connections file of `opendata portal provision` (for --pages)")
+    cr.add_argument("--format", choices=("text", "json"), default="text")
+    cr.set_defaults(func=compliance_run)
     k = sub.add_parser("kpi", help="the agencies' KPI from the run ledger (≥ 10 high-quality, fresh open datasets)")
     k.add_argument("--agency", help="one agency's datasets")
     k.add_argument("--city", help="one city")

@@ -35,3 +35,15 @@ def for_dataset(key: str):
     console, settings = Console(), load_settings()
     found = spec_or_none(console, settings, key)
     return None if found is None else (console, settings, *found)
+
+
+def agency_connections(path: str) -> None:
+    """The agencies' own publishers, as `opendata portal provision` wrote them, for the commands that act
+    for every agency; AIRFLOW_CONN_* already in the environment win."""
+    import os
+    from pathlib import Path
+
+    from ..publish.provision import as_environment
+
+    if Path(path).is_file():
+        os.environ.update({k: v for k, v in as_environment(Path(path)).items() if k not in os.environ})

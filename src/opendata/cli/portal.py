@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ..settings import load_settings
 from ..spec.loader import load_registry
+from .common import agency_connections
 
 
 def portal_provision(args: argparse.Namespace) -> int:
@@ -75,11 +75,7 @@ def reconcile(args: argparse.Namespace) -> int:
     console = Console()
     settings = load_settings()
     reg = load_registry(settings.paths.registry)
-    tokens = Path(args.connections)
-    if tokens.is_file():  # the agencies' own publishers, as `opendata portal provision` wrote them
-        from ..publish.provision import as_environment
-
-        os.environ.update({k: v for k, v in as_environment(tokens).items() if k not in os.environ})
+    agency_connections(args.connections)
     result = compare(reg, ledger.open_ledger(settings.ledger_url()), datetime.now(UTC), settings, from_environment,
                      args.city, repair=args.repair, remove_unrecorded=args.repair)
     if args.format == "json":
