@@ -25,15 +25,19 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 print(json.dumps({"dags": {d.dag_id: {"tasks": [t.task_id for t in d.topological_sort()], "tags": sorted(d.tags),
                                       "doc": d.doc_md or "", "max_active_runs": d.max_active_runs,
-                                      "owner": d.owner, "schedule": repr(d.timetable)}
+                                      "owner": d.owner, "schedule": repr(d.timetable),
+                                      "weight_rules": sorted({str(t.weight_rule) for t in d.tasks})}
                            for d in bag.dags.values()},
                   "errors": {str(k): str(v)[:300] for k, v in bag.import_errors.items()}}))
 """
 REGISTRY_CHECK = "opendata__platform__registry_check"
 
 
-def parse(registry: Path) -> dict:
+def parse(registry: Path, only: str | None = None) -> dict:
     env = {**os.environ, "OPENDATA__PATHS__REGISTRY": str(registry)}
+    env.pop("_AIRFLOW_PARSING_CONTEXT_DAG_ID", None)
+    if only is not None:  # what Airflow's task runner sets before it parses the file of the task it runs
+        env["_AIRFLOW_PARSING_CONTEXT_DAG_ID"] = only
     out = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "dags")], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stderr[-3000:]
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -51,6 +55,7 @@ def test_the_dag_folder_loads_the_sample_city_without_import_errors(tmp_path: Pa
     for dag_id, spec in dataset_dags.items():
         dag = bag["dags"][dag_id]
         assert dag["tasks"] == list(STAGES) and dag["max_active_runs"] == 1 and dag["owner"] == spec.agency
+        assert dag["weight_rules"] == ["upstream"]  # depth-first: a run under way goes before a new run's first stage
         assert dag["tags"] == sorted([spec.city, spec.agency, spec.domain.value])
         assert spec.description.vi in dag["doc"] and str(registry.paths[spec.key]) in dag["doc"]
 
@@ -115,3 +120,17 @@ def test_parsing_the_dag_folder_opens_no_connection_and_queries_no_database(tmp_
     found = json.loads(out.stdout.strip().splitlines()[-1])
     assert found["dags"] > 40 and found["errors"] == 0, found
     assert (found["connects"], found["sqlite"], found["statements"]) == ([], [], []), found
+
+
+def test_a_worker_running_one_task_gets_only_that_tasks_dag_built() -> None:
+    everything = parse(ROOT / "include" / "datasets")["dags"]
+    platform_files = {d for d in everything if d.startswith("opendata__platform__") and d != REGISTRY_CHECK}
+    one = "opendata__cantho__snnmt__floating_markets"
+    assert one in everything
+    only_one = parse(ROOT / "include" / "datasets", only=one)["dags"]
+    assert set(only_one) == {one} | platform_files  # the other file is a different parse; its DAGs are few
+    assert only_one[one] == everything[one]
+    only_check = parse(ROOT / "include" / "datasets", only=REGISTRY_CHECK)["dags"]
+    assert set(only_check) == {REGISTRY_CHECK} | platform_files
+    # a name the registry does not have (a spec renamed since the run was queued): the whole folder, as before
+    assert parse(ROOT / "include" / "datasets", only="opendata__danang__gone__nowhere")["dags"].keys() == everything.keys()

@@ -1,12 +1,14 @@
 """The names a dataset has in Airflow: its DAG's id, the Asset of its published version and the Asset of
 a file waiting in its drop folder. A leaf: the DAG builder, the task bodies and the platform DAGs all
-name datasets through it."""
+name datasets through it. Also the pool every task that writes to the portal takes a slot of."""
 
 from __future__ import annotations
 
 from airflow.sdk import Asset
 
 from ..spec.models import DatasetSpec
+
+PORTAL_POOL = "ckan_portal"  # created by dev/airflow_stack.py and deploy/airflow-init.sh (airflow pools set)
 
 
 def dag_id_for(spec: DatasetSpec) -> str:

@@ -5,6 +5,11 @@ operators and its schedule, nothing else: no TaskFlow decorators (their signatur
 more than the rest of the DAG), no default_args merging, no import of pandas, GX or ckanapi. What
 each task does lives in ``stage_tasks`` and is imported when the task runs.
 
+A worker running one task parses this file for one DAG only (Airflow's parsing context names it), so
+``dataset_dags`` builds just that one there: a task's start no longer grows with the size of the city.
+Tasks rank depth-first (``weight_rule="upstream"``): a run already under way finishes before the
+next dataset's first stage starts, so datasets reach the portal one after another, not all at the end.
+
 Schedules come from the promised frequency, never slower than quarterly; a drop-zone dataset also
 runs when the drop-zone watcher announces a file (its drop Asset); every published dataset is an
 Asset, for downstream DAGs (compliance, derived datasets).
@@ -17,8 +22,10 @@ from pathlib import Path
 
 from airflow.sdk import DAG, AssetOrTimeSchedule, BaseOperator, CronTriggerTimetable
 
+from ..spec.loader import Registry
 from ..spec.models import CITY_TIMEZONE, DatasetSpec, Frequency
-from .assets import dag_id_for, dataset_asset, drop_asset
+from .assets import PORTAL_POOL, dag_id_for, dataset_asset, drop_asset
+from .platform_dags import REGISTRY_CHECK_DAG_ID, build_registry_check_dag
 
 TIMEZONE = CITY_TIMEZONE
 # At most quarterly: the city's open-data rule (and a silent agency is noticed at least that often).
@@ -28,9 +35,6 @@ CRON = {
 }
 QUARTERLY = CRON[Frequency.quarterly]
 STAGES = ("ingest", "archive", "normalise", "quality", "publish", "record")
-
-
-PORTAL_POOL = "ckan_portal"  # created by dev/airflow_stack.py and deploy/airflow-init.sh (airflow pools set)
 
 
 def cron_for(spec: DatasetSpec) -> str:
@@ -73,7 +77,8 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
         # no DAG params: Airflow validates their JSON schema and copies them into every task at each parse
         # (≈3 ms a DAG). A re-publish is asked for in the run's configuration: {"archive_sha256": "…"}.
     )
-    common = {"owner": spec.agency, "retries": 2, "retry_delay": timedelta(seconds=30), "retry_exponential_backoff": True,
+    common = {"owner": spec.agency, "weight_rule": "upstream", "retries": 2, "retry_delay": timedelta(seconds=30),
+              "retry_exponential_backoff": True,
               "execution_timeout": timedelta(minutes=30), "dag": dag}
     ops = []
     for stage in STAGES:
@@ -86,3 +91,19 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
     for upstream, downstream in zip(ops, ops[1:], strict=False):
         upstream >> downstream
     return dag
+
+
+def dataset_dags(registry: Registry, only: str | None = None) -> dict[str, DAG]:
+    """Every spec's DAG and the registry check, by DAG id. With ``only``, the DAG a worker is about to run
+    a task of, just that one when the registry has it (everything otherwise, as the DAG processor sees)."""
+    keys = sorted(registry.datasets)
+    wanted = [k for k in keys if dag_id_for(registry.datasets[k]) == only]
+    with_check = not wanted
+    if wanted:
+        keys = wanted
+    elif only == REGISTRY_CHECK_DAG_ID:
+        keys = []
+    dags = [build_dataset_dag(registry.datasets[k], registry.paths[k]) for k in keys]
+    if with_check:
+        dags.append(build_registry_check_dag([str(p) for p in registry.problems]))
+    return {dag.dag_id: dag for dag in dags}

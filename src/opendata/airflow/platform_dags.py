@@ -103,9 +103,10 @@ def build_compliance_dag() -> DAG:
     refresh states, then the portal reconciled with the ledger. The latest KPI is delivered to the
     Department of Science and Technology's open dataset, through its drop folder and the same gate as
     any agency's data."""
-    from .dag_builder import PORTAL_POOL, TIMEZONE
+    from ..spec.models import CITY_TIMEZONE
+    from .assets import PORTAL_POOL
 
-    with _platform_dag(COMPLIANCE_DAG_ID, CronTriggerTimetable("0 6 * * *", timezone=TIMEZONE), "compliance",
+    with _platform_dag(COMPLIANCE_DAG_ID, CronTriggerTimetable("0 6 * * *", timezone=CITY_TIMEZONE), "compliance",
                        "### Chỉ tiêu dữ liệu mở / Open-data compliance\n\nKPI per agency (≥ 10 high-quality, fresh "
                        "open datasets), reminders (due, overdue to the agency; delinquent, below target to the "
                        "stewards), monthly, quarterly and yearly reports under `<data>/reports/`.") as dag:
