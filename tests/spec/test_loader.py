@@ -98,3 +98,53 @@ def test_the_sample_specs_carry_real_keywords() -> None:
         own = [t for t in spec.tags if t != "đà nẵng"]
         assert len(own) >= 2, key
         assert own != [spec.title.vi.split()[0].lower()], key
+
+
+def test_after_a_change_only_the_changed_file_is_parsed_again_and_the_checks_across_files_still_run(
+        tmp_path: Path, monkeypatch) -> None:
+    from opendata.spec import loader
+
+    monkeypatch.setenv("OPENDATA_REGISTRY_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "datasets"
+    shutil.copytree(ROOT / "include" / "datasets", root)
+    load_registry(root)
+    parsed: list[str] = []
+    real_read = loader._read_yaml
+    monkeypatch.setattr(loader, "_read_yaml", lambda path, problems: parsed.append(path.name) or real_read(path, problems))
+    hospitals = root / "danang" / "syt" / "hospitals.yaml"
+    hospitals.write_text(hospitals.read_text(encoding="utf-8").replace("update_frequency: quarterly",
+                                                                       "update_frequency: weekly"), encoding="utf-8")
+    changed = load_registry(root)
+    assert sorted(parsed) == ["city.yaml", "city.yaml", "hospitals.yaml"]  # two cities' files, and the one spec
+    assert changed.datasets["danang.syt.hospitals"].update_frequency.value == "weekly"
+    assert changed.datasets == load_registry(root, cache=False).datasets and changed.problems == []
+
+    # the next change gives a second file the id of a first: that clash is found though the first is not parsed
+    parsed.clear()
+    clinics = sorted(p for p in (root / "danang" / "syt").glob("*.yaml") if p != hospitals)[0]
+    text = clinics.read_text(encoding="utf-8")
+    own_id = next(line for line in text.splitlines() if line.startswith("id:"))
+    clinics.write_text(text.replace(own_id, "id: hospitals"), encoding="utf-8")
+    clash = load_registry(root)
+    assert clinics.name in parsed and "hospitals.yaml" not in parsed
+    assert [p.field for p in clash.problems] == ["id"] and "already used" in clash.problems[0].message
+    assert clash.problems == load_registry(root, cache=False).problems
+
+
+def test_two_specs_that_would_share_a_portal_name_are_refused_the_second_named(tmp_path: Path, monkeypatch) -> None:
+    """syt/x-hospitals and syt-x/hospitals are both 'danang-syt-x-hospitals' on the portal."""
+    monkeypatch.setenv("OPENDATA_REGISTRY_CACHE", str(tmp_path / "cache"))
+    root = tmp_path / "datasets"
+    shutil.copytree(ROOT / "include" / "datasets" / "danang", root / "danang")
+    city = root / "danang" / "city.yaml"
+    city.write_text(city.read_text(encoding="utf-8") + "  - code: syt-x\n    name: {vi: Sở Thử}\n    email: x@danang.gov.vn\n",
+                    encoding="utf-8")
+    hospitals = (root / "danang" / "syt" / "hospitals.yaml").read_text(encoding="utf-8")
+    (root / "danang" / "syt" / "x-hospitals.yaml").write_text(hospitals.replace("id: hospitals", "id: x-hospitals"),
+                                                              encoding="utf-8")
+    (root / "danang" / "syt-x").mkdir()
+    (root / "danang" / "syt-x" / "hospitals.yaml").write_text(hospitals, encoding="utf-8")
+    for reg in (load_registry(root), load_registry(root), load_registry(root, cache=False)):  # parsed, cached, uncached
+        assert "danang.syt.x-hospitals" in reg.datasets and "danang.syt-x.hospitals" not in reg.datasets
+        [problem] = reg.problems
+        assert problem.path.parent.name == "syt-x" and "portal name 'danang-syt-x-hospitals'" in problem.message

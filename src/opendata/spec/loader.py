@@ -78,19 +78,21 @@ def _validation_problems(path: Path, exc: ValidationError) -> list[SpecProblem]:
     return out
 
 
-def _fingerprint(root: Path) -> str | None:
+def _fingerprint(root: Path) -> tuple[str, dict[str, str]] | None:
     """'<root>-<files>': a hash of the registry's folder, then of every YAML file's path and bytes (reading
-    them is cheap next to parsing them; modification times can be too coarse to tell two quick edits apart)."""
+    them is cheap next to parsing them; modification times can be too coarse to tell two quick edits apart),
+    and each file's own digest, by path."""
     import hashlib
 
     h = hashlib.sha256()
+    digests: dict[str, str] = {}
     try:
         for path in sorted(root.glob("*/*.yaml")) + sorted(root.glob("*/*/*.yaml")):
-            h.update(f"{path}\n".encode())
-            h.update(hashlib.sha1(path.read_bytes()).digest())
+            digests[str(path)] = hashlib.sha1(path.read_bytes()).hexdigest()
+            h.update(f"{path}\n{digests[str(path)]}\n".encode())
     except OSError:
         return None
-    return f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]}-{h.hexdigest()[:32]}"
+    return f"{hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]}-{h.hexdigest()[:32]}", digests
 
 
 class _Snapshot(BaseModel):
@@ -100,6 +102,17 @@ class _Snapshot(BaseModel):
     datasets: list[DatasetSpec]
     paths: dict[str, str]
     problems: list[tuple[str, str, str]]
+    digests: dict[str, str] = {}  # each accepted spec file's sha1, by path: unchanged files are not parsed again
+
+    def registry(self) -> Registry:
+        return Registry({c.code: c for c in self.cities}, {d.key: d for d in self.datasets},
+                        {k: Path(v) for k, v in self.paths.items()},
+                        [SpecProblem(Path(p), f, m) for p, f, m in self.problems])
+
+    def known_specs(self) -> dict[tuple[str, str], DatasetSpec]:
+        """The validated specs by (file, digest of its bytes)."""
+        return {(self.paths[d.key], self.digests[self.paths[d.key]]): d for d in self.datasets
+                if self.paths.get(d.key) in self.digests}
 
 
 def _cache_dir() -> Path | None:
@@ -120,7 +133,7 @@ def _cache_dir() -> Path | None:
     return folder
 
 
-def _read_cache(path: Path) -> Registry | None:
+def _read_cache(path: Path) -> _Snapshot | None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except OSError:
@@ -130,17 +143,16 @@ def _read_cache(path: Path) -> Registry | None:
         if st.st_uid != os.getuid() or st.st_mode & 0o077:
             return None
         try:
-            snap = _Snapshot.model_validate_json(f.read())
+            return _Snapshot.model_validate_json(f.read())
         except ValidationError:
             return None
-    return Registry({c.code: c for c in snap.cities}, {d.key: d for d in snap.datasets},
-                    {k: Path(v) for k, v in snap.paths.items()}, [SpecProblem(Path(p), f, m) for p, f, m in snap.problems])
 
 
-def _write_cache(path: Path, reg: Registry) -> None:
-    snap = _Snapshot(cities=list(reg.cities.values()), datasets=list(reg.datasets.values()),
-                     paths={k: str(v) for k, v in reg.paths.items()},
-                     problems=[(str(p.path), p.field, p.message) for p in reg.problems])
+def _write_cache(path: Path, reg: Registry, digests: dict[str, str]) -> None:
+    paths = {k: str(v) for k, v in reg.paths.items()}
+    snap = _Snapshot(cities=list(reg.cities.values()), datasets=list(reg.datasets.values()), paths=paths,
+                     problems=[(str(p.path), p.field, p.message) for p in reg.problems],
+                     digests={p: digests[p] for p in paths.values() if p in digests})
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     with os.fdopen(fd, "wb") as f:
@@ -153,28 +165,38 @@ def load_registry(root: Path, cache: bool = True) -> Registry:
 
     Airflow parses the DAG folder again and again while the specs rarely change: the validated registry
     is kept as JSON in a private cache keyed by every file's path and content, and read back (much faster
-    than parsing and validating 1,000 YAML files) until any file changes."""
-    key = _fingerprint(root) if cache and root.is_dir() else None
-    folder = _cache_dir() if key else None
-    cached = folder / f"{key}.json" if folder is not None else None
-    if cached is not None and cached.exists():
-        reg = _read_cache(cached)
-        if reg is not None:
-            return reg
-    reg = _parse_registry(root)
-    if cached is not None:
-        try:
-            _write_cache(cached, reg)
-            for stale in cached.parent.glob(f"{key.split('-')[0]}-*.json"):  # earlier states of this registry
-                if stale != cached:
-                    stale.unlink(missing_ok=True)
-        except OSError:
-            pass  # no cache today; the registry is still right
+    than parsing and validating 1,000 YAML files) until any file changes. Then only the files that changed
+    are parsed again; the checks across files (agencies, ids, portal names) run over all of them."""
+    fingerprint = _fingerprint(root) if cache and root.is_dir() else None
+    folder = _cache_dir() if fingerprint else None
+    if fingerprint is None or folder is None:
+        return _parse_registry(root)
+    key, digests = fingerprint
+    cached = folder / f"{key}.json"
+    snap = _read_cache(cached) if cached.exists() else None
+    if snap is not None:
+        return snap.registry()
+    earlier = [p for p in folder.glob(f"{key.split('-')[0]}-*.json") if p != cached]  # this folder, before the change
+    known: dict[tuple[str, str], DatasetSpec] = {}
+    for stale in earlier:
+        old = _read_cache(stale)
+        known.update(old.known_specs() if old is not None else {})
+    reg = _parse_registry(root, digests, known)
+    try:
+        _write_cache(cached, reg, digests)
+        for stale in earlier:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        pass  # no cache today; the registry is still right
     return reg
 
 
-def _parse_registry(root: Path) -> Registry:
+def _parse_registry(root: Path, digests: dict[str, str] | None = None,
+                    known: dict[tuple[str, str], DatasetSpec] | None = None) -> Registry:
+    """``known``: specs validated before, by (file, digest); a file whose digest is in ``digests`` and
+    unchanged is taken from there instead of parsed."""
     reg = Registry()
+    portal_names: dict[str, str] = {}  # a dataset's portal name -> the key of the spec that has it
     if not root.is_dir():
         reg.problems.append(SpecProblem(root, "", "registry folder does not exist"))
         return reg
@@ -200,7 +222,9 @@ def _parse_registry(root: Path) -> Registry:
             continue
         reg.cities[city.code] = city
         for spec_path in sorted(city_dir.glob("*/*.yaml")):
-            _load_dataset(reg, city, spec_path)
+            digest = (digests or {}).get(str(spec_path))
+            before = (known or {}).get((str(spec_path), digest)) if digest else None
+            _load_dataset(reg, city, spec_path, portal_names, before if before and before.city == city.code else None)
     return reg
 
 
@@ -222,17 +246,12 @@ def _name_clash(reg: Registry, city: City) -> str | None:
     return None
 
 
-def _load_dataset(reg: Registry, city: City, path: Path) -> None:
-    data = _read_yaml(path, reg.problems)
-    if data is None:
-        return
+def _load_dataset(reg: Registry, city: City, path: Path, portal_names: dict[str, str],
+                  validated: DatasetSpec | None = None) -> None:
+    """``validated``: this file's spec as validated before (its bytes unchanged since)."""
     agency_dir = path.parent.name
-    data.setdefault("city", city.code)
-    data.setdefault("agency", agency_dir)
-    try:
-        spec = DatasetSpec.model_validate(data)
-    except ValidationError as exc:
-        reg.problems.extend(_validation_problems(path, exc))
+    spec = validated or _validate_dataset(reg, city, path)
+    if spec is None:
         return
     if spec.city != city.code or spec.agency != agency_dir:
         where = f"spec says {spec.city}/{spec.agency} but lives in {city.code}/{agency_dir}"
@@ -244,10 +263,24 @@ def _load_dataset(reg: Registry, city: City, path: Path) -> None:
     if spec.key in reg.datasets:
         reg.problems.append(SpecProblem(path, "id", f"'{spec.id}' is already used by {reg.paths[spec.key]}"))
         return
-    same_name = next((k for k, s in reg.datasets.items() if s.ckan_name == spec.ckan_name), None)
+    same_name = portal_names.get(spec.ckan_name)
     if same_name is not None:
         reg.problems.append(SpecProblem(path, "id", f"its portal name '{spec.ckan_name}' is already {same_name}'s "
                                         f"({reg.paths[same_name]}): rename the dataset"))
         return
     reg.datasets[spec.key] = spec
     reg.paths[spec.key] = path
+    portal_names[spec.ckan_name] = spec.key
+
+
+def _validate_dataset(reg: Registry, city: City, path: Path) -> DatasetSpec | None:
+    data = _read_yaml(path, reg.problems)
+    if data is None:
+        return None
+    data.setdefault("city", city.code)
+    data.setdefault("agency", path.parent.name)
+    try:
+        return DatasetSpec.model_validate(data)
+    except ValidationError as exc:
+        reg.problems.extend(_validation_problems(path, exc))
+        return None
