@@ -146,7 +146,7 @@ def test_the_registry_cache_never_unpickles_and_checks_its_folder(tmp_path, monk
     shutil.copytree(ROOT / "include" / "datasets", root)
     cache = tmp_path / "cache"
     monkeypatch.setenv("OPENDATA_REGISTRY_CACHE", str(cache))
-    key = loader._fingerprint(root)
+    key, _ = loader._fingerprint(root)
     cache.mkdir(mode=0o700)
     marker = tmp_path / "pwned"
 
