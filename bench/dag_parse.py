@@ -10,7 +10,7 @@ every YAML file; later ones read the registry cache (opendata.spec.loader). Targ
 for 1,000 specs.
 A worker's parse: the same file parsed the way a worker does before it runs one task (Airflow's parsing
 context names the DAG, and only that one is built).
-Scheduling overhead: ``dag.test()`` of a dataset DAG whose drop folder is empty (ingest skips,
+Scheduling overhead: ``dag.test()`` of a dataset DAG whose drop folder is empty (fetch skips,
 record writes "no-delivery"), i.e. six task instances with next to no work, median of 5.
 """
 

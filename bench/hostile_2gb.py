@@ -4,7 +4,7 @@
 
 Two runs, each in a fresh process whose own peak memory is read from wait4:
 1. `opendata check` on a 2 GiB CSV: refused from its size before a byte is read (limits.max_bytes);
-2. the same file dropped in the drop zone and fetched by `opendata ingest`: taken and archived whole
+2. the same file dropped in the drop zone and fetched by `opendata normalise`: taken and archived whole
    (nothing is lost; both copies streamed), then refused by the normalise stage with a receipt.
 Prints wall time, peak RSS and the exit code beside what the run must show.
 """
@@ -61,9 +61,9 @@ def main() -> int:
         print(f"{'opendata check (the agency pre-check)':44} {code:>4} {secs:>7.1f} {peak:>9.0f}  "
               f"{'max_bytes' if 'max_bytes' in said else said[-200:]}")
         ok = code == 2 and "max_bytes" in said and peak < 1024
-        code, secs, peak, said = run([exe, "ingest", "--dataset", "danang.snnmt.rain-gauge-stations"], env)
+        code, secs, peak, said = run([exe, "normalise", "--dataset", "danang.snnmt.rain-gauge-stations"], env)
         archived = [p for p in (data / "archive" / "objects").rglob("*") if p.is_file()]
-        print(f"{'opendata ingest (drop zone → archive → read)':44} {code:>4} {secs:>7.1f} {peak:>9.0f}  "
+        print(f"{'opendata normalise (drop zone → archive → read)':44} {code:>4} {secs:>7.1f} {peak:>9.0f}  "
               f"{'max_bytes' if 'max_bytes' in said else said[-200:]}; archived whole: "
               f"{any(p.stat().st_size == size for p in archived) if not big.exists() else 'not taken'}")
         ok = ok and code == 2 and "max_bytes" in said and peak < 1024

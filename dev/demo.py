@@ -102,7 +102,7 @@ def replay_earlier(registry, samples: Path, dropzone: Path, agency_env: dict[str
             ctx = RunContext.create(run_id=f"replay-{at:%Y%m%d}-{spec.id}", now=at, settings=settings)
             entry = run_once(spec, city, ctx, from_environment,
                              lambda spec=spec, city=city: access_for(city.agency(spec.agency), city, from_environment, settings))
-            told.append(f"{spec.key} delivered {day} ({entry['outcome']})")
+            told.append(f"{spec.key} delivered {day} ({entry.outcome.value})")
     return told
 
 

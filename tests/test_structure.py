@@ -77,3 +77,27 @@ def test_no_import_cycle_between_the_packages_modules() -> None:
         if n not in state:
             visit(n, [n])
     assert not cycles, cycles[:10]
+
+
+def test_no_public_name_is_defined_in_two_modules() -> None:
+    """One home per name: a constant, class or function the package shares is defined once and imported
+    elsewhere (a package's __init__ re-exporting its modules' names defines nothing; Alembic revisions
+    share their fixed hooks by design)."""
+    homes: dict[str, list[str]] = {}
+    for name, path in modules().items():
+        if path.name == "__init__.py" or "migrations" in path.parts:
+            continue
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                defined = [node.name]
+            elif isinstance(node, ast.Assign):
+                defined = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                defined = [node.target.id]
+            else:
+                continue
+            for n in defined:
+                if not n.startswith("_") and n != "log":
+                    homes.setdefault(n, []).append(name)
+    twice = {n: where for n, where in homes.items() if len(where) > 1}
+    assert not twice, twice

@@ -1,16 +1,32 @@
-"""The one vocabulary of run outcomes: every outcome has its words in both languages, the groups the
-ledger and the DAG read are made of it, and what crosses XCom and the ledger is plain text."""
+"""The one vocabulary: every stage, outcome, state and drift has its words in both languages, the groups
+the ledger and the DAG read are made of it, and what crosses XCom and the ledger is plain text."""
 
 from __future__ import annotations
 
 import json
 
 from opendata.pipeline.outcome import summarise
-from opendata.vocabulary import FAILED, LABELS, REFRESHING, SETTLED, Outcome
+from opendata.pipeline.results import RunSummary
+from opendata.vocabulary import (
+    CURRENCY_LABELS,
+    DRIFT_LABELS,
+    FAILED,
+    OUTCOME_LABELS,
+    REFRESH_LABELS,
+    REFRESHING,
+    SETTLED,
+    STAGE_LABELS,
+    STAGES,
+    ContentCurrency,
+    DriftKind,
+    Outcome,
+    RefreshState,
+    Stage,
+)
 
 
 def test_every_outcome_has_vietnamese_and_english_words() -> None:
-    assert set(LABELS) == set(Outcome)
+    assert set(OUTCOME_LABELS) == set(Outcome)
     for outcome in Outcome:
         vi, en = outcome.label
         assert vi and en and vi != en or outcome is Outcome.failed, outcome
@@ -22,14 +38,27 @@ def test_the_groups_never_overlap_where_they_must_not() -> None:
     assert Outcome.no_delivery not in SETTLED | FAILED
 
 
-def test_a_summary_carries_plain_strings_that_read_back_as_outcomes() -> None:
-    left = {("quality", "error"): {"message": "rule broken", "receipt": "{}"}, ("archive", "return_value"): {"sha256": "a"}}
+def test_a_summary_is_typed_and_crosses_xcom_as_plain_strings_that_read_back() -> None:
+    left = {("check", "error"): {"message": "rule broken", "receipt": "{}"}, ("archive", "return_value"): {"sha256": "a"}}
     summary = summarise(lambda stage, key="return_value": left.get((stage, key)))
-    assert type(summary["outcome"]) is str and Outcome(summary["outcome"]) is Outcome.quarantined
-    assert json.loads(json.dumps(summary))["outcome"] == "quarantined"
-    skipped = summarise(lambda stage, key="return_value": {"reason": "no-delivery"} if (stage, key) == ("ingest", "skip_reason")
+    assert summary.outcome is Outcome.quarantined and summary.failed_stage is Stage.check and summary.sha256 == "a"
+    plain = json.loads(json.dumps(summary.asdict()))
+    assert plain["outcome"] == "quarantined" and plain["failed_stage"] == "check"
+    assert RunSummary.from_dict(plain) == summary
+    skipped = summarise(lambda stage, key="return_value": {"reason": "no-delivery"} if (stage, key) == ("fetch", "skip_reason")
                         else None)
-    assert type(skipped["outcome"]) is str and skipped["outcome"] == Outcome.no_delivery
+    assert skipped.outcome is Outcome.no_delivery and skipped.error is None
+
+
+def test_every_stage_has_its_words_and_the_dag_runs_them_in_the_order_a_delivery_goes() -> None:
+    assert [s.value for s in STAGES] == ["fetch", "archive", "normalise", "check", "publish", "record"]
+    assert set(STAGE_LABELS) == set(Stage) and all(vi and en for vi, en in STAGE_LABELS.values())
+
+
+def test_every_state_and_drift_has_vietnamese_and_english_words() -> None:
+    for labels, enum in ((REFRESH_LABELS, RefreshState), (CURRENCY_LABELS, ContentCurrency), (DRIFT_LABELS, DriftKind)):
+        assert set(labels) == set(enum), enum
+        assert all(vi and en and vi != en for vi, en in labels.values()), enum
 
 
 def test_every_spelling_of_yes_and_no_reads_as_its_boolean_on_both_csv_paths(tmp_path) -> None:

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
+# The column of a normalised table that keeps each record's line in the agency's file (header = 1): the
+# normalise stage writes it, the check stage names rows by it, the publish stage drops it (never public).
+ROW_COLUMN = "_source_row"
+MAX_EXAMPLES = 20  # rows a problem names by example in a receipt; the count says how many there are
+
 
 class Dimension(StrEnum):
     """The city's standard: đúng (correct), đủ (complete), sạch (clean), sống (live)."""

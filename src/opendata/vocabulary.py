@@ -1,12 +1,38 @@
-"""The words users read, in Vietnamese and English, in one place: what happened to a run (the names the
-ledger stores, the DAG's record task and a run in one process both derive, the CLI prints), the four
-dimensions of the city's standard, and the words that mean yes and no in an agency's file."""
+"""The words users read, in Vietnamese and English, in one place, with the names the code uses for them:
+the stages of a delivery (the DAG's task ids, the pipeline's functions, the CLI's verbs), what happened
+to a run (the names the ledger stores, the DAG's record task and a run in one process both derive, the
+CLI prints), a dataset's refresh state and content currency, the drift reconcile finds, the four
+dimensions of the city's standard, and the words that mean yes and no in an agency's file. No other
+module keeps a table of these words."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
 from .issues import Dimension
+
+
+class Stage(StrEnum):
+    """fetch → archive → normalise → check → publish → record: one name per stage everywhere."""
+
+    fetch = "fetch"  # the next delivery from the source (a drop zone, an API, a database)
+    archive = "archive"  # its bytes kept untouched under their sha256, before anything else
+    normalise = "normalise"  # decoded, its header found, typed to the spec: a Parquet table
+    check = "check"  # the rules of the standard: a scorecard, the agency's receipt, the gate
+    publish = "publish"  # onto the portal with the agency's own token
+    record = "record"  # the run in the ledger, whatever happened
+
+    @property
+    def label(self) -> tuple[str, str]:
+        return STAGE_LABELS[self]
+
+
+STAGES: tuple[Stage, ...] = tuple(Stage)  # in the order a delivery goes through them
+STAGE_LABELS: dict[Stage, tuple[str, str]] = {
+    Stage.fetch: ("nhận dữ liệu", "fetch"), Stage.archive: ("lưu trữ", "archive"),
+    Stage.normalise: ("chuẩn hóa", "normalise"), Stage.check: ("kiểm tra chất lượng", "quality check"),
+    Stage.publish: ("công bố", "publish"), Stage.record: ("ghi sổ", "record"),
+}
 
 
 class Outcome(StrEnum):
@@ -21,10 +47,10 @@ class Outcome(StrEnum):
     @property
     def label(self) -> tuple[str, str]:
         """(Vietnamese, English), as a steward says it."""
-        return LABELS[self]
+        return OUTCOME_LABELS[self]
 
 
-LABELS: dict[Outcome, tuple[str, str]] = {
+OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
     Outcome.published: ("đã công bố", "published"), Outcome.unchanged: ("không đổi", "unchanged"),
     Outcome.repeat: ("nộp lặp lại", "repeated delivery"), Outcome.quarantined: ("bị giữ lại", "quarantined"),
     Outcome.unreadable: ("không đọc được", "unreadable"), Outcome.no_delivery: ("không có dữ liệu mới", "nothing new"),
@@ -33,6 +59,69 @@ LABELS: dict[Outcome, tuple[str, str]] = {
 FAILED = frozenset({Outcome.quarantined, Outcome.unreadable, Outcome.failed})  # the run stays red
 REFRESHING = frozenset({Outcome.published, Outcome.unchanged})  # the agency keeps the dataset current
 SETTLED = REFRESHING | {Outcome.quarantined, Outcome.unreadable}  # a delivery that reached one of these is done with
+
+
+
+class RefreshState(StrEnum):
+    """When the agency last delivered accepted data, against its promised frequency (quality.liveness)."""
+
+    fresh = "fresh"
+    due = "due"
+    overdue = "overdue"
+    delinquent = "delinquent"
+    never = "never"  # not published yet
+
+
+class ContentCurrency(StrEnum):
+    """How recent the newest value of the spec's date column is (quality.liveness)."""
+
+    current = "current"  # the newest value lies within the promised frequency
+    stale = "stale"
+    undated = "undated"  # no date column in the spec
+
+
+REFRESH_LABELS: dict[RefreshState, tuple[str, str]] = {
+    RefreshState.fresh: ("mới", "fresh"), RefreshState.due: ("đến hạn cập nhật", "due"),
+    RefreshState.overdue: ("quá hạn", "overdue"), RefreshState.delinquent: ("quá hạn nghiêm trọng", "delinquent"),
+    RefreshState.never: ("chưa công bố", "never published"),
+}
+CURRENCY_LABELS: dict[ContentCurrency, tuple[str, str]] = {
+    ContentCurrency.current: ("nội dung mới", "content current"), ContentCurrency.stale: ("nội dung cũ", "content stale"),
+    ContentCurrency.undated: ("không có cột ngày", "no date column"),
+}
+
+
+class DriftKind(StrEnum):
+    """How a dataset's portal page differs from the ledger (pipeline.reconcile)."""
+
+    missing = "missing"  # the ledger published it; the portal has no such dataset
+    wrong_organization = "wrong_organization"
+    resource_missing = "resource_missing"
+    resource_extra = "resource_extra"  # a resource the platform did not make, or a second one of a role
+    content = "content"  # the page's content sha256 or the DataStore's marker is not the ledger's
+    rows = "rows"  # the DataStore holds another number of rows than was published
+    quality = "quality"  # the scores on the page are not the ledger's
+    refresh = "refresh"  # the refresh state or days on the page are not today's
+    behind = "behind"  # an accepted delivery newer than the one the ledger published
+    unrecorded = "unrecorded"  # on the portal, but the ledger never published it
+    orphan = "orphan"  # a platform page whose dataset is not (or no longer) an open dataset of the registry
+    unreachable = "unreachable"  # the agency's portal connection failed: nothing could be compared
+
+
+DRIFT_LABELS: dict[DriftKind, tuple[str, str]] = {
+    DriftKind.missing: ("không có trên cổng", "not on the portal"),
+    DriftKind.wrong_organization: ("sai cơ quan", "in another organization"),
+    DriftKind.resource_missing: ("thiếu tài nguyên", "resource missing"),
+    DriftKind.resource_extra: ("tài nguyên thừa", "resource not the platform's"),
+    DriftKind.content: ("nội dung khác sổ", "content differs from the ledger"),
+    DriftKind.rows: ("số dòng khác sổ", "row count differs from the ledger"),
+    DriftKind.quality: ("điểm khác sổ", "scores differ from the ledger"),
+    DriftKind.refresh: ("tình trạng cập nhật cũ", "refresh state out of date"),
+    DriftKind.behind: ("lần nộp đạt chưa được đăng", "an accepted delivery is not published"),
+    DriftKind.unrecorded: ("sổ không ghi đã đăng", "not published according to the ledger"),
+    DriftKind.orphan: ("không còn trong danh mục", "not in the registry"),
+    DriftKind.unreachable: ("không kết nối được cổng", "portal unreachable"),
+}
 
 # the city's standard, in the order it is said: đúng, đủ, sạch, sống
 DIMENSIONS: tuple[tuple[Dimension, str, str], ...] = (

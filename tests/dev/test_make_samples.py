@@ -46,7 +46,8 @@ def test_the_specs_do_not_depend_on_the_day_and_are_as_committed(later) -> None:
 
 
 def test_some_datasets_were_delivered_earlier_so_some_are_due_or_overdue(later) -> None:
-    from opendata.quality.liveness import RefreshState, refresh_state
+    from opendata.quality.liveness import refresh_state
+    from opendata.vocabulary import RefreshState
 
     samples, _ = later
     states = {}

@@ -70,6 +70,6 @@ def test_the_clinics_database_is_read_incrementally(portal, pipeline_env, monkey
         conn.execute("INSERT INTO phong_kham VALUES ('PK0141', 'Phòng khám Nhi Sơn Trà', '12 Lê Duẩn', 'Phường Sơn Trà', "
                      "'Nhi', '123/ĐN-GPHĐ', '2026-11-01', 142)")
     second = run(spec.key)
-    assert second.outcome == "published" and second.returns["ingest"]["meta"]["rows"] == 2  # only the change was read
+    assert second.outcome == "published" and second.returns["fetch"]["meta"]["rows"] == 2  # only the change was read
     rows = {r["code"]: r for r in published_rows(portal, spec.ckan_name)}
     assert len(rows) == 141 and rows["PK0001"]["name"] == "Phòng khám Đa khoa Hòa Khánh" and "PK0141" in rows

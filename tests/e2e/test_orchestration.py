@@ -90,5 +90,6 @@ def test_the_dag_param_republishes_from_the_archive(portal, pipeline_env) -> Non
     module = load_dag_module(Path(ROOT / "dags" / "opendata_datasets.py"))
     dag = getattr(module, dag_id_for(SPEC))
     run = run_dag(dag, params={"archive_sha256": sha})
-    assert run.outcome == "published" and run.returns["archive"]["republish"] is True
+    assert run.outcome == "published" and run.returns["fetch"] == {"republish": sha}  # nothing fetched from the source
+    assert run.returns["archive"]["sha256"] == sha and run.returns["archive"]["seen_before"] is False
     assert portal.get("package_show", id=NAME)["name"] == NAME

@@ -127,21 +127,21 @@ def test_a_delivery_accepted_but_never_published_is_behind_and_repair_publishes_
     drop(pipeline_env, changed, "tram-do-mua-moi.csv")
     settings = load_settings()
     ctx = RunContext.create(run_id="killed-after-check", settings=settings)
-    archived = stages.ingest(SPEC, ctx, from_environment)
+    archived = stages.fetch_and_archive(SPEC, ctx, from_environment)
     checked = stages.check(SPEC, ctx, stages.normalise(SPEC, ctx, archived), 48)
-    assert checked["sha256"] == archived["sha256"]  # accepted; then the worker dies
+    assert checked.sha256 == archived.sha256  # accepted; then the worker dies
 
     code, report = reconcile(capsys)
     assert code == 1 and kinds(report) == {(SPEC.key, "behind")}
     code, report = reconcile(capsys, "--repair")
     assert (code, report["drift"]) == (0, []), report
     page = portal.get("package_show", id=NAME)
-    assert page["archive_sha256"] == archived["sha256"] and page["content_sha256"] != alone["content_sha256"]
+    assert page["archive_sha256"] == archived.sha256 and page["content_sha256"] != alone["content_sha256"]
     last = lines[-1].split(",")[0]
     [row] = portal.rows(portal.resource(page, "data")["id"], filters=json.dumps({"station_code": last}))
     assert row["status"] == "Bảo trì"
     status = ledger.statuses(ledger.open_ledger(settings.ledger_url()))[SPEC.key]
-    assert (status.archive_sha256, status.content_sha256) == (archived["sha256"], page["content_sha256"])
+    assert (status.archive_sha256, status.content_sha256) == (archived.sha256, page["content_sha256"])
 
 
 def test_a_page_the_ledger_never_published_is_named_and_removed_only_when_a_person_asks(portal, alone, capsys) -> None:

@@ -97,7 +97,7 @@ def deliver(reg, key: str, n: int, now: datetime) -> str:
     ctx = RunContext.create(run_id=f"sim-{now:%Y%m%d}-{spec.id}", now=now, settings=settings)
     entry = run_once(spec, city, ctx, from_environment,
                      lambda: access_for(city.agency(spec.agency), city, from_environment, settings))
-    return entry["outcome"]
+    return entry.outcome.value
 
 
 def test_a_year_of_deliveries_on_time_late_and_stopped(portal, city, smtp_sink, capsys) -> None:

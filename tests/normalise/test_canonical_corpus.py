@@ -50,9 +50,9 @@ def normalise_bytes(tmp_path: Path, name: str, data: bytes):
 def fetched(tmp_path: Path, source: dict) -> list[dict]:
     ctx = RunContext(Settings(paths=PathSettings(data=tmp_path / "data")), "canonical", datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     spec = DatasetSpec.model_validate(corpus.spec_data(source))
-    table = stages.normalise(spec, ctx, stages.ingest(spec, ctx))
-    assert not [i for i in table["issues"] if i["severity"] == Severity.blocking.value]
-    return parquet_rows(table["parquet"])
+    table = stages.normalise(spec, ctx, stages.fetch_and_archive(spec, ctx))
+    assert not [i for i in table.issues if i.severity is Severity.blocking]
+    return parquet_rows(table.parquet)
 
 
 def test_the_canonical_table_has_the_hard_cases() -> None:

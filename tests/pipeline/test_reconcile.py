@@ -5,8 +5,9 @@ The real portal's side (zero drift after a run, a resource deleted by hand found
 
 from __future__ import annotations
 
-from opendata.pipeline.reconcile import LABELS, DriftKind, Expected, page_drift
+from opendata.pipeline.reconcile import Expected, page_drift
 from opendata.publish.datastore import MARKER
+from opendata.vocabulary import DRIFT_LABELS, DriftKind
 from tests.factories import rain_spec
 
 SPEC = rain_spec()
@@ -79,4 +80,4 @@ def test_an_accepted_delivery_the_ledger_never_recorded_is_behind() -> None:
 
 
 def test_every_drift_has_a_label_in_both_languages() -> None:
-    assert set(LABELS) == set(DriftKind) and all(vi and en and vi != en for vi, en in LABELS.values())
+    assert set(DRIFT_LABELS) == set(DriftKind) and all(vi and en and vi != en for vi, en in DRIFT_LABELS.values())

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from opendata.quality.links import LinkPolicy, check_packages, write_report
+from opendata.quality.links import LinkPolicy, check_packages, write_link_report
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -42,5 +42,5 @@ def test_links_that_answer_and_links_that_do_not(tmp_path: Path) -> None:
     assert results["csv"].ok and results["get"].ok and results["get"].status == 200
     assert not results["gone"].ok and results["gone"].status == 404
     assert not results["dead"].ok and results["dead"].status is None and results["dead"].error
-    report = json.loads(write_report(list(results.values()), tmp_path, datetime(2026, 11, 22, tzinfo=UTC)).read_text())
+    report = json.loads(write_link_report(list(results.values()), tmp_path, datetime(2026, 11, 22, tzinfo=UTC)).read_text())
     assert report["broken_datasets"] == ["a.b.bad"] and report["links"] == 4

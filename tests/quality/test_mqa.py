@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from opendata.quality.mqa import DIMENSIONS, INDICATORS, MAXIMUM, MqaRating, score_package
+from opendata.quality.mqa import INDICATORS, MAXIMUM, MQA_DIMENSIONS, MqaRating, score_package
 
 
 def package(**over) -> dict:
@@ -28,7 +28,7 @@ def package(**over) -> dict:
 
 def test_the_scale_is_the_eus() -> None:
     assert MAXIMUM == 405
-    assert {d: sum(p for dim, p in INDICATORS.values() if dim == d) for d in DIMENSIONS} == {
+    assert {d: sum(p for dim, p in INDICATORS.values() if dim == d) for d in MQA_DIMENSIONS} == {
         "findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75, "contextuality": 20}
 
 
@@ -54,4 +54,4 @@ def test_what_is_missing_costs_its_points() -> None:
     assert one_broken.points["access_url_answers"] == round(50 * 2 / 3, 1)
     bare = score_package({"resources": []})
     assert bare.total == 0 and bare.rating == MqaRating.bad
-    assert bare.fields()["mqa_score"] == "0" and set(bare.fields()) >= {f"mqa_{d}" for d in DIMENSIONS}
+    assert bare.fields()["mqa_score"] == "0" and set(bare.fields()) >= {f"mqa_{d}" for d in MQA_DIMENSIONS}

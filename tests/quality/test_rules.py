@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import pytest
 
-from opendata.quality.liveness import RefreshState, refresh_state
+from opendata.quality.liveness import refresh_state
 from opendata.quality.rules import rules_for
 from opendata.quality.runner import run_expectations
 from opendata.quality.scorecard import build_scorecard
 from opendata.quality.suite import expectations_from_spec
 from opendata.spec.models import Frequency
+from opendata.vocabulary import RefreshState
 from tests.factories import small_spec
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
@@ -125,7 +126,8 @@ def test_a_city_sets_its_own_refresh_days_and_never_is_never() -> None:
 
 def test_content_currency_is_the_song_rules_test() -> None:
     """The newest value within the due days is current, the same bound the sống rule sets."""
-    from opendata.quality.liveness import ContentCurrency, content_currency
+    from opendata.quality.liveness import content_currency
+    from opendata.vocabulary import ContentCurrency
 
     today = NOW.date()
     assert content_currency(today - timedelta(days=30), Frequency.monthly, today) == ContentCurrency.current

@@ -15,7 +15,9 @@ from opendata.archive import RawArchive
 from opendata.exceptions import InputError, SourceError
 from opendata.pipeline import stages
 from opendata.pipeline.context import RunContext
+from opendata.pipeline.results import RunSummary
 from opendata.settings import IntakeSettings, PathSettings, Settings
+from opendata.vocabulary import Outcome
 from tests.factories import SAMPLE_DROP, rain_spec
 
 SPEC = rain_spec()
@@ -156,10 +158,10 @@ def test_a_vanished_file_is_skipped_and_a_taken_file_is_found_again(ctx) -> None
     again = stages.fetch(SPEC, ctx, None)
     assert again is not None and again.meta.get("recovered") and again.path.read_bytes() == SAMPLE_DROP.read_bytes()
     archived = stages.archive(SPEC, ctx, again)
-    assert archived["sha256"] == again.meta["sha256"]
+    assert archived.sha256 == again.meta["sha256"]
     pending = stages.fetch(SPEC, ctx, None)  # archived, but no run of it settled yet: the archive gives it back
-    assert pending is not None and pending.path == Path(archived["path"])
-    stages.record(SPEC, ctx, {"outcome": "published", "sha256": archived["sha256"]})
+    assert pending is not None and pending.path == Path(archived.path)
+    stages.record(SPEC, ctx, RunSummary(Outcome.published, sha256=archived.sha256))
     assert stages.fetch(SPEC, ctx, None) is None  # settled now: not delivered a third time
 
 

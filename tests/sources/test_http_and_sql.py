@@ -47,13 +47,13 @@ def http_spec(**source):
 )
 def test_http_pages_are_archived_as_they_came_and_read_as_one_table(ctx, api, pagination) -> None:
     spec = http_spec(pagination=pagination)
-    archived = stages.ingest(spec, ctx)
+    archived = stages.fetch_and_archive(spec, ctx)
     table = stages.normalise(spec, ctx, archived)
-    codes = pq.read_table(table["parquet"]).column("code").to_pylist()
+    codes = pq.read_table(table.parquet).column("code").to_pylist()
     assert codes == [h["Mã"] for h in HOTELS]
     if pagination["style"] in ("page", "offset"):
-        assert archived["original_name"].endswith(".bundle.json")
-        bundle = json.loads(Path(archived["path"]).read_text())
+        assert archived.original_name.endswith(".bundle.json")
+        bundle = json.loads(Path(archived.path).read_text())
         assert len(bundle["pages"]) >= 3
         first_page = json.loads(Path(bundle["pages"][0]).read_bytes())
         assert first_page["data"][0]["Mã"] == "PK001"  # the page itself, unchanged, in the archive
@@ -62,28 +62,28 @@ def test_http_pages_are_archived_as_they_came_and_read_as_one_table(ctx, api, pa
 
 def test_http_csv(ctx, api) -> None:
     spec = http_spec(path="/api/records.csv", format="csv", pagination={"style": "page", "size": 10})
-    table = stages.normalise(spec, ctx, stages.ingest(spec, ctx))
-    assert table["rows"] == len(HOTELS)
+    table = stages.normalise(spec, ctx, stages.fetch_and_archive(spec, ctx))
+    assert table.rows == len(HOTELS)
 
 
 def test_a_refused_token_is_a_clear_terminal_error(ctx, api, monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_AGENCY_API", json.dumps({"conn_type": "http", "host": api.url, "password": "wrong"}))
     with pytest.raises(SourceError, match="HTTP 401: the token was refused") as err:
-        stages.ingest(http_spec(), ctx)
+        stages.fetch_and_archive(http_spec(), ctx)
     assert "wrong" not in str(err.value)
 
 
 def test_server_errors_are_retried_then_transient(ctx, api) -> None:
     api.fail_first = 2  # fewer than the retries: succeeds
-    assert stages.ingest(http_spec(), ctx) is not None
+    assert stages.fetch_and_archive(http_spec(), ctx) is not None
     api.fail_first = 10
     with pytest.raises(TransientError, match="503"):
-        stages.ingest(http_spec(), ctx)
+        stages.fetch_and_archive(http_spec(), ctx)
 
 
 def test_a_missing_connection_names_the_variable(ctx) -> None:
     with pytest.raises(SourceError, match="AIRFLOW_CONN_NOWHERE"):
-        stages.ingest(http_spec(conn_id="nowhere"), ctx)
+        stages.fetch_and_archive(http_spec(conn_id="nowhere"), ctx)
 
 
 def test_uri_connections_parse_like_airflows() -> None:
@@ -123,40 +123,40 @@ def sql_spec(**source):
 
 def test_sql_full_query(ctx, clinic_db) -> None:
     spec = sql_spec()
-    table = stages.normalise(spec, ctx, stages.ingest(spec, ctx))
-    assert table["rows"] == 10
+    table = stages.normalise(spec, ctx, stages.fetch_and_archive(spec, ctx))
+    assert table.rows == 10
 
 
 def test_sql_incremental_by_watermark_merges_by_key(ctx, clinic_db) -> None:
     spec = sql_spec(watermark_column="cap_nhat")
-    first = stages.normalise(spec, ctx, stages.ingest(spec, ctx))
-    assert first["rows"] == 10 and first["meta"]["watermark"] == 10
-    DatasetState.load(ctx, spec).published(ctx, spec, Path(first["parquet"]), first["meta"])  # as publish does
+    first = stages.normalise(spec, ctx, stages.fetch_and_archive(spec, ctx))
+    assert first.rows == 10 and first.meta["watermark"] == 10
+    DatasetState.load(ctx, spec).published(ctx, spec, first.parquet, first.meta)  # as publish does
     with sqlite3.connect(clinic_db) as c:
         c.execute("UPDATE phong_kham SET so_giuong = 99, cap_nhat = 11 WHERE ma = 'PK003'")
         c.execute("INSERT INTO phong_kham VALUES ('PK011', 'Phòng khám mới', 5, 12)")
-    second_raw = stages.ingest(spec, ctx)
-    assert json.loads(Path(second_raw["path"]).read_text())["records"].__len__() == 2  # only what changed
+    second_raw = stages.fetch_and_archive(spec, ctx)
+    assert json.loads(Path(second_raw.path).read_text())["records"].__len__() == 2  # only what changed
     second = stages.normalise(spec, ctx, second_raw)
-    merged = {r["code"]: r["beds"] for r in pq.read_table(second["parquet"]).to_pylist()}
-    assert second["rows"] == 11 and merged["PK003"] == 99 and merged["PK011"] == 5 and merged["PK001"] == 1
+    merged = {r["code"]: r["beds"] for r in pq.read_table(second.parquet).to_pylist()}
+    assert second.rows == 11 and merged["PK003"] == 99 and merged["PK011"] == 5 and merged["PK001"] == 1
 
 
 def test_a_failed_run_does_not_move_the_watermark(ctx, clinic_db) -> None:
     spec = sql_spec(watermark_column="cap_nhat")
-    stages.ingest(spec, ctx)  # fetched but never published
-    again = stages.ingest(spec, ctx)
-    assert again["meta"]["previous_watermark"] is None and again["meta"]["rows"] == 10
+    stages.fetch_and_archive(spec, ctx)  # fetched but never published
+    again = stages.fetch_and_archive(spec, ctx)
+    assert again.meta["previous_watermark"] is None and again.meta["rows"] == 10
 
 
 def test_a_broken_query_is_a_clear_error(ctx, clinic_db) -> None:
     spec = sql_spec(query="SELECT nothing FROM nowhere_table")
     with pytest.raises(SourceError, match="the query failed"):
-        stages.ingest(spec, ctx)
+        stages.fetch_and_archive(spec, ctx)
 
 
 def test_no_new_rows_past_the_watermark_is_no_delivery(ctx, clinic_db) -> None:
     spec = sql_spec(watermark_column="cap_nhat")
-    first = stages.normalise(spec, ctx, stages.ingest(spec, ctx))
-    DatasetState.load(ctx, spec).published(ctx, spec, Path(first["parquet"]), first["meta"])
-    assert stages.ingest(spec, ctx) is None
+    first = stages.normalise(spec, ctx, stages.fetch_and_archive(spec, ctx))
+    DatasetState.load(ctx, spec).published(ctx, spec, first.parquet, first.meta)
+    assert stages.fetch_and_archive(spec, ctx) is None

@@ -1,4 +1,4 @@
-"""One DAG per dataset spec: ingest → archive → normalise → quality → publish → record.
+"""One DAG per dataset spec: fetch → archive → normalise → check → publish → record (``vocabulary.STAGES``).
 
 Parse time is what Airflow pays for every spec on every parse, so a DAG here is six light
 operators and its schedule, nothing else: no TaskFlow decorators (their signature inspection costs
@@ -24,6 +24,7 @@ from airflow.sdk import DAG, AssetOrTimeSchedule, BaseOperator, CronTriggerTimet
 
 from ..spec.loader import Registry
 from ..spec.models import CITY_TIMEZONE, DatasetSpec, Frequency
+from ..vocabulary import STAGES, Stage
 from .assets import PORTAL_POOL, dag_id_for, dataset_asset, drop_asset
 from .platform_dags import REGISTRY_CHECK_DAG_ID, build_registry_check_dag
 
@@ -34,7 +35,6 @@ CRON = {
     Frequency.monthly: "45 1 1 * *", Frequency.quarterly: "0 2 1 1,4,7,10 *",
 }
 QUARTERLY = CRON[Frequency.quarterly]
-STAGES = ("ingest", "archive", "normalise", "quality", "publish", "record")
 
 
 def cron_for(spec: DatasetSpec) -> str:
@@ -54,7 +54,7 @@ class StageOperator(BaseOperator):
     def execute(self, context):
         from . import stage_tasks
 
-        return stage_tasks.STAGES[self.stage](self.dataset, context)
+        return stage_tasks.TASKS[Stage(self.stage)](self.dataset, context)
 
 
 def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
@@ -83,11 +83,11 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
     ops = []
     for stage in STAGES:
         extra = {}
-        if stage == "publish":  # a slot of the portal's pool: however many workers, CKAN gets at most that many loads
+        if stage is Stage.publish:  # a slot of the portal's pool: however many workers, CKAN gets at most that many loads
             extra = {"outlets": [dataset_asset(spec)], "pool": PORTAL_POOL}
-        elif stage == "record":
+        elif stage is Stage.record:
             extra = {"trigger_rule": "all_done", "retries": 0}
-        ops.append(StageOperator(task_id=stage, stage=stage, dataset=spec.key, **{**common, **extra}))
+        ops.append(StageOperator(task_id=stage.value, stage=stage.value, dataset=spec.key, **{**common, **extra}))
     for upstream, downstream in zip(ops, ops[1:], strict=False):
         upstream >> downstream
     return dag

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..vocabulary import Outcome
+from ..vocabulary import Outcome, Stage
 
 
 @dataclass
@@ -26,19 +26,10 @@ class LocalRun:
     @property
     def outcome(self) -> str:
         """published / unchanged / repeat / quarantined / unreadable / no-delivery / failed, as a steward would
-        say it: what the run's ``record`` task wrote, else read from the task states."""
-        recorded = self.returns.get("record")
-        if recorded and recorded.get("outcome"):
-            return recorded["outcome"]
-        if self.task_states.get("quality") == "failed":
-            return Outcome.quarantined.value
-        if self.state == "success" and self.task_states.get("publish") == "success":
-            pub = self.returns.get("publish") or {}
-            return (Outcome.unchanged if pub.get("outcome") == Outcome.unchanged else Outcome.published).value
-        if self.state == "success" and self.task_states.get("ingest") == "skipped":
-            reason = (self.skipped.get("ingest") or {}).get("reason")
-            return (Outcome.repeat if reason == Outcome.repeat else Outcome.no_delivery).value
-        return Outcome.failed.value
+        say it: what the run's ``record`` task read from its stages and wrote in the ledger (it runs whatever
+        happened before it); a run whose record task left nothing failed."""
+        recorded = self.returns.get(Stage.record) or {}
+        return recorded.get("outcome") or Outcome.failed.value
 
 
 def load_dag_module(path: Path):

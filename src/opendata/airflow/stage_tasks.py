@@ -1,6 +1,8 @@
-"""What each task of a dataset's DAG runs (imported at run time, never at parse time).
+"""What each task of a dataset's DAG runs (imported at run time, never at parse time): one task per
+stage, each a call of the pipeline's stage of the same name.
 
-Tasks hand plain dicts to each other through XCom. Terminal problems (bad input, a quality gate,
+Tasks hand each other their stage's result as its ``asdict()`` through XCom and read it back with
+``from_dict()``. Terminal problems (bad input, a quality gate,
 CKAN's 4xx) fail the task at once and leave their message in the XCom ``error``; transient ones are
 raised again for Airflow to retry. ``record`` runs whatever happened and writes the outcome.
 """
@@ -10,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..archive import ArchivedDelivery
 from ..exceptions import OpendataError
 from ..pipeline import stages
 from ..pipeline.outcome import summarise
+from ..pipeline.results import Checked, Normalised
 from ..sources.base import RawDelivery
-from ..vocabulary import FAILED, Outcome
+from ..vocabulary import FAILED, Outcome, Stage
 from . import tasks
 
 
@@ -42,7 +46,7 @@ def _skip(context, reason: str, message: str, detail: dict | None = None):
     raise AirflowSkipException(message)
 
 
-def ingest(key: str, context) -> dict:
+def fetch_task(key: str, context) -> dict:
     """The next delivery from the source; or, when the run's configuration names an archived sha256
     (a steward's re-publish, from the UI's Trigger form or the API), that delivery."""
     dag_run = context.get("dag_run")
@@ -56,60 +60,59 @@ def ingest(key: str, context) -> dict:
     return delivery.asdict()
 
 
-def archive(key: str, context) -> dict:
+def archive_task(key: str, context) -> dict:
     spec, _ = tasks.resolve(key)
-    delivery = _pull(context, "ingest")
+    delivery = _pull(context, Stage.fetch)
     ctx = tasks.run_context()
     if "republish" in delivery:
-        return _guarded(context, stages.from_archive, spec, ctx, delivery["republish"])
+        return _guarded(context, stages.from_archive, spec, ctx, delivery["republish"]).asdict()
     archived = _guarded(context, stages.archive, spec, ctx, RawDelivery.from_dict(delivery))
     if stages.is_repeat(spec, ctx, archived):
-        _skip(context, Outcome.repeat.value, f"the same bytes as an earlier delivery (sha256 {archived['sha256'][:12]}…): "
-                                 "not processed again / dữ liệu đã nhận trước đây", archived)
-    return archived
+        _skip(context, Outcome.repeat.value, f"the same bytes as an earlier delivery (sha256 {archived.sha256[:12]}…): "
+                                 "not processed again / dữ liệu đã nhận trước đây", archived.asdict())
+    return archived.asdict()
 
 
-def normalise(key: str, context) -> dict:
+def normalise_task(key: str, context) -> dict:
     spec, _ = tasks.resolve(key)
-    return _guarded(context, stages.normalise, spec, tasks.run_context(), _pull(context, "archive"))
+    archived = ArchivedDelivery.from_dict(_pull(context, Stage.archive))
+    return _guarded(context, stages.normalise, spec, tasks.run_context(), archived).asdict()
 
 
-def quality(key: str, context) -> dict:
+def check_task(key: str, context) -> dict:
     spec, agency, city = tasks.resolve_with_city(key)
-    return _guarded(context, stages.check, spec, tasks.run_context(), _pull(context, "normalise"), city.province_code,
-                    tasks.receipt_mailer(agency.email, spec.title.vi))
+    table = Normalised.from_dict(_pull(context, Stage.normalise))
+    return _guarded(context, stages.check, spec, tasks.run_context(), table, city.province_code,
+                    tasks.receipt_mailer(agency.email, spec.title.vi)).asdict()
 
 
-def publish(key: str, context) -> dict:
+def publish_task(key: str, context) -> dict:
     spec, agency, city = tasks.resolve_with_city(key)
-    result = _guarded(context, stages.publish, spec, agency, city, tasks.run_context(), _pull(context, "quality"),
+    checked = Checked.from_dict(_pull(context, Stage.check))
+    result = _guarded(context, stages.publish, spec, agency, city, tasks.run_context(), checked,
                       tasks.portal_access(agency, city))
     outlet = context.get("outlet_events")
     if outlet is not None:  # downstream DAGs see what changed
         from .assets import dataset_asset
 
-        outlet[dataset_asset(spec)].extra = {"outcome": result["outcome"], "content_sha256": result["content_sha256"]}
-    return result
+        outlet[dataset_asset(spec)].extra = {"outcome": result.outcome, "content_sha256": result.content_sha256}
+    return result.asdict()
 
 
-def outcome_of(context) -> dict:
-    """What happened in this run, from the stages' XComs."""
-    return summarise(lambda task_id, key="return_value": _pull(context, task_id, key))
-
-
-def record(key: str, context) -> dict:
-    """The run's outcome in the run log (the compliance ledger reads it); the run stays red if the
-    delivery was rejected or failed, although this task itself recorded it."""
+def record_task(key: str, context) -> dict:
+    """The run's outcome, read from the stages' XComs, in the run ledger (the compliance ledger reads it);
+    the run stays red if the delivery was rejected or failed, although this task itself recorded it."""
     from airflow.sdk.exceptions import AirflowFailException
 
     spec, _ = tasks.resolve(key)
-    entry = stages.record(spec, tasks.run_context(), outcome_of(context))
-    if entry["outcome"] in FAILED:
-        context["ti"].xcom_push(key="return_value", value=entry)
-        raise AirflowFailException(f"{spec.key}: {entry['outcome']} — {entry.get('error', '')}")
-    return entry
+    entry = stages.record(spec, tasks.run_context(), summarise(lambda stage, key="return_value": _pull(context, stage, key)))
+    if entry.outcome in FAILED:
+        context["ti"].xcom_push(key="return_value", value=entry.asdict())
+        raise AirflowFailException(f"{spec.key}: {entry.outcome.value} — {entry.error or ''}")
+    return entry.asdict()
 
 
-STAGES: dict[str, Callable[[str, Any], Any]] = {
-    "ingest": ingest, "archive": archive, "normalise": normalise, "quality": quality, "publish": publish, "record": record,
+TASKS: dict[Stage, Callable[[str, Any], Any]] = {
+    Stage.fetch: fetch_task, Stage.archive: archive_task, Stage.normalise: normalise_task, Stage.check: check_task,
+    Stage.publish: publish_task, Stage.record: record_task,
 }

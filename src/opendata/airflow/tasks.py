@@ -67,7 +67,7 @@ def connection_resolver():
         try:
             c = BaseHook.get_connection(conn_id)
         except AirflowNotFoundException:
-            raise SourceError(f"no Airflow connection '{conn_id}'", stage="ingest") from None
+            raise SourceError(f"no Airflow connection '{conn_id}'", stage="fetch") from None
         return ConnectionInfo(conn_id, c.conn_type or "", c.host or "", c.port, c.schema or "", c.login or "",
                               SecretStr(c.password) if c.password else None, c.extra_dejson or {})
 

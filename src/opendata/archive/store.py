@@ -46,6 +46,11 @@ class ArchivedDelivery:
     def asdict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> ArchivedDelivery:
+        """From ``asdict()`` or a manifest line (keys another version wrote are ignored)."""
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+
 
 @dataclass
 class ArchiveCheck:
@@ -243,4 +248,4 @@ class RawArchive:
         for entry in self.entries():
             if entry["dataset"] == dataset_key and entry["sha256"] == sha256:
                 found = entry
-        return ArchivedDelivery(**found) if found and self.object_path(sha256).exists() else None
+        return ArchivedDelivery.from_dict(found) if found and self.object_path(sha256).exists() else None

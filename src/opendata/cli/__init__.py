@@ -1,4 +1,5 @@
-"""``opendata``: the stages from the command line, the same code the DAGs run. One module per topic
+"""``opendata``: the stages from the command line, the same code the DAGs run; a verb names the stage it
+ends with (``normalise``: fetch → archive → normalise; ``check`` a file; ``publish``; ``run`` all of them). One module per topic
 (specs, delivery, portal, standing, archive, daily); this one only builds the parser.
 
 Exit codes: 0 done, 1 the data was rejected, 2 the input could not be used, 3 a setup problem,
@@ -13,8 +14,8 @@ import sys
 from ..settings import PROJECT_ROOT
 from .archive import archive_verify
 from .daily import compliance_run, links_check
-from .delivery import check, ingest, publish, run
-from .portal import catalogue_dcat, portal_provision, reconcile
+from .delivery import check_command, normalise_command, publish_command, run_command
+from .portal import catalogue_dcat, portal_provision, reconcile_command
 from .specs import spec_validate
 from .standing import kpi
 
@@ -24,22 +25,23 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     spec = sub.add_parser("spec", help="dataset specifications").add_subparsers(dest="spec_command", required=True)
     spec.add_parser("validate", help="check every spec in the registry").set_defaults(func=spec_validate)
-    ing = sub.add_parser("ingest", help="fetch or take a file, archive it, normalise it (publishes nothing)")
-    ing.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
-    ing.add_argument("file", nargs="?", help="a file to ingest instead of the dataset's source")
-    ing.set_defaults(func=ingest)
+    nrm = sub.add_parser("normalise", help="fetch (or take FILE), archive it untouched, normalise it; print the table "
+                         "(publishes nothing)")
+    nrm.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
+    nrm.add_argument("file", nargs="?", help="a file to take instead of the dataset's source")
+    nrm.set_defaults(func=normalise_command)
     chk = sub.add_parser("check", help="pre-check a file against a dataset's rules and print the receipt (nothing kept)")
     chk.add_argument("file")
     chk.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
-    chk.set_defaults(func=check)
+    chk.set_defaults(func=check_command)
     pub = sub.add_parser("publish", help="publish the dataset's latest accepted delivery (the publish stage alone)")
     pub.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
     pub.add_argument("--sha256", help="re-publish this archived delivery (through the gate again) instead of the latest")
-    pub.set_defaults(func=publish)
+    pub.set_defaults(func=publish_command)
     rn = sub.add_parser("run", help="the dataset's whole flow in this process, onto the portal and into the ledger")
     rn.add_argument("--dataset", required=True, help="dataset key (city.agency.id) or id")
     rn.add_argument("--at", help="ISO time with zone to run at (an earlier delivery on its own day; default: now)")
-    rn.set_defaults(func=run)
+    rn.set_defaults(func=run_command)
     portal = sub.add_parser("portal", help="the CKAN portal").add_subparsers(dest="portal_command", required=True)
     prov = portal.add_parser("provision", help="groups, organizations and one publisher per agency (sysadmin token)")
     prov.add_argument("--tokens-file", default=str(PROJECT_ROOT / ".dev" / "ckan" / "agency-connections.json"),
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
                     "AIRFLOW_CONN_* in the environment win)")
     rc.add_argument("--repair", action="store_true", help="republish from the archive what is missing or inconsistent, "
                     "remove what the platform did not put there (or the ledger never published), then compare again")
-    rc.set_defaults(func=reconcile)
+    rc.set_defaults(func=reconcile_command)
     links = sub.add_parser("links", help="the portal's download links").add_subparsers(dest="links_command", required=True)
     lc = links.add_parser("check", help="every download link the portal shows must answer (exit 1 if any does not)")
     lc.add_argument("--format", choices=("text", "json"), default="text")

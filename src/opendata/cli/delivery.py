@@ -1,4 +1,5 @@
-"""One dataset's delivery from the terminal: ingest, an agency's pre-check, the publish stage, the whole run."""
+"""One dataset's delivery from the terminal: fetch to normalise, an agency's pre-check, the publish stage, the
+whole run."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from ..settings import load_settings
 from .common import cli_context, for_dataset
 
 
-def ingest(args: argparse.Namespace) -> int:
+def normalise_command(args: argparse.Namespace) -> int:
     """Fetch (or take FILE), archive untouched, normalise; print what happened. Publishes nothing."""
     from rich.table import Table
 
@@ -37,14 +38,14 @@ def ingest(args: argparse.Namespace) -> int:
             shutil.copyfile(src, copy)
             from ..archive import RawArchive
 
-            archived = RawArchive(ctx.data / "archive").store(spec, RawDelivery("cli", src.name, copy, now)).asdict()
+            archived = RawArchive(ctx.data / "archive").store(spec, RawDelivery("cli", src.name, copy, now))
         else:
-            archived = stages.ingest(spec, ctx)
+            archived = stages.fetch_and_archive(spec, ctx)
             if archived is None:
                 console.print(f"Không có dữ liệu mới / nothing new for {spec.key}")
                 return 0
-        console.print(f"Lưu trữ / archived: [bold]{archived['original_name']}[/bold] sha256 {archived['sha256'][:16]}… "
-                      f"({archived['size']:,} bytes){' — đã nhận trước đây / seen before' if archived['seen_before'] else ''}")
+        console.print(f"Lưu trữ / archived: [bold]{archived.original_name}[/bold] sha256 {archived.sha256[:16]}… "
+                      f"({archived.size:,} bytes){' — đã nhận trước đây / seen before' if archived.seen_before else ''}")
         table = stages.normalise(spec, ctx, archived)
     except InputError as exc:
         console.print(f"[red]Không đọc được / cannot read:[/red] {exc.message}")
@@ -52,22 +53,22 @@ def ingest(args: argparse.Namespace) -> int:
     except OpendataError as exc:
         console.print(f"[red]{exc}[/red]")
         return 3
-    console.print(f"{spec.key}: {table['rows']:,} dòng / rows, mã ký tự / encoding {table['encoding']}")
-    if table["issues"]:
+    console.print(f"{spec.key}: {table.rows:,} dòng / rows, mã ký tự / encoding {table.encoding}")
+    if table.issues:
         summary = Table(title="Lỗi kiểu dữ liệu / values that do not fit their column")
         for col in ("dòng/row", "cột/column", "giá trị/value", "lỗi/problem"):
             summary.add_column(col)
-        for issue in table["issues"][:20]:
-            summary.add_row(str(issue["row"] or ""), issue["column"] or "", str(issue["value"] or ""),
-                            f"{issue['message_vi']} / {issue['message_en']}")
+        for issue in table.issues[:20]:
+            summary.add_row(str(issue.row or ""), issue.column or "", str(issue.value or ""),
+                            f"{issue.message_vi} / {issue.message_en}")
         console.print(summary)
-    console.print(f"Bảng chuẩn hóa / normalised table: {table['parquet']}")
-    if table["dropped_rows"]:
-        console.print(f"Bỏ {table['dropped_rows']} dòng tiêu đề/chân trang / dropped {table['dropped_rows']} footer row(s)")
-    return 1 if table["issues"] else 0
+    console.print(f"Bảng chuẩn hóa / normalised table: {table.parquet}")
+    if table.dropped_rows:
+        console.print(f"Bỏ {table.dropped_rows} dòng tiêu đề/chân trang / dropped {table.dropped_rows} footer row(s)")
+    return 1 if table.issues else 0
 
 
-def check(args: argparse.Namespace) -> int:
+def check_command(args: argparse.Namespace) -> int:
     """An agency's pre-check: read, normalise and run the gate on FILE, print the receipt. Nothing is
     archived or published. Exit 0 accepted, 1 rejected, 2 the file cannot be used, 3 setup problem."""
     import tempfile
@@ -111,7 +112,7 @@ def check(args: argparse.Namespace) -> int:
     return code
 
 
-def publish(args: argparse.Namespace) -> int:
+def publish_command(args: argparse.Namespace) -> int:
     """The publish stage alone: the dataset's latest accepted delivery (or, with --sha256, an archived one
     through the gate again) onto the portal, with the agency's own connection
     (AIRFLOW_CONN_CKAN_<CITY>_<AGENCY>) or the platform's."""
@@ -144,18 +145,18 @@ def publish(args: argparse.Namespace) -> int:
         checked = stages.latest_accepted(spec, ctx)
     if checked is None:
         console.print(f"[red]Chưa có lần nộp nào đạt kiểm tra / no accepted delivery of {spec.key} yet: "
-                      f"run its DAG or `opendata ingest` and `opendata check` first[/red]")
+                      f"run its DAG or `opendata run` first[/red]")
         return 1
     try:
         result = stages.publish(spec, agency, city, ctx, checked, access_for(agency, city, from_environment, settings))
     except OpendataError as exc:
         console.print(f"[red]{exc}[/red]")
         return 3 if not exc.transient else 4
-    console.print(f"{result['outcome']}: {result['url']} (sha256 {result['content_sha256'][:16]}…)")
+    console.print(f"{result.outcome}: {result.url} (sha256 {result.content_sha256[:16]}…)")
     return 0
 
 
-def run(args: argparse.Namespace) -> int:
+def run_command(args: argparse.Namespace) -> int:
     """The dataset's whole flow in this process (pipeline.once), with the agency's own portal connection;
     ``--at`` runs it on an earlier day's clock (replaying a delivery on the day it came), never ahead of
     now nor before the dataset's last recorded run, so the ledger's history stays in order."""
@@ -195,9 +196,9 @@ def run(args: argparse.Namespace) -> int:
     except OpendataError as exc:
         console.print(f"[red]{exc}[/red]")
         return 4
-    console.print(f"{spec.key}: {entry['outcome']}" + (f" — {entry['error']}" if entry.get("error") else "")
-                  + (f" {entry['url']}" if entry.get("url") else ""))
-    return 1 if entry["outcome"] in FAILED else 0
+    console.print(f"{spec.key}: {entry.outcome.value}" + (f" — {entry.error}" if entry.error else "")
+                  + (f" {entry.url}" if entry.url else ""))
+    return 1 if entry.outcome in FAILED else 0
 
 
 def gate(spec, province_code: int, table, file_name: str, received: str) -> dict:

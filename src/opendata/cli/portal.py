@@ -61,7 +61,7 @@ def catalogue_dcat(args: argparse.Namespace) -> int:
     return 0
 
 
-def reconcile(args: argparse.Namespace) -> int:
+def reconcile_command(args: argparse.Namespace) -> int:
     """Every open dataset's portal page against the ledger: 0 when they agree, 1 when drift remains."""
     import json
 

@@ -29,7 +29,7 @@ def kpi(args: argparse.Namespace) -> int:
     cities = compute(reg, ledger.statuses(engine), now, settings.compliance.good_score, settings.compliance.target, args.city,
                      settings.compliance.thresholds())
     if args.trend:
-        return trend(console, engine, [c.city for c in cities], args.trend, args.format)
+        return kpi_trend(console, engine, [c.city for c in cities], args.trend, args.format)
     if args.agency:
         agencies = [a for c in cities for a in c.agencies if a.agency == args.agency]
         if not agencies:
@@ -74,7 +74,7 @@ def kpi(args: argparse.Namespace) -> int:
     return 0
 
 
-def trend(console, engine, cities: list[str], by: str, fmt: str) -> int:
+def kpi_trend(console, engine, cities: list[str], by: str, fmt: str) -> int:
     import json
 
     from rich.table import Table

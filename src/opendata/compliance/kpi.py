@@ -15,9 +15,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from ..ledger import DatasetStatus
-from ..quality.liveness import COUNTING, THRESHOLDS, RefreshState, Thresholds, content_currency, days_since, refresh_state
+from ..quality.liveness import COUNTING, THRESHOLDS, Thresholds, content_currency, days_since, refresh_state
 from ..spec.loader import Registry
 from ..spec.models import Classification
+from ..vocabulary import ContentCurrency, Outcome, RefreshState
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,16 @@ class DatasetKpi:
     overall: float | None
     scores: dict
     last_refreshed_at: str | None
-    refresh_state: str  # RefreshState: fresh | due | overdue | delinquent | never (never published)
+    refresh_state: RefreshState  # fresh | due | overdue | delinquent | never (never published)
     days_since_refresh: int | None
     content_newest: str | None  # the newest value of the date column in the published data
-    content_currency: str  # ContentCurrency: current | stale | undated
+    content_currency: ContentCurrency  # current | stale | undated
     mqa_score: float | None  # metadata quality of its portal page, of 405 (quality.mqa), from the last daily run
     mqa_rating: str | None
     high_quality: bool
     fresh: bool
     url: str | None
-    last_outcome: str | None
+    last_outcome: Outcome | None
     receipt: str | None
 
     @property
@@ -135,13 +136,14 @@ def dataset_kpi(spec, status: DatasetStatus | None, now: datetime, good_score: f
     return DatasetKpi(
         dataset=spec.key, agency=spec.agency, title=spec.title.vi, frequency=spec.update_frequency.value,
         published=published, overall=overall, scores=(status.scores or {}) if status else {},
-        last_refreshed_at=refreshed.isoformat() if refreshed else None, refresh_state=state.value,
+        last_refreshed_at=refreshed.isoformat() if refreshed else None, refresh_state=state,
         days_since_refresh=days_since(refreshed, now) if refreshed else None,
-        content_newest=newest.isoformat() if newest else None, content_currency=currency.value,
+        content_newest=newest.isoformat() if newest else None, content_currency=currency,
         mqa_score=mqa.get("total") if mqa else None, mqa_rating=mqa.get("rating") if mqa else None,
         high_quality=published and overall is not None and overall >= good_score,
         fresh=state in COUNTING, url=status.url if status else None,
-        last_outcome=status.last_outcome if status else None, receipt=status.receipt if status else None)
+        last_outcome=Outcome(status.last_outcome) if status and status.last_outcome else None,
+        receipt=status.receipt if status else None)
 
 
 def compute(registry: Registry, standings: dict[str, DatasetStatus], now: datetime, good_score: float = 80,

@@ -14,12 +14,13 @@ from datetime import datetime
 from .. import ledger
 from ..notify.mail import Smtp, send
 from ..spec.loader import Registry
+from ..vocabulary import RefreshState
 from .kpi import CityKpi
 
-TEXT = {
-    "due": ("đến hạn cập nhật", "is due for its update"),
-    "overdue": ("đã quá hạn cập nhật", "is overdue"),
-    "delinquent": ("quá hạn nghiêm trọng", "is seriously overdue (delinquent)"),
+TEXT = {  # what a reminder says of a dataset in each refresh state that calls for one
+    RefreshState.due: ("đến hạn cập nhật", "is due for its update"),
+    RefreshState.overdue: ("đã quá hạn cập nhật", "is overdue"),
+    RefreshState.delinquent: ("quá hạn nghiêm trọng", "is seriously overdue (delinquent)"),
 }
 
 
@@ -44,7 +45,7 @@ def notices(cities: list[CityKpi], registry: Registry, stewards: list[str]) -> l
                 if d.refresh_state not in TEXT:
                     continue
                 vi, en = TEXT[d.refresh_state]
-                to = stewards if d.refresh_state == "delinquent" else agency_mail
+                to = stewards if d.refresh_state is RefreshState.delinquent else agency_mail
                 if not to:
                     continue
                 body = (f"Bộ dữ liệu \"{d.title}\" ({d.dataset}) {vi}: lần cập nhật gần nhất {d.last_refreshed_at}, "

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..issues import MAX_EXAMPLES
 from ..spec.models import ColumnSpec, ColumnType
 from ..vocabulary import NO_WORDS, YES_WORDS
 
-MAX_EXAMPLES = 20
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 

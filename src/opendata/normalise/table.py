@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..exceptions import InputError
-from ..issues import Dimension, RowIssue, Severity
+from ..issues import ROW_COLUMN, Dimension, RowIssue, Severity
 from ..records import records_at
 from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
@@ -32,7 +32,6 @@ from .readers import Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typ
 
 log = logging.getLogger(__name__)
 
-ROW_COLUMN = "_source_row"
 WORDY = (ColumnType.string, ColumnType.boolean)
 FOOTER_SCAN = 50
 ARROW_TYPES = {ColumnType.string: pa.string(), ColumnType.integer: pa.int64(), ColumnType.number: pa.float64(),

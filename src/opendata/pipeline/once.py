@@ -9,22 +9,23 @@ from typing import Any
 from ..exceptions import OpendataError
 from ..sources.connections import Resolver
 from ..spec.models import City, DatasetSpec
-from ..vocabulary import Outcome
+from ..vocabulary import Outcome, Stage
 from . import stages
 from .context import RunContext
 from .outcome import summarise
+from .results import RunEntry
 
 
 class _Stopped(Exception):
     """A stage ended the run (an error recorded, or nothing new to process)."""
 
 
-def run_once(spec: DatasetSpec, city: City, ctx: RunContext, resolve: Resolver, access_for) -> dict:
+def run_once(spec: DatasetSpec, city: City, ctx: RunContext, resolve: Resolver, access_for) -> RunEntry:
     """fetch → archive → normalise → check → publish, then record; ``access_for()`` gives the agency's
     portal access only when there is something to publish. Returns the ledger entry."""
-    left: dict[tuple[str, str], Any] = {}
+    left: dict[tuple[str, str], Any] = {}  # (stage, key) → what the stage left, as a DAG task leaves it in XCom
 
-    def step(name: str, stage, *args):
+    def step(name: Stage, stage, *args):
         try:
             value = stage(*args)
         except OpendataError as exc:
@@ -32,22 +33,23 @@ def run_once(spec: DatasetSpec, city: City, ctx: RunContext, resolve: Resolver, 
                 raise
             left[(name, "error")] = {"type": type(exc).__name__, "message": exc.message, "receipt": getattr(exc, "receipt", None)}
             raise _Stopped from exc
-        left[(name, "return_value")] = value
+        if value is not None:
+            left[(name, "return_value")] = value.asdict()
         return value
 
     try:
-        delivery = step("ingest", stages.fetch, spec, ctx, resolve)
+        delivery = step(Stage.fetch, stages.fetch, spec, ctx, resolve)
         if delivery is None:
-            left[("ingest", "skip_reason")] = {"reason": Outcome.no_delivery.value}
+            left[(Stage.fetch, "skip_reason")] = {"reason": Outcome.no_delivery.value}
             raise _Stopped
-        archived = step("archive", stages.archive, spec, ctx, delivery)
+        archived = step(Stage.archive, stages.archive, spec, ctx, delivery)
         if stages.is_repeat(spec, ctx, archived):
-            del left[("archive", "return_value")]
-            left[("archive", "skip_reason")] = {"reason": Outcome.repeat.value, **archived}
+            del left[(Stage.archive, "return_value")]
+            left[(Stage.archive, "skip_reason")] = {"reason": Outcome.repeat.value, **archived.asdict()}
             raise _Stopped
-        table = step("normalise", stages.normalise, spec, ctx, archived)
-        checked = step("quality", stages.check, spec, ctx, table, city.province_code)
-        step("publish", stages.publish, spec, city.agency(spec.agency), city, ctx, checked, access_for())
+        table = step(Stage.normalise, stages.normalise, spec, ctx, archived)
+        checked = step(Stage.check, stages.check, spec, ctx, table, city.province_code)
+        step(Stage.publish, stages.publish, spec, city.agency(spec.agency), city, ctx, checked, access_for())
     except _Stopped:
         pass
     return stages.record(spec, ctx, summarise(lambda stage, key="return_value": left.get((stage, key))))

@@ -20,14 +20,14 @@ def check_links(settings: Settings, portal_url: str, now: datetime) -> dict:
     from pydantic import SecretStr
 
     from ..publish.client import CkanClient, PortalAccess
-    from ..quality.links import LinkPolicy, check_packages, write_report
+    from ..quality.links import LinkPolicy, check_packages, write_link_report
 
     registry = load_registry(settings.paths.registry)
     public = CkanClient(PortalAccess(portal_url, SecretStr("")), retries=2)  # no token: what the public sees
     packages = {key: pkg for key, spec in registry.datasets.items()
                 if (pkg := public.show("package_show", spec.ckan_name)) is not None}
     results = check_packages(packages, policy=LinkPolicy.from_settings(settings.links, portal_url))
-    report = write_report(results, settings.paths.data / "links", now)
+    report = write_link_report(results, settings.paths.data / "links", now)
     for r in results:
         if not r.ok:
             log.warning("link does not answer: %s %s (%s %s)", r.dataset, r.url, r.status, r.error)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from enum import StrEnum
-from pathlib import Path
 
 from ..exceptions import OpendataError
 from ..publish.access import access_for
@@ -26,43 +24,15 @@ from ..settings import Settings
 from ..sources.connections import Resolver
 from ..spec.loader import Registry
 from ..spec.models import DatasetSpec
+from ..vocabulary import DRIFT_LABELS, DriftKind, Stage
 from .context import RunContext
 
 log = logging.getLogger(__name__)
 REQUIRED_ROLES = ("data", "parquet")  # the report is there when the delivery had one
 
 
-class DriftKind(StrEnum):
-    missing = "missing"  # the ledger published it; the portal has no such dataset
-    wrong_organization = "wrong_organization"
-    resource_missing = "resource_missing"
-    resource_extra = "resource_extra"  # a resource the platform did not make, or a second one of a role
-    content = "content"  # the page's content sha256 or the DataStore's marker is not the ledger's
-    rows = "rows"  # the DataStore holds another number of rows than was published
-    quality = "quality"  # the scores on the page are not the ledger's
-    refresh = "refresh"  # the refresh state or days on the page are not today's
-    behind = "behind"  # an accepted delivery newer than the one the ledger published
-    unrecorded = "unrecorded"  # on the portal, but the ledger never published it
-    orphan = "orphan"  # a platform page whose dataset is not (or no longer) an open dataset of the registry
-    unreachable = "unreachable"  # the agency's portal connection failed: nothing could be compared
-
-
 REPAIR_BY_REPUBLISHING = {DriftKind.missing, DriftKind.resource_missing, DriftKind.content, DriftKind.rows,
                           DriftKind.quality, DriftKind.behind}
-LABELS = {
-    DriftKind.missing: ("không có trên cổng", "not on the portal"),
-    DriftKind.wrong_organization: ("sai cơ quan", "in another organization"),
-    DriftKind.resource_missing: ("thiếu tài nguyên", "resource missing"),
-    DriftKind.resource_extra: ("tài nguyên thừa", "resource not the platform's"),
-    DriftKind.content: ("nội dung khác sổ", "content differs from the ledger"),
-    DriftKind.rows: ("số dòng khác sổ", "row count differs from the ledger"),
-    DriftKind.quality: ("điểm khác sổ", "scores differ from the ledger"),
-    DriftKind.refresh: ("tình trạng cập nhật cũ", "refresh state out of date"),
-    DriftKind.behind: ("lần nộp đạt chưa được đăng", "an accepted delivery is not published"),
-    DriftKind.unrecorded: ("sổ không ghi đã đăng", "not published according to the ledger"),
-    DriftKind.orphan: ("không còn trong danh mục", "not in the registry"),
-    DriftKind.unreachable: ("không kết nối được cổng", "portal unreachable"),
-}
 
 
 @dataclass(frozen=True)
@@ -76,7 +46,7 @@ class Drift:
     agency: str = ""  # city.agency whose organization holds the page (whose connection repairs it)
 
     def asdict(self) -> dict:
-        vi, en = LABELS[self.kind]
+        vi, en = DRIFT_LABELS[self.kind]
         return {**asdict(self), "kind": self.kind.value, "label": f"{vi} / {en}"}
 
 
@@ -183,7 +153,7 @@ def expectations(registry: Registry, standings: dict, ctx: RunContext, city: str
             agency = c.agency(agency_kpi.agency)
             for d in agency_kpi.datasets:
                 spec, status = registry.get(d.dataset), standings.get(d.dataset)
-                accepted = (latest_accepted(spec, ctx) or {}).get("sha256")
+                accepted = getattr(latest_accepted(spec, ctx), "sha256", None)
                 out.append(Expected(
                     spec, agency.ckan_name(c.code), d.published,
                     content_sha256=getattr(status, "content_sha256", None), rows=getattr(status, "rows", None),
@@ -327,7 +297,7 @@ def _republish(spec: DatasetSpec, e: Expected, ctx: RunContext, publisher: Publi
     accepted = stages.latest_accepted(spec, ctx)
     if behind and accepted:
         checked, source = accepted, "latest accepted delivery"
-    elif accepted and accepted.get("sha256") == e.archive_sha256 and Path(accepted["parquet"]).exists():
+    elif accepted and accepted.sha256 == e.archive_sha256 and accepted.parquet.exists():
         checked, source = accepted, "accepted delivery"
     elif e.archive_sha256:
         archived = stages.from_archive(spec, ctx, e.archive_sha256)
@@ -335,18 +305,17 @@ def _republish(spec: DatasetSpec, e: Expected, ctx: RunContext, publisher: Publi
         source = f"archive {e.archive_sha256[:12]}…"
     else:
         raise OpendataError(f"{spec.key}: the ledger names no archived delivery to republish / sổ không ghi lần nộp "
-                            f"nào để đăng lại", dataset=spec.key, stage="publish")
-    quality = (Quality(checked.get("overall"), checked.get("scores") or {}, int(checked.get("warnings") or 0)) if behind
-               else Quality(e.overall, e.scores or {}, int(checked.get("warnings") or 0)))
+                            f"nào để đăng lại", dataset=spec.key, stage=Stage.publish)
+    quality = (Quality(checked.overall, checked.scores or {}, checked.warnings) if behind
+               else Quality(e.overall, e.scores or {}, checked.warnings))
     refreshed = datetime.fromisoformat(e.last_refreshed_at) if e.last_refreshed_at and not behind else None
-    delivery = Delivery(table=Path(checked["parquet"]), archive_sha256=checked["sha256"], quality=quality, now=ctx.now,
-                        report_html=Path(checked["report_html"]) if checked.get("report_html") else None,
-                        refreshed_at=refreshed)
+    delivery = Delivery(table=checked.parquet, archive_sha256=checked.sha256, quality=quality, now=ctx.now,
+                        report_html=checked.report_html, refreshed_at=refreshed)
     result = publisher.publish(spec, delivery, ctx.staging(spec) / "reconcile", repair=True)
     if behind:
         from .outcome import summarise
 
-        pulled = {"publish": result.asdict(), "quality": checked, "archive": {"sha256": checked["sha256"]}}
-        stages.record(spec, ctx, summarise(lambda task, key="return_value": pulled.get(task) if key == "return_value"
+        left = {Stage.publish: result.asdict(), Stage.check: checked.asdict(), Stage.archive: {"sha256": checked.sha256}}
+        stages.record(spec, ctx, summarise(lambda stage, key="return_value": left.get(stage) if key == "return_value"
                                            else None))
     return f"republished from the {source}"

@@ -1,9 +1,12 @@
-"""The four stages of one delivery. Each takes plain data and returns plain data (paths, dicts).
+"""The stages of one delivery, each ``(spec, ctx, previous stage's result, ...) -> its result``
+(``pipeline.results``): the DAG's tasks, a run in one process and the CLI call these same functions.
 
-ingest: take the oldest complete file from the drop zone and archive it untouched, first.
+fetch: the next delivery from the source (the drop zone's oldest complete file, an API, a database).
+archive: its bytes kept untouched under their sha256, first.
 normalise: archived bytes → typed Parquet + row issues.
 check: Parquet → GX → scorecard; a blocking failure quarantines the delivery and raises.
-publish: clean CSV → CKAN, idempotently.
+publish: the accepted table → CKAN, idempotently.
+record: the run in the ledger, whatever happened.
 """
 
 from __future__ import annotations
@@ -14,20 +17,27 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..archive import RawArchive
+from ..archive import ArchivedDelivery, RawArchive
 from ..exceptions import ArchiveUnavailable, InputError, QualityGateFailed
-from ..issues import RowIssue
+from ..issues import Severity
 from ..normalise import normalise_file
 from ..sources.base import RawDelivery
 from ..sources.bundle import read_bundle
 from ..sources.connections import Resolver, from_environment
 from ..spec.models import Agency, DatasetSpec
+from ..vocabulary import Stage
 from .context import RunContext
 from .receipts import drop_zone, write_agency_receipt
+from .results import Checked, Normalised, RunEntry, RunSummary
 from .state import DatasetState, merge_by_key
+
+if TYPE_CHECKING:  # the publish stage imports the portal client when it runs, not before
+    from ..publish.sync import Publication
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +62,7 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
     return fetch_sql(spec, conn, incoming, ctx.now, DatasetState.load(ctx, spec).watermark)
 
 
-def archive(spec: DatasetSpec, ctx: RunContext, delivery: RawDelivery) -> dict:
+def archive(spec: DatasetSpec, ctx: RunContext, delivery: RawDelivery) -> ArchivedDelivery:
     """Keep the delivery's bytes untouched under their sha256, before anything else happens to them. A
     full or read-only archive disk is a transient fault: the delivery waits (intake recovers a file
     taken but never archived), nothing downstream runs."""
@@ -68,19 +78,19 @@ def archive(spec: DatasetSpec, ctx: RunContext, delivery: RawDelivery) -> dict:
         raise ArchiveUnavailable(f"kho lưu trữ không ghi được ({os.strerror(exc.errno)}): chưa xử lý, tệp '"
                                  f"{delivery.original_name}' được giữ lại cho lần chạy sau / the archive cannot keep "
                                  f"'{delivery.original_name}' ({os.strerror(exc.errno)}): nothing processed, it waits "
-                                 "for the next run", dataset=spec.key, stage="archive") from None
+                                 "for the next run", dataset=spec.key, stage=Stage.archive) from None
     log.info("archived %s as %s (%d bytes)%s", archived.original_name, archived.sha256, archived.size,
              " — the same bytes were delivered before: not processed again" if archived.seen_before else "")
-    return archived.asdict()
+    return archived
 
 
-def ingest(spec: DatasetSpec, ctx: RunContext, resolve: Resolver = from_environment) -> dict | None:
+def fetch_and_archive(spec: DatasetSpec, ctx: RunContext, resolve: Resolver = from_environment) -> ArchivedDelivery | None:
     """Fetch the next delivery and archive it (the CLI's one step; the DAG runs the two as tasks)."""
     delivery = fetch(spec, ctx, resolve)
     return None if delivery is None else archive(spec, ctx, delivery)
 
 
-def from_archive(spec: DatasetSpec, ctx: RunContext, sha256: str) -> dict:
+def from_archive(spec: DatasetSpec, ctx: RunContext, sha256: str) -> ArchivedDelivery:
     """An earlier delivery, by its sha256, to go through the gate and onto the portal again (a steward's
     manual re-publish). It is processed even though its bytes are known."""
     from ..exceptions import SourceError
@@ -88,36 +98,35 @@ def from_archive(spec: DatasetSpec, ctx: RunContext, sha256: str) -> dict:
     found = RawArchive(ctx.data / "archive").find(spec.key, sha256)
     if found is None:
         raise SourceError(f"no archived delivery of {spec.key} with sha256 {sha256} / không có trong kho lưu trữ",
-                          dataset=spec.key, stage="archive")
+                          dataset=spec.key, stage=Stage.archive)
     log.info("re-publishing the archived delivery %s (%s, received %s)", sha256, found.original_name, found.received_at)
-    return {**found.asdict(), "seen_before": False, "republish": True}
+    return replace(found, seen_before=False)
 
 
-def record(spec: DatasetSpec, ctx: RunContext, summary: dict) -> dict:
+def record(spec: DatasetSpec, ctx: RunContext, summary: RunSummary) -> RunEntry:
     """The run in the ledger (opendata.ledger): what happened to which delivery, and the dataset's
     standing when it was published; the KPI, the dashboard and the reminders read it."""
     from ..ledger import open_ledger, record_run
 
-    entry = {"dataset": spec.key, "city": spec.city, "agency": spec.agency, "run": ctx.run_id,
-             "at": ctx.now.isoformat(), **summary}
-    record_run(open_ledger(ctx.settings.ledger_url()), entry)
+    entry = RunEntry.of(summary, dataset=spec.key, city=spec.city, agency=spec.agency, run=ctx.run_id,
+                        at=ctx.now.isoformat())
+    record_run(open_ledger(ctx.settings.ledger_url()), entry.asdict())
     return entry
 
 
-def _received(table: dict, ctx: RunContext) -> datetime:
+def _received(table: Normalised, ctx: RunContext) -> datetime:
     """When the delivery arrived (what a spec's `today` bound means), as the archive recorded it."""
-    found = datetime.fromisoformat(table.get("received_at") or ctx.now.isoformat())
+    found = datetime.fromisoformat(table.received_at or ctx.now.isoformat())
     return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
-def is_repeat(spec: DatasetSpec, ctx: RunContext, archived: dict) -> bool:
+def is_repeat(spec: DatasetSpec, ctx: RunContext, archived: ArchivedDelivery) -> bool:
     """The same bytes as an earlier delivery of this dataset that reached an outcome in the ledger: not
     processed twice. Bytes the archive knows but the ledger does not (a run killed after the archive, a
     retried task) are processed again."""
     from ..ledger import open_ledger, settled
 
-    return bool(archived.get("seen_before")) and archived["sha256"] in settled(open_ledger(ctx.settings.ledger_url()),
-                                                                               spec.key)
+    return archived.seen_before and archived.sha256 in settled(open_ledger(ctx.settings.ledger_url()), spec.key)
 
 
 def unsettled(spec: DatasetSpec, ctx: RunContext) -> RawDelivery | None:
@@ -152,26 +161,28 @@ def is_bundle(spec: DatasetSpec, source_kind: str, meta: dict) -> bool:
     return spec.source.kind == "http" and source_kind == "http" and bool(meta.get("bundle"))
 
 
-def normalise(spec: DatasetSpec, ctx: RunContext, archived: dict) -> dict:
+def normalise(spec: DatasetSpec, ctx: RunContext, archived: ArchivedDelivery) -> Normalised:
     pages_root = (RawArchive(ctx.data / "archive").root / "objects"
-                  if is_bundle(spec, archived.get("source_kind", ""), archived.get("meta") or {}) else None)
+                  if is_bundle(spec, archived.source_kind, archived.meta) else None)
     try:
-        table = normalise_file(spec, Path(archived["path"]), archived["original_name"], ctx.staging(spec), pages_root)
+        table = normalise_file(spec, Path(archived.path), archived.original_name, ctx.staging(spec), pages_root)
     except InputError as exc:
         _quarantine_unreadable(spec, ctx, archived, exc)
         raise
     log.info("normalised %d rows (%s), %d type problems", table.rows, table.encoding, len(table.issues))
-    out = {**table.manifest(), "sha256": archived["sha256"], "original_name": archived["original_name"],
-           "received_at": archived.get("received_at", ctx.now.isoformat()), "meta": archived.get("meta", {})}
+    rows = table.rows
     current = DatasetState.load(ctx, spec).current
-    if out["meta"].get("incremental") and current and Path(current).exists():
-        out["rows"] = merge_by_key(Path(current), table.parquet, spec.primary_key)
-        log.info("merged the new rows into the published table by %s: %d rows", spec.primary_key, out["rows"])
-    return out
+    if archived.meta.get("incremental") and current and Path(current).exists():
+        rows = merge_by_key(Path(current), table.parquet, spec.primary_key)
+        log.info("merged the new rows into the published table by %s: %d rows", spec.primary_key, rows)
+    return Normalised(sha256=archived.sha256, original_name=archived.original_name,
+                      received_at=archived.received_at or ctx.now.isoformat(), parquet=table.parquet, rows=rows,
+                      encoding=table.encoding, issues=tuple(table.issues), type_failures=table.type_failures,
+                      dropped_rows=table.dropped_rows, seconds=table.seconds, meta=archived.meta)
 
 
-def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | None = None,
-          on_receipt: Callable[[Path, Path, bool], None] | None = None) -> dict:
+def check(spec: DatasetSpec, ctx: RunContext, table: Normalised, province_code: int | None = None,
+          on_receipt: Callable[[Path, Path, bool], None] | None = None) -> Checked:
     """Run every rule; write the scorecard and the agency's receipt (handed to ``on_receipt``, e.g. to
     e-mail it); quarantine and raise on a blocking failure."""
     import pyarrow.parquet as pq
@@ -182,36 +193,35 @@ def check(spec: DatasetSpec, ctx: RunContext, table: dict, province_code: int | 
 
     current = DatasetState.load(ctx, spec).current
     previous_rows = pq.read_metadata(current).num_rows if current and Path(current).exists() else None
-    card, suite_run = judge(spec, Path(table["parquet"]), table["sha256"], [RowIssue.from_dict(i) for i in table["issues"]],
-                            table.get("type_failures") or {}, province_code=province_code, previous_rows=previous_rows,
+    card, suite_run = judge(spec, table.parquet, table.sha256, list(table.issues),
+                            table.type_failures, province_code=province_code, previous_rows=previous_rows,
                             now=ctx.now, expectations_dir=ctx.settings.paths.expectations,
                             docs_dir=ctx.data / "docs" / spec.city / spec.agency / spec.id,
                             delivered_at=_received(table, ctx))
-    out = Path(table["parquet"]).with_suffix(".scorecard.json")
+    out = table.parquet.with_suffix(".scorecard.json")
     out.write_text(json.dumps(card.asdict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    told = receipt_dict(spec.key, spec.title.vi, table["original_name"], card.accepted, card.scores, card.overall, card.issues,
-                        table["received_at"])
-    receipt = write_agency_receipt(spec, ctx, table["original_name"], table["received_at"], told)
+    told = receipt_dict(spec.key, spec.title.vi, table.original_name, card.accepted, card.scores, card.overall, card.issues,
+                        table.received_at)
+    receipt = write_agency_receipt(spec, ctx, table.original_name, table.received_at, told)
     log.info("receipt for the agency: %s", receipt.markdown)
     report_html = write_html(told, ctx.now.isoformat(timespec="seconds"),
-                             Path(table["parquet"]).with_suffix(".quality.html"))
+                             table.parquet.with_suffix(".quality.html"))
     if on_receipt is not None:
         on_receipt(receipt.markdown, receipt.json, card.accepted)
     if not card.accepted:
         _quarantine(spec, ctx, table, out)
-        blocking = [i for i in card.issues if i.severity.value == "blocking"]
+        blocking = [i for i in card.issues if i.severity is Severity.blocking]
         first = "; ".join(f"dòng/row {i.row}, cột/column {i.column}: {i.message_vi} / {i.message_en}" for i in blocking[:5])
         failure = QualityGateFailed(
-            f"{table['original_name']}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
-            dataset=spec.key, stage="quality", run=ctx.run_id,
+            f"{table.original_name}: {len(blocking)} lỗi chặn / blocking problem(s); nothing published. {first}",
+            dataset=spec.key, stage=Stage.check, run=ctx.run_id,
         )
         failure.receipt = str(receipt.json)
         raise failure
-    checked = {**table, "scorecard": str(out), "receipt": str(receipt.json), "report_html": str(report_html),
-               "data_docs": str(suite_run.docs_page) if suite_run.docs_page else None,
-               "scores": card.scores, "overall": card.overall,
-               "warnings": sum(1 for i in card.issues if i.severity.value == "warning")}
-    _write_atomic(ctx.staging(spec) / ACCEPTED, checked)  # what `opendata publish` publishes
+    checked = Checked.passed(table, scorecard=out, receipt=receipt.json, report_html=report_html,
+                             data_docs=suite_run.docs_page or None, scores=card.scores, overall=card.overall,
+                             warnings=sum(1 for i in card.issues if i.severity is Severity.warning))
+    _write_atomic(ctx.staging(spec) / ACCEPTED, checked.asdict())  # what `opendata publish` publishes
     return checked
 
 
@@ -225,37 +235,37 @@ def _write_atomic(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
-def latest_accepted(spec: DatasetSpec, ctx: RunContext) -> dict | None:
+def latest_accepted(spec: DatasetSpec, ctx: RunContext) -> Checked | None:
     path = ctx.staging(spec) / ACCEPTED
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    return Checked.from_dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
 
 
-def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: dict, exc: InputError) -> None:
+def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: ArchivedDelivery, exc: InputError) -> None:
     """An unreadable delivery is kept with its error; its bytes are in the archive already."""
     from ..quality.receipt import receipt_dict
 
-    received = archived.get("received_at", ctx.now.isoformat())
-    write_agency_receipt(spec, ctx, archived["original_name"], received,
-                         receipt_dict(spec.key, spec.title.vi, archived["original_name"], False, {}, None, [], received,
-                               error=exc.message))
-    target = ctx.quarantine(spec) / archived["sha256"]
+    received = archived.received_at or ctx.now.isoformat()
+    write_agency_receipt(spec, ctx, archived.original_name, received,
+                         receipt_dict(spec.key, spec.title.vi, archived.original_name, False, {}, None, [], received,
+                                      error=exc.message))
+    target = ctx.quarantine(spec) / archived.sha256
     target.mkdir(parents=True, exist_ok=True)
     (target / "error.json").write_text(json.dumps({
-        "dataset": spec.key, "run": ctx.run_id, "stage": "normalise", "accepted": False,
-        "original_name": archived["original_name"], "archived_at": archived["path"], "error": exc.message,
+        "dataset": spec.key, "run": ctx.run_id, "stage": Stage.normalise.value, "accepted": False,
+        "original_name": archived.original_name, "archived_at": archived.path, "error": exc.message,
     }, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def _quarantine(spec: DatasetSpec, ctx: RunContext, table: dict, scorecard: Path) -> None:
+def _quarantine(spec: DatasetSpec, ctx: RunContext, table: Normalised, scorecard: Path) -> None:
     """Keep the rejected delivery with its scorecard; the raw bytes stay in the archive regardless."""
-    target = ctx.quarantine(spec) / table["sha256"]
+    target = ctx.quarantine(spec) / table.sha256
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(scorecard, target / "scorecard.json")
-    (target / "delivery.json").write_text(json.dumps({k: v for k, v in table.items() if k != "issues"},
+    (target / "delivery.json").write_text(json.dumps({k: v for k, v in table.asdict().items() if k != "issues"},
                                                      ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-def publish(spec: DatasetSpec, agency: Agency, city, ctx: RunContext, checked: dict, access) -> dict:
+def publish(spec: DatasetSpec, agency: Agency, city, ctx: RunContext, checked: Checked, access) -> Publication:
     """Put the accepted delivery on the portal (publish.sync) with the agency's own token (``access``,
     a publish.client.PortalAccess); then remember it as the table now published."""
     from ..publish.client import CkanClient
@@ -264,14 +274,14 @@ def publish(spec: DatasetSpec, agency: Agency, city, ctx: RunContext, checked: d
 
     state = DatasetState.load(ctx, spec)
     delivery = Delivery(
-        table=Path(checked["parquet"]), archive_sha256=checked["sha256"],
-        quality=Quality(checked.get("overall"), checked.get("scores") or {}, int(checked.get("warnings") or 0)),
-        now=ctx.now, report_html=Path(checked["report_html"]) if checked.get("report_html") else None,
+        table=checked.parquet, archive_sha256=checked.sha256,
+        quality=Quality(checked.overall, checked.scores or {}, checked.warnings),
+        now=ctx.now, report_html=checked.report_html,
         previous_table=Path(state.current) if state.current else None)
     publisher = Publisher(CkanClient(access), city, agency, access.url, good_score=ctx.settings.compliance.good_score)
     result = publisher.publish(spec, delivery, ctx.staging(spec) / "publish")
     log.info("%s %s at %s", result.outcome, spec.ckan_name, result.url)
     if result.outcome == "unchanged":
         log.info("content unchanged (sha256 %s): nothing uploaded", result.content_sha256)
-    state.published(ctx, spec, Path(checked["parquet"]), checked.get("meta", {}))
-    return result.asdict()
+    state.published(ctx, spec, checked.parquet, checked.meta)
+    return result

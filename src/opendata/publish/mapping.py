@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ..quality.liveness import REFRESH_LABELS, RefreshState
-from ..quality.mqa import DIMENSIONS as MQA_DIMENSIONS
+from ..quality.mqa import MQA_DIMENSIONS
 from ..spec.models import Agency, City, ColumnType, DatasetSpec, Domain, Frequency
-from ..vocabulary import DIMENSIONS as STANDARD
+from ..vocabulary import DIMENSION_NAMES, REFRESH_LABELS, RefreshState
 
 DOMAIN_TITLES = {
     "dat-dai": ("Đất đai", "Land"), "do-thi": ("Quản lý đô thị", "Urban management"),
@@ -42,7 +41,6 @@ FREQUENCY_VI = {
 # The spec's column types as DataStore (PostgreSQL) types: typed columns, unlike xloader's all-text tables.
 DATASTORE_TYPES = {ColumnType.string: "text", ColumnType.integer: "int8", ColumnType.number: "float8",
                    ColumnType.boolean: "bool", ColumnType.date: "date", ColumnType.datetime: "timestamp"}
-DIMENSIONS = tuple((d.value, vi, en.lower()) for d, vi, en in STANDARD)  # the page says "Đúng / correct 100"
 # Every field the platform writes on a dataset page, and only these: each is a field of the portal's
 # schema (ckanext-scheming, deploy/ckanext-opendata/ckanext/opendata/schemas/dataset.yaml; a test holds
 # the two equal), so CKAN keeps it as a typed top-level field, not as a free key/value extra. A field the
@@ -54,7 +52,7 @@ PLATFORM_FIELDS = (
     # DCAT-AP's controlled vocabularies, as ckanext-dcat reads them
     "identifier", "frequency", "theme", "language", "access_rights",
     # one delivery: scorecard, times, fingerprints, the period its data covers
-    "quality_overall", *(f"quality_{key}" for key, _, _ in DIMENSIONS), "quality_warnings", "quality_band",
+    "quality_overall", *(f"quality_{key}" for key in DIMENSION_NAMES), "quality_warnings", "quality_band",
     "last_refreshed_at", "last_checked_at", "archive_sha256", "content_sha256",
     "temporal_coverage_start", "temporal_coverage_end", "temporal_start", "temporal_end",
     # what the daily run keeps current: refresh, metadata quality, the DCAT-AP verdict
@@ -96,7 +94,8 @@ def quality_line(q: Quality, refreshed_at: str, refresh: str = "fresh") -> str:
     """The first line of the dataset's description: the scores where every visitor sees them."""
     if q.overall is None:
         return ""
-    dims = " · ".join(f"{vi} / {en} {score_text(q.scores[key])}" for key, vi, en in DIMENSIONS if key in q.scores)
+    dims = " · ".join(f"{vi} / {en.lower()} {score_text(q.scores[key])}"  # "Đúng / correct 100"
+                      for key, (vi, en) in DIMENSION_NAMES.items() if key in q.scores)
     vi, en = REFRESH_LABELS[RefreshState(refresh)]
     return (f"**Chất lượng / Quality: {score_text(q.overall)}/100** ({dims}) · "
             f"cập nhật lần cuối / last refresh {refreshed_at[:10]} · tình trạng cập nhật / refresh: {vi} / {en}")
@@ -193,7 +192,7 @@ def delivery_fields(quality: Quality, archive_sha256: str, content_sha256: str, 
     """What one delivery says: scores, refresh, times, fingerprints, the period the data covers."""
     fields = {
         "quality_overall": "" if quality.overall is None else f"{quality.overall:.1f}",
-        **{f"quality_{key}": f"{quality.scores[key]:.1f}" for key, _, _ in DIMENSIONS if key in quality.scores},
+        **{f"quality_{key}": f"{quality.scores[key]:.1f}" for key in DIMENSION_NAMES if key in quality.scores},
         "quality_warnings": str(quality.warnings),
         "quality_band": quality_band(quality.overall, good_score),
         **refresh_fields(RefreshState.fresh, 0),  # a delivery just accepted is a refresh

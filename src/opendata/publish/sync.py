@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ..exceptions import OpendataError, PublishError
+from ..issues import ROW_COLUMN
 from ..spec.models import Agency, City, Classification, DatasetSpec
 from .client import CkanClient
 from .datastore import MARKER, DatastoreLoader
@@ -37,7 +38,6 @@ from .mapping import (
 )
 
 log = logging.getLogger(__name__)
-ROW_COLUMN = "_source_row"  # the normalise stage's file row numbers: for receipts, not for the public
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,10 @@ class Publication:
 
     def asdict(self) -> dict:
         return {**asdict(self), "resource_id": self.resource_id}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Publication:
+        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 def public_table(path: Path) -> pa.Table:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 
 @dataclass
-class Outcome:
+class RuleVerdict:
     success: bool
     checked: int  # element count (rows), or 1 for a rule on the whole table/column
     unexpected: int
@@ -31,12 +31,12 @@ def _values(table: pa.Table, column: str) -> pa.ChunkedArray | None:
     return table.column(column) if column in table.column_names else None
 
 
-def _map_outcome(table: pa.Table, bad: pa.ChunkedArray | pa.Array, limit: int) -> Outcome:
+def _map_outcome(table: pa.Table, bad: pa.ChunkedArray | pa.Array, limit: int) -> RuleVerdict:
     bad = pc.fill_null(bad, False)
     count = pc.sum(bad).as_py() or 0
     rows = pc.indices_nonzero(bad.combine_chunks() if isinstance(bad, pa.ChunkedArray) else bad)[:limit].to_pylist() \
         if count else []
-    return Outcome(count == 0, table.num_rows, count, rows)
+    return RuleVerdict(count == 0, table.num_rows, count, rows)
 
 
 def _per_distinct(values: pa.ChunkedArray, kernel) -> pa.ChunkedArray:
@@ -91,12 +91,12 @@ def _bound(kind: pa.DataType, value):
     return pa.scalar(parsed, kind)
 
 
-def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> Outcome | None:
+def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
     kind, kw = cfg["type"], cfg.get("kwargs", {})
     if kind == "expect_table_row_count_to_be_between":
         n = table.num_rows
         ok = (kw.get("min_value") is None or n >= kw["min_value"]) and (kw.get("max_value") is None or n <= kw["max_value"])
-        return Outcome(ok, 1, 0 if ok else 1, [], n)
+        return RuleVerdict(ok, 1, 0 if ok else 1, [], n)
     if kind == "expect_compound_columns_to_be_unique":
         cols = [_values(table, c) for c in kw["column_list"]]
         if any(c is None for c in cols):
@@ -114,9 +114,9 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> Outcome | None:
         return None
     values = _values(table, column)
     if kind == "expect_column_to_exist":
-        return Outcome(values is not None, 1, 0 if values is not None else 1, [])
+        return RuleVerdict(values is not None, 1, 0 if values is not None else 1, [])
     if values is None:
-        return Outcome(False, 1, 1, [])  # GX fails a rule on a missing column too
+        return RuleVerdict(False, 1, 1, [])  # GX fails a rule on a missing column too
     try:
         if kind == "expect_column_values_to_not_be_null":
             return _map_outcome(table, pc.is_null(values), limit)
@@ -151,12 +151,12 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> Outcome | None:
         if kind == "expect_column_max_to_be_between":
             observed = pc.max(values).as_py()
             if observed is None:
-                return Outcome(False, 1, 1, [], None)
+                return RuleVerdict(False, 1, 1, [], None)
             as_text = observed.isoformat() if hasattr(observed, "isoformat") else observed
             lo, hi = kw.get("min_value"), kw.get("max_value")
             compare = as_text if isinstance(lo or hi, str) else observed
             ok = (lo is None or compare >= lo) and (hi is None or compare <= hi)
-            return Outcome(ok, 1, 0 if ok else 1, [], observed)
+            return RuleVerdict(ok, 1, 0 if ok else 1, [], observed)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
         return None  # a regex RE2 cannot compile, or types these kernels do not compare: GX decides
     return None

@@ -119,7 +119,7 @@ def latest_answers(folder: Path) -> dict[str, bool]:
     return {r["url"]: bool(r["ok"]) for r in json.loads(reports[-1].read_text(encoding="utf-8"))["results"]}
 
 
-def write_report(results: list[LinkResult], folder: Path, now: datetime) -> Path:
+def write_link_report(results: list[LinkResult], folder: Path, now: datetime) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"links-{now:%Y%m%dT%H%M%S}.json"
     broken = sorted({r.dataset for r in results if not r.ok})

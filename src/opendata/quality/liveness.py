@@ -18,24 +18,9 @@ The clock is passed in; nothing here reads the time.
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 from ..spec.models import Frequency
-
-
-class RefreshState(StrEnum):
-    fresh = "fresh"
-    due = "due"
-    overdue = "overdue"
-    delinquent = "delinquent"
-    never = "never"  # not published yet
-
-
-class ContentCurrency(StrEnum):
-    current = "current"  # the newest value lies within the promised frequency
-    stale = "stale"
-    undated = "undated"  # no date column in the spec
-
+from ..vocabulary import ContentCurrency, RefreshState
 
 Thresholds = dict[Frequency, tuple[float, float, float]]
 # frequency → (due, overdue, delinquent), in days since the last refresh
@@ -49,14 +34,6 @@ THRESHOLDS: Thresholds = {
     Frequency.annual: (365, 425, 455),
 }
 COUNTING = (RefreshState.fresh, RefreshState.due)  # the refresh states the KPI counts
-
-REFRESH_LABELS = {RefreshState.fresh: ("mới", "fresh"), RefreshState.due: ("đến hạn cập nhật", "due"),
-                  RefreshState.overdue: ("quá hạn", "overdue"),
-                  RefreshState.delinquent: ("quá hạn nghiêm trọng", "delinquent"),
-                  RefreshState.never: ("chưa công bố", "never published")}
-CURRENCY_LABELS = {ContentCurrency.current: ("nội dung mới", "content current"),
-                   ContentCurrency.stale: ("nội dung cũ", "content stale"),
-                   ContentCurrency.undated: ("không có cột ngày", "no date column")}
 
 
 def thresholds_with(overrides: dict | None) -> Thresholds:

@@ -44,7 +44,7 @@ INDICATORS: dict[str, tuple[str, int]] = {
     "rights": ("contextuality", 5), "byte_size": ("contextuality", 5), "issued": ("contextuality", 5),
     "modified": ("contextuality", 5),
 }
-DIMENSIONS = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
+MQA_DIMENSIONS = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
 MAXIMUM = sum(points for _, points in INDICATORS.values())  # 405
 
 # The EU file-type vocabulary's entries for the formats the portal serves, and which of them are
@@ -77,12 +77,12 @@ class MqaScore:
     def fields(self) -> dict[str, str]:
         """As the portal's page keeps it (publish.mapping.PLATFORM_FIELDS: text)."""
         out = {"mqa_score": f"{self.total:g}", "mqa_rating": self.rating.value}
-        out.update({f"mqa_{d}": f"{self.dimension(d):g}" for d in DIMENSIONS})
+        out.update({f"mqa_{d}": f"{self.dimension(d):g}" for d in MQA_DIMENSIONS})
         return out
 
     def asdict(self) -> dict:
         return {"total": self.total, "maximum": MAXIMUM, "rating": self.rating.value,
-                **{d: self.dimension(d) for d in DIMENSIONS}, "points": self.points, "notes": self.notes}
+                **{d: self.dimension(d) for d in MQA_DIMENSIONS}, "points": self.points, "notes": self.notes}
 
 
 def _share(resources: list[dict], test: Callable[[dict], bool]) -> float:

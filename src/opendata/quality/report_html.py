@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..vocabulary import DIMENSION_NAMES
 
-STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
+REPORT_STYLE = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#222}
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
 th{background:#f3f3f3}.ok{color:#1a7f37}.bad{color:#b42318}.score{font-size:1.6rem;font-weight:600}"""
 
@@ -29,7 +29,7 @@ def render_html(receipt: dict, checked_at: str) -> str:
         for p in receipt["problems"])
     overall = receipt["overall"]
     return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
-<title>Báo cáo chất lượng / Quality report: {escape(receipt['title'])}</title><style>{STYLE}</style></head><body>
+<title>Báo cáo chất lượng / Quality report: {escape(receipt['title'])}</title><style>{REPORT_STYLE}</style></head><body>
 <h1>Báo cáo chất lượng dữ liệu / Data quality report</h1>
 <p><b>{escape(receipt['title'])}</b> ({escape(receipt['dataset'])})<br>
 Tệp / File: {escape(receipt['file'])} · Nhận lúc / Received: {escape(receipt['received_at'])}

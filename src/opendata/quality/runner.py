@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..exceptions import SpecError
-from ..issues import Dimension, RowIssue, Severity
-from .fast import Outcome, evaluate
+from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
+from .fast import RuleVerdict, evaluate
 from .rules import mask_personal
 
 if TYPE_CHECKING:
     import pandas as pd
 
-MAX_EXAMPLES = 20
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,6 @@ def _gx():
     return gx
 
 
-ROW_COLUMN = "_source_row"  # the file row of each record, written by the normalise stage
 DOCS_MAX_ROWS = 200_000  # GX renders Data Docs up to this size; above it the receipt and scorecard are the report
 
 
@@ -71,7 +69,7 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
     import pyarrow as pa
 
     table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
-    outcomes: list[Outcome | None] = [evaluate(table, cfg, MAX_EXAMPLES) for cfg in configs]
+    outcomes: list[RuleVerdict | None] = [evaluate(table, cfg, MAX_EXAMPLES) for cfg in configs]
     leftover = [i for i, o in enumerate(outcomes) if o is None]
     want_docs = docs_dir is not None and table.num_rows <= DOCS_MAX_ROWS
     docs_page = None
@@ -104,7 +102,7 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
 
 
 def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
-            docs_dir: Path | None) -> tuple[list[Outcome], Path | None]:
+            docs_dir: Path | None) -> tuple[list[RuleVerdict], Path | None]:
     """One ephemeral GX context per call. GX drops an expectation it cannot build without raising, so
     the count is checked: a rule that does not run is an error, not a pass."""
     gx = _gx()
@@ -126,10 +124,10 @@ def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
         try:
             expectations.append(ExpectationConfiguration(**cfg).to_domain_obj())
         except Exception as exc:  # noqa: BLE001 - GX raises many kinds; all mean the rule is unusable
-            raise SpecError(f"suite {suite_name}: rule {cfg.get('type')} cannot be built: {exc}", stage="quality") from exc
+            raise SpecError(f"suite {suite_name}: rule {cfg.get('type')} cannot be built: {exc}", stage="check") from exc
     suite = ctx.suites.add(gx.ExpectationSuite(name=suite_name, expectations=expectations))
     if len(suite.expectations) != len(configs):
-        raise SpecError(f"suite {suite_name}: GX kept {len(suite.expectations)} of {len(configs)} rules", stage="quality")
+        raise SpecError(f"suite {suite_name}: GX kept {len(suite.expectations)} of {len(configs)} rules", stage="check")
     definition = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
     docs_page = None
     if docs_dir is None:
@@ -150,10 +148,10 @@ def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
         r = res.result or {}
         if "unexpected_count" in r:  # a rule on each value: the share of rows that pass
             failed = int(r.get("unexpected_count") or 0) if not res.success else 0
-            outcomes.append(Outcome(bool(res.success), int(r.get("element_count") or len(frame)), failed,
+            outcomes.append(RuleVerdict(bool(res.success), int(r.get("element_count") or len(frame)), failed,
                                     [int(i) for i in (r.get("unexpected_index_list") or [])][:MAX_EXAMPLES]))
         else:  # a rule on the whole table or column (row count, newest date): passes or not
-            outcomes.append(Outcome(bool(res.success), 1, 0 if res.success else 1, [], r.get("observed_value")))
+            outcomes.append(RuleVerdict(bool(res.success), 1, 0 if res.success else 1, [], r.get("observed_value")))
     return outcomes, docs_page
 
 

@@ -30,17 +30,17 @@ def extra_expectations(spec: DatasetSpec, folder: Path) -> list[dict]:
     try:
         suite = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise SpecError(f"{path}: not a readable GX suite: {exc}", dataset=spec.key, stage="quality") from exc
+        raise SpecError(f"{path}: not a readable GX suite: {exc}", dataset=spec.key, stage="check") from exc
     exps = suite.get("expectations")
     if not isinstance(exps, list):
-        raise SpecError(f"{path}: field 'expectations' must be a list", dataset=spec.key, stage="quality")
+        raise SpecError(f"{path}: field 'expectations' must be a list", dataset=spec.key, stage="check")
     for i, e in enumerate(exps):
         meta = e.get("meta") or {}
         if not isinstance(e.get("type"), str) or not isinstance(e.get("kwargs"), dict):
-            raise SpecError(f"{path}: expectations[{i}] needs 'type' and 'kwargs'", dataset=spec.key, stage="quality")
+            raise SpecError(f"{path}: expectations[{i}] needs 'type' and 'kwargs'", dataset=spec.key, stage="check")
         if meta.get("dimension") not in {d.value for d in Dimension}:
             raise SpecError(f"{path}: expectations[{i}].meta.dimension must be one of dung, du, sach, song",
-                            dataset=spec.key, stage="quality")
+                            dataset=spec.key, stage="check")
         meta.setdefault("severity", Severity.blocking.value)
         e["meta"] = meta
     return exps

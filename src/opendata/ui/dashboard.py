@@ -15,10 +15,9 @@ from pathlib import Path
 
 from .. import ledger
 from ..compliance.kpi import CityKpi, compute
-from ..quality.liveness import CURRENCY_LABELS, REFRESH_LABELS
 from ..settings import load_settings
 from ..spec.loader import load_registry
-from ..vocabulary import DIMENSIONS
+from ..vocabulary import CURRENCY_LABELS, DIMENSION_NAMES, REFRESH_LABELS
 
 LIGHTS = {"green": "#1a7f37", "amber": "#d29922", "red": "#cf222e"}
 STATE_COLOURS = {"fresh": "#1a7f37", "due": "#9a6700", "overdue": "#bc4c00", "delinquent": "#cf222e", "never": "#8c959f"}
@@ -38,8 +37,7 @@ T = {
     **{f"{state.value}_state": labels for state, labels in REFRESH_LABELS.items()},
     **{f"{currency.value}_content": labels for currency, labels in CURRENCY_LABELS.items()},
 }
-DIMS = tuple((d.value, vi, en) for d, vi, en in DIMENSIONS)
-STYLE = """body{font-family:system-ui,sans-serif;margin:1.2rem;color:#1f2328}h1{font-size:1.4rem}
+DASHBOARD_STYLE = """body{font-family:system-ui,sans-serif;margin:1.2rem;color:#1f2328}h1{font-size:1.4rem}
 table{border-collapse:collapse;margin:.6rem 0}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .6rem;text-align:left}
 th{background:#f6f8fa}.dot{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem}
 .charts{display:flex;gap:1.5rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}
@@ -54,7 +52,7 @@ def _t(key: str, lang: str, **kw) -> str:
 def _page(title: str, body: str, lang: str) -> str:
     other, other_name = ("vi", "Tiếng Việt") if lang == "en" else ("en", "English")
     return (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'><title>{escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><p class='muted'><a href='?lang={other}'>{other_name}</a></p>"
+            f"<style>{DASHBOARD_STYLE}</style></head><body><p class='muted'><a href='?lang={other}'>{other_name}</a></p>"
             f"{body}</body></html>")
 
 
@@ -121,7 +119,7 @@ def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float, ci
         values = [d.scores[key] for d in scored if key in d.scores]
         return round(sum(values) / len(values), 1) if values else 0
 
-    dims = [((en if lang == "en" else vi), mean(k), "#0969da") for k, vi, en in DIMS]
+    dims = [((en if lang == "en" else vi), mean(k), "#0969da") for k, (vi, en) in DIMENSION_NAMES.items()]
     meeting = sum(a.meets for a in city.agencies)
     body = (f"<h1>{_t('title', lang)}: {escape(city.name_en if lang == 'en' else city.name_vi)}</h1>"
             f"{city_nav(city, cities or [city], lang)}"
@@ -143,7 +141,8 @@ def agency_page(city: CityKpi, code: str, lang: str) -> str | None:
     rows = []
     for d in agency.datasets:
         colour = STATE_COLOURS[d.refresh_state]
-        dims = " · ".join(f"{(en if lang == 'en' else vi)} {d.scores[k]:g}" for k, vi, en in DIMS if k in d.scores)
+        dims = " · ".join(f"{(en if lang == 'en' else vi)} {d.scores[k]:g}"
+                          for k, (vi, en) in DIMENSION_NAMES.items() if k in d.scores)
         if d.mqa_score is not None:  # the metadata on the EU scale, beside the data's four dimensions
             dims += f"<br>MQA {d.mqa_score:g}/405 ({escape(d.mqa_rating or '')})"
         receipt = (f"<a href='../receipt/{escape(d.dataset)}?lang={lang}'>{_t('receipt', lang)}</a>"
