@@ -330,3 +330,23 @@ def test_the_scheduled_link_check_finds_every_download_answering(portal, publish
     report = json.loads(Path(summary["report"]).read_text())
     mine = [r for r in report["results"] if r["dataset"] == SPEC.key]
     assert len(mine) == 3 and all(r["ok"] and r["status"] == 200 for r in mine)
+
+
+def test_a_page_deleted_on_the_portal_is_left_out_of_the_link_check_not_fatal(portal, published, pipeline_env) -> None:
+    """A deleted (not purged) dataset answers 'not authorized' to the public: the link check goes on
+    without it instead of failing for every other dataset."""
+    import json
+    from datetime import UTC, datetime
+
+    from opendata.pipeline.platform import check_links
+    from opendata.settings import load_settings
+
+    portal.action("package_delete", id=NAME)
+    assert portal.get("package_show", id=NAME) is None  # the public is refused it
+    try:
+        summary = check_links(load_settings(), portal.url, datetime.now(UTC))
+        report = json.loads(Path(summary["report"]).read_text())
+        assert not [r for r in report["results"] if r["dataset"] == SPEC.key]
+    finally:
+        portal.action("package_patch", id=NAME, state="active")  # as it was, for the tests after this one
+    assert portal.get("package_show", id=NAME)["state"] == "active"

@@ -25,7 +25,7 @@ def check_links(settings: Settings, portal_url: str, now: datetime) -> dict:
     registry = load_registry(settings.paths.registry)
     public = CkanClient(PortalAccess(portal_url, SecretStr("")), retries=2)  # no token: what the public sees
     packages = {key: pkg for key, spec in registry.datasets.items()
-                if (pkg := public.show("package_show", spec.ckan_name)) is not None}
+                if (pkg := public.public_show("package_show", spec.ckan_name)) is not None}
     results = check_packages(packages, policy=LinkPolicy.from_settings(settings.links, portal_url))
     report = write_link_report(results, settings.paths.data / "links", now)
     for r in results:

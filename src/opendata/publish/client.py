@@ -75,6 +75,16 @@ class CkanClient:
         except PortalNotFound:
             return None
 
+    def public_show(self, action: str, id_: str) -> dict | None:
+        """What an anonymous visitor sees: None also when the portal refuses to show it (a dataset deleted
+        but not purged, or private, answers 'not authorized' to anyone without rights to it)."""
+        try:
+            return self.show(action, id_)
+        except PublishError as exc:
+            if exc.status != 403:
+                raise
+            return None
+
 
 def _status_of(exc: Exception) -> int | None:
     args = getattr(exc, "args", ())
