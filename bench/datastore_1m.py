@@ -1,4 +1,4 @@
-"""Rows per second into CKAN's DataStore: this publisher beside ckanext-xloader, same CSV, same portal.
+r"""Rows per second into CKAN's DataStore: this publisher beside ckanext-xloader, same CSV, same portal.
 
     .venv/bin/python bench/datastore_1m.py [--rows 1000000] [--chunk 10000]
 
@@ -6,9 +6,11 @@ Brings the local portal up, provisions it, normalises the 16-column file of benc
 then (1) publishes it with the agency's own token through opendata.publish (typed columns, primary
 key, chunked inserts through the DataStore API) and (2) uploads the same CSV as a resource and lets
 xloader load it (its job worker is part of the dev portal), timing from upload to xloader's
-'complete'. Prints rows/s of each and the column types each leaves in the DataStore. Target
-(issue 5): at least xloader's rate, with typed columns where xloader gives text. Both test
-datasets are purged at the end.
+'complete', and (3) measures the floor: a bare PostgreSQL ``COPY`` of the same CSV into a plain table
+of the same column types in the same DataStore database (psql's \copy, no CKAN, no full-text column).
+Prints rows/s of each and the column types each leaves in the DataStore. Targets (issue 17): the
+publisher at least 2× xloader end to end, with typed columns, and at least half the rate of the bare
+COPY. Both test datasets are purged at the end. Writes its section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -74,6 +76,23 @@ def xloader(admin: CkanClient, org: str, csv_path: Path, timeout_s: float) -> tu
     raise SystemExit(f"xloader did not finish in {timeout_s} s")
 
 
+def bare_copy(lay, spec: DatasetSpec, csv_path: Path) -> float:
+    """Seconds for psql's \\copy of the CSV into a fresh table of the spec's DataStore types (the floor)."""
+    from portal import psql
+
+    from opendata.publish.mapping import datastore_fields
+
+    columns = ", ".join(f'"{f["id"]}" {f["type"]}' for f in datastore_fields(spec))
+    psql(lay, f"DROP TABLE IF EXISTS bench_bare_copy; CREATE TABLE bench_bare_copy ({columns})", db="datastore_default")
+    started = time.monotonic()
+    psql(lay, f"\\copy bench_bare_copy FROM '{csv_path}' WITH (FORMAT csv, HEADER true)", db="datastore_default")
+    seconds = time.monotonic() - started
+    rows = int(psql(lay, "SELECT count(*) FROM bench_bare_copy", db="datastore_default"))
+    psql(lay, "DROP TABLE bench_bare_copy", db="datastore_default")
+    assert rows == sum(1 for _ in open(csv_path, "rb")) - 1, rows
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -117,12 +136,25 @@ def main() -> int:
     purge(admin, spec.ckan_name)
 
     x_all, x_after, x_types = xloader(admin, f"danang-{agency.code}", csv_path, args.timeout)
-    print(f"{'loader':44} {'seconds':>8} {'rows/s':>9}  column types")
-    print(f"{'opendata publisher: DataStore load':44} {load_s:8.1f} {args.rows / load_s:9,.0f}  {ours_types}")
-    print(f"{'opendata publisher: whole publish':44} {whole:8.1f} {args.rows / whole:9,.0f}")
-    print(f"{'xloader: upload → complete':44} {x_all:8.1f} {args.rows / x_all:9,.0f}  {x_types}")
-    print(f"{'xloader: after the upload':44} {x_after:8.1f} {args.rows / x_after:9,.0f}")
-    print(f"\nopendata / xloader (end to end): {x_all / whole:.2f}× the rate (target ≥ 1×)")
+    copy_s = bare_copy(lay, spec, csv_path)
+    n = args.rows
+    lines = ["| loader | seconds | rows/s | column types |", "|---|---:|---:|---|",
+             f"| opendata publisher: DataStore load | {load_s:.1f} | {n / load_s:,.0f} | {ours_types} |",
+             f"| opendata publisher: whole publish (Parquet, report, page) | {whole:.1f} | {n / whole:,.0f} | |",
+             f"| ckanext-xloader: upload → complete | {x_all:.1f} | {n / x_all:,.0f} | {x_types} |",
+             f"| ckanext-xloader: after the upload | {x_after:.1f} | {n / x_after:,.0f} | |",
+             f"| bare PostgreSQL COPY (psql \\copy, no CKAN) | {copy_s:.1f} | {n / copy_s:,.0f} | typed |"]
+    print("\n".join(lines))
+    vs_x, vs_copy = x_all / whole, copy_s / load_s
+    verdict = (f"opendata / xloader end to end: **{vs_x:.2f}×** the rate (target ≥ 2×: {'met' if vs_x >= 2 else 'not met'}); "
+               f"DataStore load / bare COPY: **{vs_copy:.2f}×** the rate (target ≥ 0.5×: "
+               f"{'met' if vs_copy >= 0.5 else 'not met'})")
+    print("\n" + verdict.replace("**", ""))
+    from results import write_section
+
+    write_section("DataStore load, 1M rows (issue 17)", "bench/datastore_1m.py", "\n".join([
+        f"{n:,} rows × 16 columns ({csv_path.stat().st_size / 2**20:.0f} MiB CSV) into the local portal's DataStore "
+        f"(CKAN 2.12, PostgreSQL 15), one run each, on the same machine and database.", "", *lines, "", verdict]))
     return 0
 
 

@@ -3,8 +3,9 @@
     .venv/bin/python bench/normalise_1m.py [--rows 1000000] [--runs 3]
 
 Each measurement is a fresh process (median of --runs): whole-process wall time, the time of the
-work itself, and peak RSS. Target (issue 3): opendata's normalisation (decode, NFC, typed columns,
-Parquet) within 3× the pyarrow read time and within 2× its peak memory.
+work itself, and the process's own peak RSS (bench/measure.py). Target (issue 3): opendata's
+normalisation (decode, NFC, typed columns, Parquet) within 3× the pyarrow read time and within 2× its
+peak memory. Writes its section of bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from measure import child_env  # noqa: E402
+
 OUT = ROOT / "bench" / "output"
 WARDS = ["Phường Hải Châu", "Phường Hòa Cường", "Phường Thanh Khê", "Phường An Khê", "Phường Sơn Trà",
          "Phường Ngũ Hành Sơn", "Phường Hòa Khánh", "Phường Liên Chiểu", "Xã Hòa Vang", "Xã Bà Nà", "Phường Cẩm Lệ",
@@ -71,7 +76,8 @@ def spec_dict() -> dict:
 # --------------------------------------------------------------- what runs inside each fresh process
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
+from measure import peak_mib
 start = time.perf_counter()
 mode, path, out = sys.argv[1], sys.argv[2], sys.argv[3]
 if mode == "pyarrow":
@@ -94,7 +100,7 @@ else:
 whole = time.perf_counter() - start
 print(json.dumps({"work_s": work, "process_s": whole, "rows": rows,
                   "convert_s": convert_s if mode != "pyarrow" else work, "write_s": write_s if mode != "pyarrow" else 0.0,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mib": peak_mib()}))
 """
 
 
@@ -103,7 +109,7 @@ def measure(mode: str, csv_path: Path, runs: int) -> dict:
     for _ in range(runs):
         started = time.perf_counter()
         out = subprocess.run([sys.executable, "-c", CHILD, mode, str(csv_path), str(OUT / "normalised"), json.dumps(spec_dict())],
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True, check=True, env=child_env())
         r = json.loads(out.stdout.strip().splitlines()[-1])
         r["wall_s"] = time.perf_counter() - started
         results.append(r)
@@ -124,15 +130,22 @@ def main() -> int:
     print(f"{args.rows:,} rows × 16 columns, {size:.0f} MiB, median of {args.runs} fresh processes\n")
     base = measure("pyarrow", csv_path, args.runs)
     ours = measure("opendata", csv_path, args.runs)
-    print(f"{'tool':42} {'read/convert s':>14} {'+ Parquet s':>11} {'process s':>10} {'peak MiB':>9}")
-    print(f"{'pyarrow.csv.read_csv (types inferred)':42} {base['convert_s']:14.2f} {'-':>11} {base['wall_s']:10.2f} "
-          f"{base['peak_mib']:9.0f}")
-    print(f"{'opendata normalise (decode, NFC, typed)':42} {ours['convert_s']:14.2f} {ours['write_s']:11.2f} "
-          f"{ours['wall_s']:10.2f} {ours['peak_mib']:9.0f}")
+    lines = ["| tool | read/convert s | + Parquet s | whole process s | peak MiB (its own) |", "|---|---:|---:|---:|---:|",
+             f"| pyarrow.csv.read_csv (types inferred) | {base['convert_s']:.2f} | – | {base['wall_s']:.2f} | "
+             f"{base['peak_mib']:,.0f} |",
+             f"| opendata normalise (decode, NFC, typed, cleaned) | {ours['convert_s']:.2f} | {ours['write_s']:.2f} | "
+             f"{ours['wall_s']:.2f} | {ours['peak_mib']:,.0f} |"]
+    print("\n".join(lines))
     ratio_t, ratio_m = ours["convert_s"] / base["convert_s"], ours["peak_mib"] / base["peak_mib"]
     ratio_all = ours["work_s"] / base["convert_s"]
-    print(f"\nopendata / pyarrow: normalisation {ratio_t:.2f}× (target ≤ 3×; {ratio_all:.2f}× with the Parquet write), "
-          f"peak memory {ratio_m:.2f}× (target ≤ 2×)")
+    verdict = (f"opendata / pyarrow: normalisation {ratio_t:.2f}× (target ≤ 3×; {ratio_all:.2f}× with the Parquet "
+               f"write), peak memory {ratio_m:.2f}× (target ≤ 2×)")
+    print("\n" + verdict)
+    from results import write_section
+
+    write_section("Normalisation, 1M rows", "bench/normalise_1m.py", "\n".join([
+        f"{args.rows:,} rows × 16 columns ({size:.0f} MiB CSV), median of {args.runs} fresh processes.", "", *lines, "",
+        verdict]))
     return 0
 
 
