@@ -22,8 +22,16 @@ PROBE = """
 import json, logging, sys
 logging.disable(logging.CRITICAL)
 from airflow.dag_processing.dagbag import DagBag
+from airflow.serialization.serialized_objects import DagSerialization
 bag = DagBag(dag_folder=sys.argv[1])
+# what the scheduler gets: each DAG serialized as the DAG processor stores it, and read back
+stored = {d.dag_id: DagSerialization.from_dict(DagSerialization.to_dict(d)) for d in bag.dags.values()}
 print(json.dumps({"dags": {d.dag_id: {"tasks": [t.task_id for t in d.topological_sort()], "tags": sorted(d.tags),
+                                      "stored_edges": sorted([t.task_id, n] for t in stored[d.dag_id].tasks
+                                                             for n in t.downstream_task_ids),
+                                      "stored_schedule": [type(stored[d.dag_id].timetable).__name__,
+                                                          stored[d.dag_id].timetable.summary],
+                                      "datasets": sorted({getattr(t, "dataset", "") for t in d.tasks}),
                                       "doc": d.doc_md or "", "max_active_runs": d.max_active_runs,
                                       "owner": d.owner, "schedule": repr(d.timetable),
                                       "weight_rules": sorted({str(t.weight_rule) for t in d.tasks})}
@@ -55,6 +63,11 @@ def test_the_dag_folder_loads_the_sample_city_without_import_errors(tmp_path: Pa
     for dag_id, spec in dataset_dags.items():
         dag = bag["dags"][dag_id]
         assert dag["tasks"] == list(STAGES) and dag["max_active_runs"] == 1 and dag["owner"] == spec.agency
+        stages = list(STAGES)  # as the scheduler sees it: the same chain of stages and schedule
+        assert dag["stored_edges"] == sorted([a, b] for a, b in zip(stages, stages[1:], strict=False))
+        kind = "AssetOrTimeSchedule" if spec.source.kind == "drop_zone" else "CronTriggerTimetable"
+        assert dag["stored_schedule"][0] == kind and cron_for(spec) in dag["stored_schedule"][1], dag["stored_schedule"]
+        assert dag["datasets"] == [spec.key]  # every task knows the dataset it works on
         assert dag["weight_rules"] == ["upstream"]  # depth-first: a run under way goes before a new run's first stage
         assert dag["tags"] == sorted([spec.city, spec.agency, spec.domain.value])
         assert spec.description.vi in dag["doc"] and str(registry.paths[spec.key]) in dag["doc"]
