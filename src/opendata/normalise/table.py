@@ -23,6 +23,7 @@ from ..issues import ROW_COLUMN, Dimension, RowIssue, Severity
 from ..records import records_at
 from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
+from ..threads import in_parallel
 from .casting import cast_column, out_of_range
 from .encodings import BrokenText
 from .excel import read_excel
@@ -60,12 +61,21 @@ _MAYBE_NOT_NFC = ("[\\p{M}\\x{0340}-\\x{0344}\\x{0374}\\x{037E}\\x{0387}\\x{1100
                   "\\x{2000}\\x{2001}\\x{2126}\\x{212A}\\x{212B}\\x{2329}\\x{232A}\\x{F900}-\\x{FAFF}\\x{2F800}-\\x{2FA1D}]")
 
 
-_UNTRIMMED = r"^\s|\s$"
-
-
 def _trimmed(text: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Trimming copies the whole column: only done when some value needs it (a scan costs a mask)."""
-    return pc.utf8_trim_whitespace(text) if pc.any(pc.match_substring_regex(text, _UNTRIMMED)).as_py() else text
+    """Trimmed; the column itself when no value changed (a trim and a compare cost a third of a regex scan)."""
+    trimmed = pc.utf8_trim_whitespace(text)
+    return text if trimmed.equals(text) else trimmed
+
+
+DISTINCT_SAMPLE = 10_000
+
+
+def _few_distinct(values: pa.ChunkedArray) -> pa.Array | None:
+    """The distinct values of a long column that has few (wards, statuses, codes: a sample decides), to scan
+    those instead of every cell; None for a short column or one of mostly different values."""
+    if len(values) < 4 * DISTINCT_SAMPLE or len(pc.unique(values.slice(0, DISTINCT_SAMPLE))) > DISTINCT_SAMPLE // 10:
+        return None
+    return pc.unique(values)
 
 
 def clean_text(text: pa.ChunkedArray, needs_nfc: bool) -> pa.ChunkedArray:
@@ -95,7 +105,10 @@ def printable(name: str, values: pa.ChunkedArray, rows: pa.ChunkedArray) -> tupl
     """Text that cannot be published, handled on purpose: control characters (NUL included) are removed,
     with a warning naming the rows; U+FFFD (the mark of an earlier wrong decoding: the real letters are
     lost) is a blocking problem. Checked once per distinct value where a column has few."""
-    if not len(values) or not pc.any(pc.match_substring_regex(values, _UNPRINTABLE)).as_py():
+    if not len(values):
+        return values, []
+    probe = _few_distinct(values)
+    if not pc.any(pc.match_substring_regex(values if probe is None else probe, _UNPRINTABLE)).as_py():
         return values, []
     issues: list[RowIssue] = []
     lost = pc.match_substring(values, "\ufffd")
@@ -152,30 +165,38 @@ class _Typed:
 def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed | None:
     """Columns already typed by the CSV parser. None when a number lies outside its spec range: then
     the other number convention may be the right reading, and the text path decides."""
-    columns: dict[str, pa.ChunkedArray] = {}
-    for pos, name in mapping.items():
+    def prepared(item: tuple[int, str]) -> pa.ChunkedArray | None:
+        pos, name = item
         col, values = spec.column(name), grid.columns[pos]
         if col.type == ColumnType.string:
-            values = clean_text(values, grid.needs_nfc)
-        elif out_of_range(col, values):
-            return None
-        columns[name] = values
+            return clean_text(values, grid.needs_nfc)
+        return None if out_of_range(col, values) else values
+
+    found_columns = in_parallel(prepared, mapping.items())
+    if any(values is None for values in found_columns):
+        return None
+    columns = dict(zip(mapping.values(), found_columns, strict=True))
     total = len(grid.rows)
     keep = _data_extent(columns, spec, total) if total else 0
-    arrays = {}
-    issues: list[RowIssue] = []
     rows = grid.rows.slice(0, keep)
-    for name, values in columns.items():
+
+    def finished(item: tuple[str, pa.ChunkedArray]) -> tuple[pa.ChunkedArray, list[RowIssue]]:
+        name, values = item
         values = values.slice(0, keep)
-        if spec.column(name).type == ColumnType.string:
-            values, found = printable(name, values, rows)
-            issues.extend(found)
-            # '' is already null (the parser's null_values); cells of spaces only became '' when trimmed.
-            # No pa.scalar() unless needed: creating one imports pandas, a second's work.
-            if len(values) and (pc.min(pc.binary_length(values)).as_py() or 0) == 0 and pc.count(values).as_py():
-                blank = pc.match_substring_regex(values, "^$")
-                values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
+        if spec.column(name).type != ColumnType.string:
+            return values, []
+        values, found = printable(name, values, rows)
+        # '' is already null (the parser's null_values); cells of spaces only became '' when trimmed.
+        # No pa.scalar() unless needed: creating one imports pandas, a second's work.
+        if len(values) and (pc.min(pc.binary_length(values)).as_py() or 0) == 0 and pc.count(values).as_py():
+            blank = pc.match_substring_regex(values, "^$")
+            values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
+        return values, found
+
+    arrays, issues = {}, []
+    for name, (values, found) in zip(columns, in_parallel(finished, columns.items()), strict=True):
         arrays[name] = values
+        issues.extend(found)
     return _Typed(arrays, rows, issues, {}, total - keep)
 
 
@@ -183,8 +204,9 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed
     """Every cell as text, converted with the forgiving rules (Vietnamese numbers, dd/mm/yyyy …)."""
     # cleaned (trimmed, NFC) where words are read: text, yes/no. Numbers and dates are digits and
     # separators: the cast tries them as they are and trims only if that fails.
-    texts = {name: clean_text(grid.columns[pos], grid.needs_nfc) if spec.column(name).type in WORDY
-             else grid.columns[pos] for pos, name in mapping.items()}
+    texts = dict(zip(mapping.values(), in_parallel(
+        lambda item: clean_text(grid.columns[item[0]], grid.needs_nfc) if spec.column(item[1]).type in WORDY
+        else grid.columns[item[0]], mapping.items()), strict=True))
     total = len(grid.rows)
     keep = _data_extent(texts, spec, total) if total else 0
     rows = grid.rows.slice(0, keep)
@@ -194,15 +216,20 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed
                  message_en=f"Row does not split into the columns: {why}", row=row)
         for row, why in grid.bad_rows
     ]
-    failures: dict[str, int] = {}
-    arrays: dict[str, pa.ChunkedArray] = {}
-    for name, text in texts.items():
+    def typed_column(item: tuple[str, pa.ChunkedArray]):
+        name, text = item
         col = spec.column(name)
         text = text.slice(0, keep)
+        found: list[RowIssue] = []
         if col.type == ColumnType.string:
             text, found = printable(name, text, rows)
-            issues.extend(found)
-        typed, bad = cast_column(col, text, rows)
+        return (*cast_column(col, text, rows), found)
+
+    failures: dict[str, int] = {}
+    arrays: dict[str, pa.ChunkedArray] = {}
+    for name, (typed, bad, found) in zip(texts, in_parallel(typed_column, texts.items()), strict=True):
+        col = spec.column(name)
+        issues.extend(found)
         arrays[name] = typed
         if bad:
             failures[name] = bad.count

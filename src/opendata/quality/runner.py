@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
+from ..threads import in_parallel
 from .fast import RuleVerdict, evaluate
 from .rules import mask_personal
 
@@ -69,7 +70,7 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
     import pyarrow as pa
 
     table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
-    outcomes: list[RuleVerdict | None] = [evaluate(table, cfg, MAX_EXAMPLES) for cfg in configs]
+    outcomes: list[RuleVerdict | None] = in_parallel(lambda cfg: evaluate(table, cfg, MAX_EXAMPLES), configs)
     leftover = [i for i, o in enumerate(outcomes) if o is None]
     want_docs = docs_dir is not None and table.num_rows <= DOCS_MAX_ROWS
     docs_page = None

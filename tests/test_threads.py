@@ -1,0 +1,41 @@
+"""Columns worked on side by side come back in their own order, whichever thread finishes first, and a
+failure in one is raised, not lost."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from opendata import threads
+
+
+def test_results_keep_the_items_order_although_the_first_item_finishes_last(monkeypatch) -> None:
+    monkeypatch.setattr(threads, "workers", lambda: 4)
+    seen: set[str] = set()
+
+    def slow_first(i: int) -> int:
+        seen.add(threading.current_thread().name)
+        time.sleep(0.2 if i == 0 else 0.01)
+        return i * i
+
+    assert threads.in_parallel(slow_first, range(6)) == [0, 1, 4, 9, 16, 25]
+    assert len(seen) > 1  # really on several threads
+
+
+def test_an_error_in_one_item_is_raised(monkeypatch) -> None:
+    monkeypatch.setattr(threads, "workers", lambda: 2)
+
+    def fails_on_three(i: int) -> int:
+        if i == 3:
+            raise ValueError("column 3 is broken")
+        return i
+
+    with pytest.raises(ValueError, match="column 3"):
+        threads.in_parallel(fails_on_three, range(5))
+
+
+def test_one_core_runs_in_the_callers_thread(monkeypatch) -> None:
+    monkeypatch.setattr(threads, "workers", lambda: 1)
+    assert threads.in_parallel(lambda _: threading.current_thread().name, range(3)) == [threading.current_thread().name] * 3
