@@ -84,6 +84,14 @@ def crash_spec():
     return small_spec(id="clinics-crash-test")
 
 
+def scratch_tables() -> int:
+    """Tables a bulk load makes for itself in the DataStore database (ckanext-opendata) that still exist."""
+    from portal import Layout, psql
+
+    return int(psql(Layout.from_env(), "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'opendata\\_load\\_%'",
+                    db="datastore_default"))
+
+
 @pytest.mark.parametrize("path", ["api", "bulk"])
 def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_connections, tmp_path: Path, path: str) -> None:
     """Killed (SIGKILL) while rows are going in: in the middle of the JSON chunks (into a staging
@@ -129,6 +137,9 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
     assert found == 1 and [r["opendata_role"] for r in after["resources"]] == ["data", "parquet"]  # data first
     if path == "bulk":
         assert portal.resource(after, "data")["id"] == data["id"]  # updated in place
+        assert scratch_tables() == 0  # the load's scratch tables are gone with it (and the killed one's never committed)
+        words = portal.get("datastore_search", resource_id=data["id"], q="PK000007")["records"]
+        assert [r["code"] for r in words] == ["PK000007"]  # its words computed with the rows (full-text search)
     else:  # the staged table swapped in; the old resource and its table gone, the left-over staging too
         data = portal.resource(after, "data")
         assert data["id"] not in (first["resource_ids"]["data"], staging["id"])
