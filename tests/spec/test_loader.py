@@ -64,6 +64,8 @@ def test_open_data_must_be_refreshed_at_least_quarterly() -> None:
         ({"columns": [{"name": "a", "label": {"vi": "A"}, "minimum": 1}]},
          "minimum/maximum need type integer, number, date or datetime"),
         ({"columns": [{"name": "a", "label": {"vi": "A"}, "pattern": "(["}]}, "not a valid regular expression"),
+        ({"contact": {"name": "Sở Y tế", "email": "syt.danang.gov.vn"}}, "not a valid e-mail address"),
+        ({"contact": {"name": "Sở Y tế", "email": "syt@"}}, "not a valid e-mail address"),
     ],
 )
 def test_spec_rules(override: dict, message: str) -> None:
@@ -148,3 +150,13 @@ def test_two_specs_that_would_share_a_portal_name_are_refused_the_second_named(t
         assert "danang.syt.x-hospitals" in reg.datasets and "danang.syt-x.hospitals" not in reg.datasets
         [problem] = reg.problems
         assert problem.path.parent.name == "syt-x" and "portal name 'danang-syt-x-hospitals'" in problem.message
+
+
+def test_an_email_is_checked_and_normalised_but_not_again_when_the_registry_reads_its_own_cache() -> None:
+    from opendata.spec.models import Contact
+
+    assert small_spec(contact={"name": "Sở Y tế", "email": "SYT@DaNang.gov.vn"}).contact.email == "SYT@danang.gov.vn"
+    with pytest.raises(ValidationError):
+        Contact.model_validate({"name": "x", "email": "nope"})
+    # the cache holds only what was validated when it was written (a file of this user's, mode 600)
+    assert Contact.model_validate({"name": "x", "email": "nope"}, context={"validated": True}).email == "nope"
