@@ -140,6 +140,9 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
         assert scratch_tables() == 0  # the load's scratch tables are gone with it (and the killed one's never committed)
         words = portal.get("datastore_search", resource_id=data["id"], q="PK000007")["records"]
         assert [r["code"] for r in words] == ["PK000007"]  # its words computed with the rows (full-text search)
+        # the rows in the file's order (the words are computed in parallel, in any order): what the CSV download gives
+        in_order = portal.get("datastore_search", resource_id=data["id"], sort="_id", limit=20_000)["records"]
+        assert [r["code"] for r in in_order] == [f"PK{i:06d}" for i in range(20_000)]
     else:  # the staged table swapped in; the old resource and its table gone, the left-over staging too
         data = portal.resource(after, "data")
         assert data["id"] not in (first["resource_ids"]["data"], staging["id"])

@@ -88,6 +88,8 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             scratch = f"opendata_load_{uuid.uuid4().hex}"
             rows_in, words_in = identifier(scratch), identifier(scratch + "_ft")
             conn.execute(sa.text(f"CREATE UNLOGGED TABLE {rows_in} AS SELECT {cols} FROM {table} WITH NO DATA"))
+            # each row's place in the file: the parallel query below returns rows in any order, the table keeps the file's
+            conn.execute(sa.text(f"ALTER TABLE {rows_in} ADD COLUMN _opendata_n bigint GENERATED ALWAYS AS IDENTITY"))
             cursor = conn.connection.cursor()
             cursor.copy_expert(f"COPY {rows_in} ({cols}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')", stream)
             conn.execute(sa.text(f"ANALYZE {rows_in}"))  # its size, so the planner splits the next scan over workers
@@ -97,7 +99,7 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
                                  f"AS _opendata_words FROM {rows_in} s"))
             inserted = conn.execute(sa.text(
                 f"INSERT INTO {table} ({cols}, _full_text) SELECT {', '.join('s.' + identifier(c) for c in columns)}, "
-                f"s._opendata_words FROM {words_in} s"))
+                f"s._opendata_words FROM {words_in} s ORDER BY s._opendata_n"))
             rows = inserted.rowcount
             conn.execute(sa.text(f"DROP TABLE {words_in}, {rows_in}"))
             for definition in rebuild:
