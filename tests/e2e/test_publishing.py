@@ -143,6 +143,7 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
         # the rows in the file's order (the words are computed in parallel, in any order): what the CSV download gives
         in_order = portal.get("datastore_search", resource_id=data["id"], sort="_id", limit=20_000)["records"]
         assert [r["code"] for r in in_order] == [f"PK{i:06d}" for i in range(20_000)]
+        assert [r["_id"] for r in in_order[:3]] == [1, 2, 3]
     else:  # the staged table swapped in; the old resource and its table gone, the left-over staging too
         data = portal.resource(after, "data")
         assert data["id"] not in (first["resource_ids"]["data"], staging["id"])
@@ -153,6 +154,11 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
     sample = portal.get("datastore_search", resource_id=data["id"], filters=json.dumps({"code": "PK000007"}))["records"]
     assert sample[0]["beds"] == 9  # version 2: (7 + 2) % 400
     assert after["content_sha256"] == result["content_sha256"] == portal.resource(after, "data")[MARKER]
+    if path == "bulk":
+        client.call("datastore_upsert", {"resource_id": data["id"], "method": "insert", "force": True,
+                                         "records": [{"code": "PK999999", "name": "Mới", "beds": 1}]})
+        last = portal.get("datastore_search", resource_id=data["id"], sort="_id desc", limit=1)["records"][0]
+        assert (last["_id"], last["code"]) == (20_001, "PK999999")  # a row added by the API follows on
 
 
 def test_ckan_down_then_up_is_retried_until_it_answers(portal, agency_connections, tmp_path: Path, caplog) -> None:

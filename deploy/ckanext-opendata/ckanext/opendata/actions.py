@@ -88,8 +88,12 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             scratch = f"opendata_load_{uuid.uuid4().hex}"
             rows_in, words_in = identifier(scratch), identifier(scratch + "_ft")
             conn.execute(sa.text(f"CREATE UNLOGGED TABLE {rows_in} AS SELECT {cols} FROM {table} WITH NO DATA"))
-            # each row's place in the file: the parallel query below returns rows in any order, the table keeps the file's
+            # each row's place in the file: the parallel query below returns rows in any order, so the row's _id (the
+            # DataStore's order: its API and CSV download sort by it) is set from its place, not from the insert order
             conn.execute(sa.text(f"ALTER TABLE {rows_in} ADD COLUMN _opendata_n bigint GENERATED ALWAYS AS IDENTITY"))
+            if not replace:  # rows appended: no insert by the API may take the same _ids meanwhile (a replace has truncated)
+                conn.execute(sa.text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+            before = conn.execute(sa.text(f"SELECT coalesce(max(_id), 0) FROM {table}")).scalar()
             cursor = conn.connection.cursor()
             cursor.copy_expert(f"COPY {rows_in} ({cols}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')", stream)
             conn.execute(sa.text(f"ANALYZE {rows_in}"))  # its size, so the planner splits the next scan over workers
@@ -98,9 +102,11 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             conn.execute(sa.text(f"CREATE UNLOGGED TABLE {words_in} AS SELECT s.*, to_tsvector(concat_ws(' ', {words})) "
                                  f"AS _opendata_words FROM {rows_in} s"))
             inserted = conn.execute(sa.text(
-                f"INSERT INTO {table} ({cols}, _full_text) SELECT {', '.join('s.' + identifier(c) for c in columns)}, "
-                f"s._opendata_words FROM {words_in} s ORDER BY s._opendata_n"))
+                f"INSERT INTO {table} (_id, {cols}, _full_text) SELECT :before + s._opendata_n, "
+                f"{', '.join('s.' + identifier(c) for c in columns)}, s._opendata_words FROM {words_in} s"), {"before": before})
             rows = inserted.rowcount
+            conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence(:t, '_id'), greatest(max(_id), 1), max(_id) IS NOT NULL) "
+                                 f"FROM {table}"), {"t": table})  # the next row added by the API follows on
             conn.execute(sa.text(f"DROP TABLE {words_in}, {rows_in}"))
             for definition in rebuild:
                 conn.execute(sa.text(definition))
