@@ -14,6 +14,7 @@ from opendata.vocabulary import (
     OUTCOME_LABELS,
     REFRESH_LABELS,
     REFRESHING,
+    REMINDER_WORDS,
     SETTLED,
     STAGE_LABELS,
     STAGES,
@@ -59,6 +60,9 @@ def test_every_state_and_drift_has_vietnamese_and_english_words() -> None:
     for labels, enum in ((REFRESH_LABELS, RefreshState), (CURRENCY_LABELS, ContentCurrency), (DRIFT_LABELS, DriftKind)):
         assert set(labels) == set(enum), enum
         assert all(vi and en and vi != en for vi, en in labels.values()), enum
+    # a reminder is sent for the states past fresh, never for a dataset that is fresh or was never published
+    assert set(REMINDER_WORDS) == {RefreshState.due, RefreshState.overdue, RefreshState.delinquent}
+    assert all(vi and en for vi, en in REMINDER_WORDS.values())
 
 
 def test_every_spelling_of_yes_and_no_reads_as_its_boolean_on_both_csv_paths(tmp_path) -> None:

@@ -85,6 +85,12 @@ REFRESH_LABELS: dict[RefreshState, tuple[str, str]] = {
     RefreshState.overdue: ("quá hạn", "overdue"), RefreshState.delinquent: ("quá hạn nghiêm trọng", "delinquent"),
     RefreshState.never: ("chưa công bố", "never published"),
 }
+# what a reminder says of a dataset in each refresh state that calls for one ("… is overdue")
+REMINDER_WORDS: dict[RefreshState, tuple[str, str]] = {
+    RefreshState.due: ("đến hạn cập nhật", "is due for its update"),
+    RefreshState.overdue: ("đã quá hạn cập nhật", "is overdue"),
+    RefreshState.delinquent: ("quá hạn nghiêm trọng", "is seriously overdue (delinquent)"),
+}
 CURRENCY_LABELS: dict[ContentCurrency, tuple[str, str]] = {
     ContentCurrency.current: ("nội dung mới", "content current"), ContentCurrency.stale: ("nội dung cũ", "content stale"),
     ContentCurrency.undated: ("không có cột ngày", "no date column"),

@@ -14,14 +14,8 @@ from datetime import datetime
 from .. import ledger
 from ..notify.mail import Smtp, send
 from ..spec.loader import Registry
-from ..vocabulary import RefreshState
+from ..vocabulary import REMINDER_WORDS, RefreshState
 from .kpi import CityKpi
-
-TEXT = {  # what a reminder says of a dataset in each refresh state that calls for one
-    RefreshState.due: ("đến hạn cập nhật", "is due for its update"),
-    RefreshState.overdue: ("đã quá hạn cập nhật", "is overdue"),
-    RefreshState.delinquent: ("quá hạn nghiêm trọng", "is seriously overdue (delinquent)"),
-}
 
 
 @dataclass(frozen=True)
@@ -42,9 +36,9 @@ def notices(cities: list[CityKpi], registry: Registry, stewards: list[str]) -> l
         for a in city.agencies:
             agency_mail = [str(agencies[a.agency].email)] if agencies[a.agency].email else []
             for d in a.datasets:
-                if d.refresh_state not in TEXT:
+                if d.refresh_state not in REMINDER_WORDS:
                     continue
-                vi, en = TEXT[d.refresh_state]
+                vi, en = REMINDER_WORDS[d.refresh_state]
                 to = stewards if d.refresh_state is RefreshState.delinquent else agency_mail
                 if not to:
                     continue
