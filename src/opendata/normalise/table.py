@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..columns import has_few_distinct, in_parallel
 from ..exceptions import InputError
 from ..issues import ROW_COLUMN, Dimension, RowIssue, Severity
 from ..records import records_at
 from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
-from ..threads import in_parallel
 from .casting import cast_column, out_of_range
 from .encodings import BrokenText
 from .excel import read_excel
@@ -67,15 +67,6 @@ def _trimmed(text: pa.ChunkedArray) -> pa.ChunkedArray:
     return text if trimmed.equals(text) else trimmed
 
 
-DISTINCT_SAMPLE = 10_000
-
-
-def _few_distinct(values: pa.ChunkedArray) -> pa.Array | None:
-    """The distinct values of a long column that has few (wards, statuses, codes: a sample decides), to scan
-    those instead of every cell; None for a short column or one of mostly different values."""
-    if len(values) < 4 * DISTINCT_SAMPLE or len(pc.unique(values.slice(0, DISTINCT_SAMPLE))) > DISTINCT_SAMPLE // 10:
-        return None
-    return pc.unique(values)
 
 
 def clean_text(text: pa.ChunkedArray, needs_nfc: bool) -> pa.ChunkedArray:
@@ -107,8 +98,8 @@ def printable(name: str, values: pa.ChunkedArray, rows: pa.ChunkedArray) -> tupl
     lost) is a blocking problem. Checked once per distinct value where a column has few."""
     if not len(values):
         return values, []
-    probe = _few_distinct(values)
-    if not pc.any(pc.match_substring_regex(values if probe is None else probe, _UNPRINTABLE)).as_py():
+    probe = pc.unique(values) if has_few_distinct(values) else values
+    if not pc.any(pc.match_substring_regex(probe, _UNPRINTABLE)).as_py():
         return values, []
     issues: list[RowIssue] = []
     lost = pc.match_substring(values, "\ufffd")

@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..columns import has_few_distinct
+
 
 @dataclass
 class RuleVerdict:
@@ -42,15 +44,10 @@ def _map_outcome(table: pa.Table, bad: pa.ChunkedArray | pa.Array, limit: int) -
 def _per_distinct(values: pa.ChunkedArray, kernel) -> pa.ChunkedArray:
     """``kernel`` on each distinct value once, taken back to every row, for a column with few distinct
     values (wards, statuses, station codes): far cheaper than touching every cell. A sample decides."""
-    if len(values) < 4 * SAMPLE:
-        return kernel(values)
-    if len(pc.unique(values.slice(0, SAMPLE))) > SAMPLE // 10:
+    if not has_few_distinct(values):
         return kernel(values)
     encoded = pc.dictionary_encode(values)
     return pa.chunked_array([pc.take(kernel(c.dictionary), c.indices) for c in encoded.chunks], pa.bool_())
-
-
-SAMPLE = 10_000
 
 
 def _regex(values: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..columns import in_parallel
 from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
-from ..threads import in_parallel
 from .fast import RuleVerdict, evaluate
 from .rules import mask_personal
 

@@ -1,5 +1,5 @@
 """Columns worked on side by side come back in their own order, whichever thread finishes first, and a
-failure in one is raised, not lost."""
+failure in one is raised, not lost; a column's distinct values are used only where they are few."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from opendata import threads
+from opendata import columns as threads
 
 
 def test_results_keep_the_items_order_although_the_first_item_finishes_last(monkeypatch) -> None:
@@ -39,3 +39,12 @@ def test_an_error_in_one_item_is_raised(monkeypatch) -> None:
 def test_one_core_runs_in_the_callers_thread(monkeypatch) -> None:
     monkeypatch.setattr(threads, "workers", lambda: 1)
     assert threads.in_parallel(lambda _: threading.current_thread().name, range(3)) == [threading.current_thread().name] * 3
+
+
+def test_distinct_values_are_used_only_for_a_long_column_that_has_few() -> None:
+    import pyarrow as pa
+
+    wards = pa.chunked_array([pa.array([f"Phường {i % 17}" for i in range(50_000)])])
+    phones = pa.chunked_array([pa.array([f"0236{i:07d}" for i in range(50_000)])])
+    short = pa.chunked_array([pa.array(["a"] * 100)])
+    assert [threads.has_few_distinct(c) for c in (wards, phones, short)] == [True, False, False]
