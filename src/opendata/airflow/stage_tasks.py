@@ -105,7 +105,7 @@ def record_task(key: str, context) -> dict:
     from airflow.sdk.exceptions import AirflowFailException
 
     spec, _ = tasks.resolve(key)
-    entry = stages.record(spec, tasks.run_context(), summarise(lambda stage, key="return_value": _pull(context, stage, key)))
+    entry = stages.record(spec, tasks.run_context(), summarise(lambda stage, what="return_value": _pull(context, stage, what)))
     if entry.outcome in FAILED:
         context["ti"].xcom_push(key="return_value", value=entry.asdict())
         raise AirflowFailException(f"{spec.key}: {entry.outcome.value} — {entry.error or ''}")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ..sources.base import RawDelivery
 from ..spec.models import DatasetSpec
+from ..stage_result import StageResult
 
 log = logging.getLogger(__name__)
 FILE_MODE = 0o440
@@ -30,7 +31,9 @@ BUNDLE_MAX_BYTES = 1 << 20  # a bundle lists page paths: far smaller than any da
 
 
 @dataclass(frozen=True)
-class ArchivedDelivery:
+class ArchivedDelivery(StageResult):
+    """The archive stage's result, and a manifest line (``from_dict`` reads either)."""
+
     sha256: str
     path: str
     dataset: str
@@ -43,13 +46,6 @@ class ArchivedDelivery:
     seen_before: bool  # the same bytes were already delivered for this dataset
     meta: dict = field(default_factory=dict)  # source-specific: pages, next watermark
 
-    def asdict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> ArchivedDelivery:
-        """From ``asdict()`` or a manifest line (keys another version wrote are ignored)."""
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass

@@ -3,49 +3,19 @@ or lands in a JSON file) and ``from_dict()`` (read back on the other side).
 
 fetch → ``sources.base.RawDelivery``; archive → ``archive.ArchivedDelivery``; normalise → ``Normalised``;
 check → ``Checked``; publish → ``publish.sync.Publication``; record → ``RunEntry``. The first two and the
-fifth live with the module that makes them; the rest are the pipeline's own.
+fifth live with the module that makes them; the rest are the pipeline's own. All but the first share
+``stage_result.StageResult``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from enum import Enum
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ..issues import RowIssue
+from ..stage_result import StageResult
 from ..vocabulary import Outcome, Stage
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, RowIssue):
-        return value.asdict()
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-class StageResult:
-    """``asdict()`` and ``from_dict()`` for a frozen dataclass of plain values, paths, enums and issues."""
-
-    _PATHS: ClassVar[tuple[str, ...]] = ()
-
-    def asdict(self) -> dict:
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}  # type: ignore[arg-type]
-
-    @classmethod
-    def _read(cls, d: dict) -> dict:
-        """The keys of ``d`` that are fields (an older or newer writer's extra keys are ignored), paths as paths."""
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        known = {k: v for k, v in d.items() if k in names}
-        for name in cls._PATHS:
-            if known.get(name):
-                known[name] = Path(known[name])
-        return known
 
 
 @dataclass(frozen=True)
@@ -88,10 +58,6 @@ class Checked(Normalised):
     scores: dict[str, float] = field(default_factory=dict)  # dimension → 0..100
     warnings: int = 0
 
-    @classmethod
-    def passed(cls, table: Normalised, **found: Any) -> Checked:
-        return cls(**{f.name: getattr(table, f.name) for f in fields(table)}, **found)
-
 
 @dataclass(frozen=True)
 class RunSummary(StageResult):
@@ -128,8 +94,4 @@ class RunEntry(RunSummary):
     agency: str
     run: str
     at: str  # ISO time of the run's clock
-
-    @classmethod
-    def of(cls, summary: RunSummary, **identity: str) -> RunEntry:
-        return cls(**{f.name: getattr(summary, f.name) for f in fields(summary)}, **identity)
 

@@ -108,7 +108,7 @@ def record(spec: DatasetSpec, ctx: RunContext, summary: RunSummary) -> RunEntry:
     standing when it was published; the KPI, the dashboard and the reminders read it."""
     from ..ledger import open_ledger, record_run
 
-    entry = RunEntry.of(summary, dataset=spec.key, city=spec.city, agency=spec.agency, run=ctx.run_id,
+    entry = RunEntry.extending(summary, dataset=spec.key, city=spec.city, agency=spec.agency, run=ctx.run_id,
                         at=ctx.now.isoformat())
     record_run(open_ledger(ctx.settings.ledger_url()), entry.asdict())
     return entry
@@ -218,7 +218,7 @@ def check(spec: DatasetSpec, ctx: RunContext, table: Normalised, province_code: 
         )
         failure.receipt = str(receipt.json)
         raise failure
-    checked = Checked.passed(table, scorecard=out, receipt=receipt.json, report_html=report_html,
+    checked = Checked.extending(table, scorecard=out, receipt=receipt.json, report_html=report_html,
                              data_docs=suite_run.docs_page or None, scores=card.scores, overall=card.overall,
                              warnings=sum(1 for i in card.issues if i.severity is Severity.warning))
     _write_atomic(ctx.staging(spec) / ACCEPTED, checked.asdict())  # what `opendata publish` publishes

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ import pyarrow.parquet as pq
 from ..exceptions import OpendataError, PublishError
 from ..issues import ROW_COLUMN
 from ..spec.models import Agency, City, Classification, DatasetSpec
+from ..stage_result import StageResult
 from .client import CkanClient
 from .datastore import MARKER, DatastoreLoader
 from .mapping import (
@@ -54,7 +55,7 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class Publication:
+class Publication(StageResult):
     dataset: str
     ckan_name: str
     url: str
@@ -70,11 +71,7 @@ class Publication:
         return self.resource_ids["data"]
 
     def asdict(self) -> dict:
-        return {**asdict(self), "resource_id": self.resource_id}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Publication:
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
+        return {**super().asdict(), "resource_id": self.resource_id}
 
 
 def public_table(path: Path) -> pa.Table:
