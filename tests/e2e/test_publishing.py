@@ -161,6 +161,34 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
         assert (last["_id"], last["code"]) == (20_001, "PK999999")  # a row added by the API follows on
 
 
+@pytest.mark.parametrize(("body", "refused_for"), [
+    (b"code,name,beds\nPK000001,X,many beds\n", "many beds"),  # a value of the wrong type
+    (b"code,name,\"beds\"; DROP TABLE x; --\nPK000001,X,1\n", "unknown columns"),  # a column that is not the table's
+    (b"code,name,beds\nPK000001,X,1,extra,cells\n", "extra data"),  # a row wider than its header
+])
+def test_a_hostile_bulk_load_is_refused_whole_and_the_table_stays_as_it_was(portal, agency_connections, tmp_path: Path,
+                                                                          body: bytes, refused_for: str) -> None:
+    """The bulk action is an API any editor of the organization can call, with any CSV: what does not fit
+    the table is refused with CKAN's message, in one transaction, so the public keeps the table it had and
+    no scratch table is left behind."""
+    import io
+
+    from opendata.publish.datastore import BULK_ACTION
+
+    spec = small_spec(id="clinics-hostile-bulk")
+    client = agency_client(agency_connections, SYT)
+    portal.purge(spec.ckan_name)
+    first = publish(client, spec, clinics(500, 1, tmp_path), tmp_path / "w1")
+    rid = first["resource_ids"]["data"]
+    with pytest.raises(PublishError) as refused:
+        client.call(BULK_ACTION, {"resource_id": rid, "replace": True}, files={"upload": io.BytesIO(body)})
+    assert refused.value.status == 409 and refused_for in refused.value.message
+    assert portal.get("datastore_search", resource_id=rid, limit=0)["total"] == 500  # not emptied by the refused load
+    row = portal.get("datastore_search", resource_id=rid, filters=json.dumps({"code": "PK000007"}))["records"][0]
+    assert row["beds"] == 8 and scratch_tables() == 0
+    portal.purge(spec.ckan_name)
+
+
 def test_ckan_down_then_up_is_retried_until_it_answers(portal, agency_connections, tmp_path: Path, caplog) -> None:
     spec = small_spec(id="clinics-outage-test")
     portal.purge(spec.ckan_name)
