@@ -31,18 +31,17 @@ STATUS = ["Hoạt động", "Bảo trì", "Mất kết nối", "Ngừng hoạt �
 NOTES = ["Mưa lớn kéo dài", "Triều cường dâng cao", "Cảm biến ổn định", "Đã kiểm tra định kỳ", "Nước ngập cục bộ", ""]
 
 
-def make_csv(path: Path, rows: int) -> None:
-    """Deterministic file shaped like stack-notes' benchmark: ids, codes, wards, coordinates, readings."""
+def make_table(rows: int, seed: int = 48, first_id: int = 1):
+    """Deterministic rows shaped like stack-notes' benchmark: ids, codes, wards, coordinates, readings."""
     import numpy as np
     import pyarrow as pa
-    import pyarrow.csv as pacsv
 
-    rng = np.random.default_rng(48)
+    rng = np.random.default_rng(seed)
     ts = np.datetime64("2025-01-01T00:00:00") + rng.integers(0, 365 * 86400, rows).astype("timedelta64[s]")
     rain = np.round(rng.uniform(0, 300, rows), 1).astype(object)
     rain[rng.random(rows) < 0.001] = None
-    table = pa.table({
-        "id": pa.array(np.arange(1, rows + 1)),
+    return pa.table({
+        "id": pa.array(np.arange(first_id, first_id + rows)),
         "station_code": pa.array([f"DN-RG-{i:04d}" for i in rng.integers(1, 84, rows)]),
         "ward": pa.array(np.array(WARDS, dtype=object)[rng.integers(0, len(WARDS), rows)]),
         "lat": pa.array(np.round(rng.uniform(15.3, 16.2, rows), 5)),
@@ -59,8 +58,22 @@ def make_csv(path: Path, rows: int) -> None:
         "flag": pa.array(rng.random(rows) < 0.5),
         "updated_by": pa.array([f"canbo{n}@danang.gov.vn" for n in rng.integers(0, 500, rows)]),
     })
+
+
+def make_csv(path: Path, rows: int, chunk: int = 1_000_000) -> None:
+    """The file, written a million rows at a time (each million its own seed), so that a 30M-row file
+    never sits in memory; its first million rows are the 1M-row file's."""
+    import pyarrow.csv as pacsv
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    pacsv.write_csv(table, path)
+    tmp = path.with_suffix(".part")
+    writer = None
+    for n, start in enumerate(range(0, rows, chunk)):
+        table = make_table(min(chunk, rows - start), 48 + n, start + 1)
+        writer = writer or pacsv.CSVWriter(tmp, table.schema)
+        writer.write_table(table)
+    writer.close()
+    tmp.replace(path)
 
 
 def spec_dict() -> dict:

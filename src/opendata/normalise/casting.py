@@ -31,6 +31,9 @@ class ColumnFailures:
     examples: list[tuple[int, str]] = field(default_factory=list)  # (file row, value)
 
 
+Conventions = dict[str, str]  # number column → "vi" ('1.234,5') or "en" ('1,234.5'), as a file's blocks showed it
+
+
 def _parse_numbers(s: pa.ChunkedArray, thousands: str, decimal: str) -> pa.ChunkedArray:
     s = pc.replace_substring(s, thousands, "")
     if decimal != ".":
@@ -39,10 +42,11 @@ def _parse_numbers(s: pa.ChunkedArray, thousands: str, decimal: str) -> pa.Chunk
     return pc.cast(pc.if_else(valid, s, pa.scalar(None, pa.string())), pa.float64())
 
 
-def _numbers(text: pa.ChunkedArray, col: ColumnSpec) -> pa.ChunkedArray:
+def _numbers(text: pa.ChunkedArray, col: ColumnSpec, conventions: Conventions | None = None) -> pa.ChunkedArray:
     """Read the column both ways, Vietnamese ('1.234,5') and English ('1,234.5'); keep the reading
     that gives more valid numbers, then more inside the spec's range. A tie ('15,816' or '1.250' alone)
-    means the lone separator is a decimal one in a number column and a thousands one in an integer column."""
+    means the lone separator is a decimal one in a number column and a thousands one in an integer column.
+    ``conventions``: what earlier blocks of the same file decided (kept there, and followed)."""
     integer = col.type == ColumnType.integer
     s = pc.replace_substring(pc.replace_substring(text, " ", ""), "\u00a0", "")
     readings = {"vi": _parse_numbers(s, ".", ","), "en": _parse_numbers(s, ",", ".")}
@@ -59,12 +63,18 @@ def _numbers(text: pa.ChunkedArray, col: ColumnSpec) -> pa.ChunkedArray:
         return pc.sum(ok).as_py() or 0, pc.sum(pc.fill_null(inside, False)).as_py() or 0
 
     vi, en = score(readings["vi"]), score(readings["en"])
-    if vi != en:
+    if conventions is not None and col.name in conventions:
+        chosen = conventions[col.name]
+    elif vi != en:
         chosen = "vi" if vi > en else "en"
+        if conventions is not None:
+            conventions[col.name] = chosen
     else:
         has_comma = pc.any(pc.match_substring(s, ",")).as_py()
         # the lone separator: decimal in a number column, thousands in an integer column
         chosen = ("vi" if has_comma else "en") if not integer else ("en" if has_comma else "vi")
+        if conventions is not None and has_comma:  # a comma is evidence; its absence in one block is not
+            conventions[col.name] = chosen
     values = readings[chosen]
     if not integer:
         return values
@@ -169,15 +179,17 @@ def _plain_dates(text: pa.ChunkedArray, plain: pa.ChunkedArray, with_time: bool)
     return _strptime_exact(iso, "%Y-%m-%d %H:%M:%S" if with_time else "%Y-%m-%d", with_time)
 
 
-def _forgiving(col: ColumnSpec, text: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+def _forgiving(col: ColumnSpec, text: pa.ChunkedArray | pa.Array,
+               conventions: Conventions | None = None) -> pa.ChunkedArray | pa.Array:
     if col.type in (ColumnType.integer, ColumnType.number):
-        return _numbers(text, col)
+        return _numbers(text, col, conventions)
     if col.type in (ColumnType.date, ColumnType.datetime):
         return _dates(text, col.type == ColumnType.datetime)
     return _booleans(text)
 
 
-def _mostly_plain(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArray) -> pa.Array | None:
+def _mostly_plain(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArray,
+                  conventions: Conventions | None = None) -> pa.Array | None:
     """A column of plain values with a few others: the plain ones cast strictly, the others through the
     forgiving rules on their own, put back in place. None when more than RESIDUAL_SHARE are not plain."""
     shape = _PLAIN.get(col.type)
@@ -202,7 +214,7 @@ def _mostly_plain(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArr
     if not n_others:
         return typed
     mask = others.combine_chunks() if isinstance(others, pa.ChunkedArray) else others
-    rest = _forgiving(col, pc.filter(text, others))
+    rest = _forgiving(col, pc.filter(text, others), conventions)
     rest = rest.combine_chunks() if isinstance(rest, pa.ChunkedArray) else rest
     return pc.replace_with_mask(typed, mask, rest.cast(typed.type))
 
@@ -222,24 +234,27 @@ EXPECTED = {
 }
 
 
-def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ColumnFailures | None]:
+def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray,
+                conventions: Conventions | None = None) -> tuple[pa.ChunkedArray, ColumnFailures | None]:
     """``text`` is '' for empty, trimmed and NFC for text and yes/no columns (numbers and dates may
-    still hold spaces); ``rows`` the file row number of each value."""
+    still hold spaces); ``rows`` the file row number of each value. ``conventions``: a block of a larger
+    file (normalise.stream) follows the number convention its earlier blocks showed."""
     present = pc.greater(pc.binary_length(text), 0)
     if col.type == ColumnType.string:
         return pc.if_else(present, text, pa.nulls(len(text), pa.string())), None  # not pa.scalar: it imports pandas
-    strict = _strict(col, text, present)
+    vietnamese = (conventions or {}).get(col.name) == "vi"  # then '1.250' is 1250: no plain reading applies
+    strict = None if vietnamese else _strict(col, text, present)
     if strict is not None:
         return strict, None
     if col.type != ColumnType.boolean:
         text = pc.utf8_trim_whitespace(text)
         present = pc.greater(pc.binary_length(text), 0)
-        strict = _strict(col, text, present)
+        strict = None if vietnamese else _strict(col, text, present)
         if strict is not None:
             return strict, None
-    typed = _mostly_plain(col, text, present)
+    typed = None if vietnamese else _mostly_plain(col, text, present, conventions)
     if typed is None:
-        typed = _forgiving(col, text)
+        typed = _forgiving(col, text, conventions)
     bad = pc.and_(present, pc.is_null(typed))
     count = pc.sum(bad).as_py() or 0
     if not count:

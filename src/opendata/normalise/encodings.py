@@ -193,7 +193,7 @@ class BrokenText(ValueError):
         return f"văn bản là UTF-8 đến byte {self.offset:,} (dòng {self.line}) rồi đổi mã: hãy xuất lại toàn bộ tệp dạng UTF-8"
 
 
-def refuse_broken_utf8(raw: bytes, exc: UnicodeDecodeError, base: int = 0) -> None:
+def refuse_broken_utf8(raw: bytes, exc: UnicodeDecodeError, base: int = 0, lines_before: int = 0) -> None:
     """Raise :class:`BrokenText` when the bytes before the first invalid one are UTF-8 with Vietnamese
     letters in it (so the file is UTF-8 that breaks), or when the file ends inside a UTF-8 character;
     return when the prefix is plain ASCII: then it is a legacy encoding from the start."""
@@ -203,10 +203,10 @@ def refuse_broken_utf8(raw: bytes, exc: UnicodeDecodeError, base: int = 0) -> No
     letters = [c for c in prefix if not c.isascii()]
     viet = sum(1 for c in letters if c in _VIET or unicodedata.category(c).startswith("M"))
     if (letters and viet >= max(1, len(letters) * 0.8)) or (truncated and raw[start] >= 0xC2):
-        raise BrokenText(base + start, raw.count(b"\n", 0, start) + 1, truncated)
+        raise BrokenText(base + start, lines_before + raw.count(b"\n", 0, start) + 1, truncated)
 
 
-def refuse_cut_utf8(raw: bytes) -> None:
+def refuse_cut_utf8(raw: bytes, base: int = 0, lines_before: int = 0) -> None:
     """Raise :class:`BrokenText` when UTF-8 bytes end inside a character (a file cut short), looking only
     at the last few bytes: caught before a parser meets the broken character and prints its own error."""
     start = len(raw)
@@ -219,7 +219,7 @@ def refuse_cut_utf8(raw: bytes) -> None:
     except UnicodeDecodeError as exc:
         if exc.reason == "unexpected end of data":
             at = start + exc.start
-            raise BrokenText(at, raw.count(b"\n", 0, at) + 1, truncated=True) from None
+            raise BrokenText(base + at, lines_before + raw.count(b"\n", 0, at) + 1, truncated=True) from None
 
 
 def _nfc(text: str) -> str:

@@ -59,7 +59,7 @@ def _sniff_delimiter(head: str) -> str:
     return max(counts, key=counts.get) if first else ","
 
 
-def _looks_utf16(raw: bytes) -> bool:
+def looks_utf16(raw: bytes) -> bool:
     head = raw[:4096]
     return head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) > len(head) // 4
 
@@ -75,13 +75,15 @@ class CsvPlan:
     encoding: str
     needs_nfc: bool
     simple: bool  # the fast readers may be tried (they give up when records and lines do not match)
+    lines_before: int = 0  # a block of a larger file (normalise.stream): the file's lines before ``body``
+    bytes_before: int = 0  # and its bytes
 
 
-def _refuse_nul(raw: bytes, spec: DatasetSpec, file_name: str) -> None:
+def refuse_nul(raw: bytes, spec: DatasetSpec, file_name: str, base: int = 0, lines_before: int = 0) -> None:
     """A NUL byte has no place in a text file (that is not UTF-16): say where the first one is."""
     at = raw.find(b"\x00")
     if at >= 0:
-        line = raw.count(b"\n", 0, at) + 1
+        line, at = lines_before + raw.count(b"\n", 0, at) + 1, base + at
         raise _error(spec, f"{file_name}, dòng/line {line}, byte {at:,}: tệp chứa ký tự NUL (0x00), không phải tệp văn bản / "
                            f"the file holds a NUL byte (0x00): it is not a text file. Xuất lại tệp dạng CSV UTF-8 / "
                            f"export it again as CSV UTF-8")
@@ -90,9 +92,9 @@ def _refuse_nul(raw: bytes, spec: DatasetSpec, file_name: str) -> None:
 def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None, budget: Budget) -> CsvPlan:
     """UTF-8 goes to pyarrow as it is (NFC is applied per column later); other encodings are decoded
     here first. Detection looks at the first 256 KiB, cut at a line end."""
-    utf16 = _looks_utf16(raw) and not forced_encoding
+    utf16 = looks_utf16(raw) and not forced_encoding
     if not utf16 and (forced_encoding or "").lower() not in ("utf-16", "utf16"):
-        _refuse_nul(raw, spec, file_name)
+        refuse_nul(raw, spec, file_name)
     if utf16:
         full = detect_and_decode(raw)
         body, needs_nfc, head, encoding = full.text.encode("utf-8"), False, full.text[: 256 * 1024], full.encoding
@@ -125,7 +127,7 @@ def read_csv(plan: CsvPlan, budget: Budget) -> Grid:
     """Every cell as text, with exact file row numbers."""
     width = len(plan.header.names)
     if plan.simple:
-        grid = _csv_fast(plan.body, plan.header, plan.header_row, width, plan.delimiter, plan.encoding, plan.needs_nfc)
+        grid = _csv_fast(plan, width)
         if grid is not None:
             budget.rows(len(grid.rows))
             budget.text_columns(grid.columns, grid.rows)
@@ -133,9 +135,9 @@ def read_csv(plan: CsvPlan, budget: Budget) -> Grid:
     try:
         text = plan.body.decode("utf-8")
     except UnicodeDecodeError as exc:  # the head was UTF-8: a later part is not, or the file is cut short
-        refuse_broken_utf8(plan.body, exc)
+        refuse_broken_utf8(plan.body, exc, plan.bytes_before, plan.lines_before)
         raise
-    return _csv_exact(text, plan.header, plan.header_row, width, plan.delimiter, plan.encoding, plan.needs_nfc, budget)
+    return _csv_exact(text, plan, width, budget)
 
 
 def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType], budget: Budget) -> Grid | None:
@@ -167,7 +169,7 @@ def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType], budget: Budget)
     if irregular or not _one_line_per_record(plan.body, plan.header_row, table.num_rows):
         return None
     budget.rows(table.num_rows)
-    rows = _numbered(plan.header_row + 1, table.num_rows)
+    rows = _numbered(plan.lines_before + plan.header_row + 1, table.num_rows)
     budget.text_columns([table.column(n) for n in names if pa.types.is_string(table.schema.field(n).type)], rows)
     return Grid(plan.header, plan.header_row, [table.column(n) for n in names], rows, plan.encoding, plan.needs_nfc)
 
@@ -188,8 +190,7 @@ def _numbered(first: int, count: int) -> pa.ChunkedArray:
 TRUE_TEXT, FALSE_TEXT = spellings(YES_WORDS), spellings(NO_WORDS)  # the exact path compares in lower case
 
 
-def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, delimiter: str,
-              encoding: str, needs_nfc: bool) -> Grid | None:
+def _csv_fast(plan: CsvPlan, width: int) -> Grid | None:
     """pyarrow, all columns as text. None when any record does not split into the header's cells
     (a line break inside a cell, a stray delimiter): the exact path then numbers and reports it."""
     names = [f"c{i}" for i in range(width)]
@@ -199,11 +200,12 @@ def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, del
         irregular.append(row.number)
         return "skip"
 
+    body, header_row = plan.body, plan.header_row
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names, block_size=8 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(delimiter=plan.delimiter, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
@@ -211,10 +213,11 @@ def _csv_fast(body: bytes, loc: HeaderLocation, header_row: int, width: int, del
         return None
     if irregular or not _one_line_per_record(body, header_row, table.num_rows):
         return None
-    return Grid(loc, header_row, [table.column(n) for n in names], _numbered(header_row + 1, table.num_rows), encoding, needs_nfc)
+    return Grid(plan.header, header_row, [table.column(n) for n in names],
+                _numbered(plan.lines_before + header_row + 1, table.num_rows), plan.encoding, plan.needs_nfc)
 
 
-def _csv_records(reader, budget: Budget):
+def _csv_records(reader, budget: Budget, lines_before: int = 0):
     """csv.reader's records; a cell over the limit or a broken quote is the file's error, with its line."""
     limit = csv.field_size_limit(budget.limits.max_cell_chars)
     try:
@@ -224,24 +227,25 @@ def _csv_records(reader, budget: Budget):
             except StopIteration:
                 return
             except csv.Error as exc:
+                line = lines_before + reader.line_num
                 if "field larger than field limit" in str(exc):
-                    raise budget.refuse("max_cell_chars", f"độ dài một ô (dòng/line {reader.line_num})",
-                                        f"the length of one cell (line {reader.line_num})", budget.limits.max_cell_chars + 1,
+                    raise budget.refuse("max_cell_chars", f"độ dài một ô (dòng/line {line})",
+                                        f"the length of one cell (line {line})", budget.limits.max_cell_chars + 1,
                                         budget.limits.max_cell_chars) from None
-                raise InputError(f"{budget.file_name}, dòng/line {reader.line_num}: không tách được thành các ô / does not "
+                raise InputError(f"{budget.file_name}, dòng/line {line}: không tách được thành các ô / does not "
                                  f"split into cells: {exc}", dataset=budget.spec.key, stage="normalise") from None
     finally:
         csv.field_size_limit(limit)
 
 
-def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, delimiter: str,
-               encoding: str, needs_nfc: bool, budget: Budget) -> Grid:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+def _csv_exact(text: str, plan: CsvPlan, width: int, budget: Budget) -> Grid:
+    header_row, lines_before = plan.header_row, plan.lines_before
+    reader = csv.reader(io.StringIO(text), delimiter=plan.delimiter)
     cols: list[list[str]] = [[] for _ in range(width)]
     rows: list[int] = []
     bad: list[tuple[int, str]] = []
     last_line = 0
-    for record in _csv_records(reader, budget):
+    for record in _csv_records(reader, budget, lines_before):
         start, last_line = last_line + 1, reader.line_num
         if len(rows) % TICK_ROWS == TICK_ROWS - 1:
             budget.tick()
@@ -254,14 +258,14 @@ def _csv_exact(text: str, loc: HeaderLocation, header_row: int, width: int, deli
             record = record[:width]  # trailing empty cells, as Excel writes them
         if len(record) != width:  # never padded or cut: a value in the wrong column is worse than none
             if len(bad) < MAX_BAD_ROWS:
-                bad.append((start, f"{len(record)} ô thay vì {width} / {len(record)} cells instead of {width}"))
+                bad.append((lines_before + start, f"{len(record)} ô thay vì {width} / {len(record)} cells instead of {width}"))
             continue
         for i, cell in enumerate(record):
             cols[i].append(cell)
-        rows.append(start)
+        rows.append(lines_before + start)
     budget.rows(len(rows))
-    return Grid(loc, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
-                pa.chunked_array([pa.array(rows, pa.int64())]), encoding, needs_nfc, bad)
+    return Grid(plan.header, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
+                pa.chunked_array([pa.array(rows, pa.int64())]), plan.encoding, plan.needs_nfc, bad)
 
 
 # ------------------------------------------------------------------ Excel

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,12 +25,12 @@ from ..issues import ROW_COLUMN, Dimension, RowIssue, Severity
 from ..records import records_at
 from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
-from .casting import cast_column, out_of_range
+from .casting import Conventions, cast_column, out_of_range
 from .encodings import BrokenText
 from .excel import read_excel
 from .headers import is_footer, match_headers
 from .limits import Budget
-from .readers import Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typed, read_json
+from .readers import CsvPlan, Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typed, read_json
 
 log = logging.getLogger(__name__)
 
@@ -153,9 +154,10 @@ class _Typed:
     dropped: int
 
 
-def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed | None:
+def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool = True) -> _Typed | None:
     """Columns already typed by the CSV parser. None when a number lies outside its spec range: then
-    the other number convention may be the right reading, and the text path decides."""
+    the other number convention may be the right reading, and the text path decides. ``last``: the
+    grid ends the file (only there is a footer looked for)."""
     def prepared(item: tuple[int, str]) -> pa.ChunkedArray | None:
         pos, name = item
         col, values = spec.column(name), grid.columns[pos]
@@ -168,7 +170,7 @@ def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Type
         return None
     columns = dict(zip(mapping.values(), found_columns, strict=True))
     total = len(grid.rows)
-    keep = _data_extent(columns, spec, total) if total else 0
+    keep = _data_extent(columns, spec, total) if total and last else total
     rows = grid.rows.slice(0, keep)
 
     def finished(item: tuple[str, pa.ChunkedArray]) -> tuple[pa.ChunkedArray, list[RowIssue]]:
@@ -191,7 +193,8 @@ def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Type
     return _Typed(arrays, rows, issues, {}, total - keep)
 
 
-def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed:
+def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool = True,
+               conventions: Conventions | None = None) -> _Typed:
     """Every cell as text, converted with the forgiving rules (Vietnamese numbers, dd/mm/yyyy …)."""
     # cleaned (trimmed, NFC) where words are read: text, yes/no. Numbers and dates are digits and
     # separators: the cast tries them as they are and trims only if that fails.
@@ -199,7 +202,7 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed
         lambda item: clean_text(grid.columns[item[0]], grid.needs_nfc) if spec.column(item[1]).type in WORDY
         else grid.columns[item[0]], mapping.items()), strict=True))
     total = len(grid.rows)
-    keep = _data_extent(texts, spec, total) if total else 0
+    keep = _data_extent(texts, spec, total) if total and last else total
     rows = grid.rows.slice(0, keep)
     issues: list[RowIssue] = [
         RowIssue(rule="structure", dimension=Dimension.correct, severity=Severity.blocking,
@@ -214,7 +217,7 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str]) -> _Typed
         found: list[RowIssue] = []
         if col.type == ColumnType.string:
             text, found = printable(name, text, rows)
-        return (*cast_column(col, text, rows), found)
+        return (*cast_column(col, text, rows, conventions), found)
 
     failures: dict[str, int] = {}
     arrays: dict[str, pa.ChunkedArray] = {}
@@ -277,16 +280,11 @@ def _read_typed(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budge
         if kind == "csv":
             plan = plan_csv(raw, spec, original_name, getattr(source, "encoding", None), budget)
             mapping = match_headers(plan.header.names, spec, original_name, plan.header_row, extra)
-            types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()}
-            fast = read_csv_typed(plan, types, budget)
-            typed = _from_typed(spec, fast, mapping) if fast is not None else None
-            return (typed or _from_text(spec, read_csv(plan, budget), mapping)), plan.encoding
+            return convert_csv(spec, plan, mapping, budget), plan.encoding
         if kind == "excel":
             grid = read_excel(raw, spec, original_name, getattr(source, "sheet", None), budget)
         else:
             grid = read_json(raw, spec, original_name, records_path, budget)
-    except BrokenText as exc:
-        raise InputError(f"{original_name}: {exc.message_vi} / {exc.message_en}", dataset=spec.key, stage="normalise") from None
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         where = f" (byte {exc.start:,}, dòng/line {line})" if isinstance(exc.object, bytes) else ""
@@ -299,13 +297,26 @@ def _read_typed(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budge
     return _from_text(spec, grid, mapping), grid.encoding
 
 
-def read_delivery(spec: DatasetSpec, raw_path: Path, original_name: str, pages_root: Path | None = None) -> tuple[_Typed, str]:
+def convert_csv(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budget: Budget, last: bool = True,
+                conventions: Conventions | None = None) -> _Typed:
+    """A CSV body (the whole file, or one block of it: ``last`` says whether it ends the file) typed by
+    pyarrow's parser when every value fits, else read as text and converted with the forgiving rules.
+    A block whose file was found to write Vietnamese numbers ('1.250' is 1250) is never read plainly."""
+    types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()}
+    vietnamese = any((conventions or {}).get(name) == "vi" for name in mapping.values())
+    fast = None if vietnamese else read_csv_typed(plan, types, budget)
+    typed = _from_typed(spec, fast, mapping, last) if fast is not None else None
+    return typed or _from_text(spec, read_csv(plan, budget), mapping, last, conventions)
+
+
+@contextmanager
+def reading(spec: DatasetSpec, original_name: str, budget: Budget):
     """Whatever goes wrong while reading a delivery is the delivery's :class:`InputError`, naming the
     file: a limit, a damaged file, or a reader's own failure. Never a traceback, never a retry."""
-    budget = Budget(spec, original_name)
     try:
-        budget.size(raw_path.stat().st_size)
-        return _convert(spec, raw_path.read_bytes(), original_name, budget, pages_root)
+        yield
+    except BrokenText as exc:
+        raise InputError(f"{original_name}: {exc.message_vi} / {exc.message_en}", dataset=spec.key, stage="normalise") from None
     except InputError as exc:
         exc.dataset = exc.dataset or spec.key
         raise
@@ -321,9 +332,23 @@ def read_delivery(spec: DatasetSpec, raw_path: Path, original_name: str, pages_r
                          dataset=spec.key, stage="normalise") from None
 
 
+def read_delivery(spec: DatasetSpec, raw_path: Path, original_name: str, pages_root: Path | None = None) -> tuple[_Typed, str]:
+    budget = Budget(spec, original_name)
+    with reading(spec, original_name, budget):
+        budget.size(raw_path.stat().st_size)
+        return _convert(spec, raw_path.read_bytes(), original_name, budget, pages_root)
+
+
 def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path,
                    pages_root: Path | None = None) -> NormalisedTable:
-    """``pages_root``: the delivery is a bundle of API pages, all of which must lie there."""
+    """``pages_root``: the delivery is a bundle of API pages, all of which must lie there. A large CSV is
+    read in blocks (normalise.stream), in bounded memory."""
+    from .stream import normalise_stream, streams
+
+    if streams(spec, raw_path, original_name, pages_root):
+        streamed = normalise_stream(spec, raw_path, original_name, out_dir)
+        if streamed is not None:
+            return streamed
     started = time.perf_counter()
     converted, encoding = read_delivery(spec, raw_path, original_name, pages_root)
     converted_at = time.perf_counter()

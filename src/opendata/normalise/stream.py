@@ -1,0 +1,202 @@
+"""A CSV larger than memory, normalised in line-aligned blocks: bounded memory at any size.
+
+The whole-file path (normalise.table) holds the file's bytes and every column at once: fine up to a
+few hundred MiB, not for the 5 GB exports a city's sensors or registers produce. Above
+``STREAM_FROM_BYTES`` a UTF-8 CSV is read ``BLOCK_BYTES`` at a time, each block cut at the last line
+end outside a quoted cell, and each block goes through the same conversion as a whole file
+(``table.convert_csv``: pyarrow's typed parser, or text and the forgiving rules) into one row group of
+the Parquet file. Row numbers stay the file's own; the footer is looked for in the last block only;
+the receipt keeps the first examples of each problem and counts all of them. Other encodings (whose
+decoding needs the whole text) and bundles take the whole-file path, under the spec's ``max_bytes``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..exceptions import InputError
+from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
+from ..spec.models import DatasetSpec
+from .casting import Conventions
+from .headers import match_headers
+from .limits import Budget
+from .readers import MAX_BAD_ROWS, CsvPlan, kind_of, looks_utf16, plan_csv, refuse_nul
+from .table import ARROW_TYPES, UNPRINTABLE_EXAMPLES, NormalisedTable, convert_csv, reading
+
+STREAM_FROM_BYTES = int(os.environ.get("OPENDATA_STREAM_FROM_BYTES", 256 << 20))
+BLOCK_BYTES = int(os.environ.get("OPENDATA_BLOCK_BYTES", 64 << 20))
+HEAD_BYTES = 256 * 1024  # what the encoding, delimiter and header are judged on (as the whole-file path)
+EXAMPLES = {"structure": MAX_BAD_ROWS, "unprintable": UNPRINTABLE_EXAMPLES}  # else MAX_EXAMPLES per rule and column
+
+
+def streams(spec: DatasetSpec, raw_path: Path, original_name: str, pages_root: Path | None) -> bool:
+    """Is this delivery read in blocks? A CSV file (not a bundle of API pages) of STREAM_FROM_BYTES or more."""
+    try:
+        size = raw_path.stat().st_size
+    except OSError:
+        return False  # the whole-file path says what is wrong with it
+    return pages_root is None and kind_of(raw_path, original_name) == "csv" and size >= STREAM_FROM_BYTES
+
+
+@dataclass(frozen=True)
+class Block:
+    body: bytes
+    bytes_before: int  # the file's bytes before this block
+    lines_before: int  # and its line ends
+    last: bool
+
+
+def line_blocks(fh, size: int, limit: int, name: str, spec: DatasetSpec, first: int = 0) -> Iterator[Block]:
+    """The file in blocks of about ``size`` bytes, each ending at a line end that lies outside quotes
+    (an even number of '"' before it: RFC 4180 doubles a quote inside a quoted cell); the first holds at
+    least ``first`` bytes (the header). A quote that never closes would make one block of the rest of
+    the file: refused once a block passes ``limit`` bytes."""
+    pending: Block | None = None
+    for body, offset, lines in _line_cut(fh, size, limit, name, spec, first):
+        if pending is not None:
+            yield pending
+        pending = Block(body, offset, lines, False)
+    if pending is not None:
+        yield replace(pending, last=True)
+
+
+def _line_cut(fh, size: int, limit: int, name: str, spec: DatasetSpec, first: int) -> Iterator[tuple[bytes, int, int]]:
+    carry, offset, lines = b"", 0, 0
+    while True:
+        chunk = fh.read(max(size, first - len(carry)) if offset == 0 else size)
+        buf = carry + chunk if carry else chunk
+        if not chunk:
+            if buf:
+                yield buf, offset, lines
+            return
+        cut = _cut(buf)
+        if offset == 0 and cut < first:
+            cut = 0
+        if cut <= 0:
+            if len(buf) > limit:
+                raise InputError(
+                    f"{name}, dòng/line {lines + 1}: không tìm thấy cuối dòng ngoài dấu ngoặc kép trong {len(buf):,} byte (một ô "
+                    f"mở dấu \" mà không đóng?) / no line end outside quotes in {len(buf):,} bytes (a cell opens a quote that "
+                    "never closes?). Kiểm tra dấu ngoặc kép / check the quotes", dataset=spec.key, stage="normalise")
+            carry = buf
+            continue
+        body, carry = buf[:cut], buf[cut:]
+        yield body, offset, lines
+        offset += len(body)
+        lines += body.count(b"\n")
+
+
+def _cut(buf: bytes) -> int:
+    """Just past the last line end of ``buf`` with an even number of quotes before it; 0 if none."""
+    end, quotes_before = len(buf), buf.count(b'"')
+    while (at := buf.rfind(b"\n", 0, end)) >= 0:
+        quotes_before -= buf.count(b'"', at, end)
+        if quotes_before % 2 == 0:
+            return at + 1
+        end = at
+    return 0
+
+
+class _Issues:
+    """The problems of every block: all counted, the first examples of each kept (bounded memory)."""
+
+    def __init__(self) -> None:
+        self.kept: list[RowIssue] = []
+        self.seen: Counter = Counter()
+
+    def add(self, issues: list[RowIssue]) -> None:
+        for issue in issues:
+            key = (issue.rule, issue.column, issue.severity)
+            self.seen[key] += 1
+            if self.seen[key] <= EXAMPLES.get(issue.rule, MAX_EXAMPLES):
+                self.kept.append(issue)
+
+
+def normalise_stream(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path) -> NormalisedTable | None:
+    """The delivery through the block path; None when its head is not UTF-8 (the whole-file path decodes it)."""
+    started = time.perf_counter()
+    budget = Budget(spec, original_name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parquet = out_dir / f"{raw_path.name}.parquet"
+    schema = pa.schema([pa.field(c.name, ARROW_TYPES[c.type]) for c in spec.columns] + [pa.field(ROW_COLUMN, pa.int64())])
+    issues, failures, rows, dropped, extra = _Issues(), Counter(), 0, 0, []
+    conventions: Conventions = {}  # a file writes its numbers one way: the first block that shows it decides
+    writing = 0.0
+    with reading(spec, original_name, budget), open(raw_path, "rb") as fh:
+        budget.size(raw_path.stat().st_size)
+        head = fh.read(HEAD_BYTES)
+        forced = getattr(spec.source, "encoding", None)
+        if looks_utf16(head) or (forced or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
+            return None
+        cut = head.rfind(b"\n") + 1 or len(head)
+        plan = plan_csv(head[:cut], spec, original_name, forced, budget)
+        if plan.encoding not in ("utf-8", "utf-8-sig"):
+            return None
+        mapping = match_headers(plan.header.names, spec, original_name, plan.header_row, extra)
+        header_bytes = _after_lines(head, plan.header_row)
+        fh.seek(0)
+        writer = pq.ParquetWriter(parquet, schema, compression="lz4")
+        try:
+            for block in line_blocks(fh, BLOCK_BYTES, 4 * BLOCK_BYTES, original_name, spec, header_bytes):
+                budget.tick()
+                typed = _block(spec, plan, mapping, budget, block, conventions)
+                rows += len(typed.rows)
+                budget.rows(rows)
+                issues.add(typed.issues)
+                failures.update(typed.failures)
+                dropped += typed.dropped
+                began = time.perf_counter()
+                writer.write_table(_table(spec, typed, schema))
+                writing += time.perf_counter() - began
+        finally:
+            writer.close()
+    if extra:
+        issues.add([RowIssue(
+            rule="extra_column", dimension=Dimension.correct, severity=Severity.warning,
+            message_vi="Cột không có trong đặc tả, không được công bố: " + ", ".join(f"'{n}'" for n in extra),
+            message_en="Column(s) not in the specification, not published: " + ", ".join(f"'{n}'" for n in extra),
+            column=", ".join(extra))])
+    total = time.perf_counter() - started
+    seconds = {"convert": round(total - writing, 3), "write": round(writing, 3)}
+    result = NormalisedTable(parquet, rows, plan.encoding, issues.kept, dict(failures), dropped, seconds)
+    (out_dir / f"{raw_path.name}.normalised.json").write_text(json.dumps(result.manifest(), ensure_ascii=False, indent=1))
+    return result
+
+
+def _after_lines(head: bytes, lines: int) -> int:
+    """The byte offset just past the first ``lines`` line ends (the header's end)."""
+    at = 0
+    for _ in range(lines):
+        at = head.index(b"\n", at) + 1
+    return at
+
+
+def _block(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budget: Budget, block: Block,
+           conventions: Conventions):
+    body = block.body
+    if block.bytes_before == 0 and body.startswith(b"\xef\xbb\xbf"):
+        body = body[3:]
+    refuse_nul(body, spec, budget.file_name, block.bytes_before, block.lines_before)
+    if block.last:
+        from .encodings import refuse_cut_utf8
+
+        refuse_cut_utf8(body, block.bytes_before, block.lines_before)
+    part = replace(plan, body=body, header_row=plan.header_row if block.bytes_before == 0 else 0,
+                   lines_before=block.lines_before, bytes_before=block.bytes_before)
+    return convert_csv(spec, part, mapping, budget, block.last, conventions)
+
+
+def _table(spec: DatasetSpec, typed, schema: pa.Schema) -> pa.Table:
+    """One block's columns in the file's schema (a column all empty in one block is still typed)."""
+    n = len(typed.rows)
+    arrays = [typed.arrays.get(c.name, pa.nulls(n, ARROW_TYPES[c.type])) for c in spec.columns] + [typed.rows]
+    return pa.Table.from_arrays(arrays, names=schema.names).cast(schema)
