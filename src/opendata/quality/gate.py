@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from ..issues import RowIssue
 from ..spec.models import DatasetSpec
 from .metadata import metadata_checks
-from .runner import SuiteRun, run_suite
+from .runner import SuiteRun, run_suite, run_suite_in_row_groups
 from .scorecard import Scorecard, build_scorecard
 from .suite import expectations_from_spec, extra_expectations
 
@@ -22,11 +22,14 @@ from .suite import expectations_from_spec, extra_expectations
 def judge(spec: DatasetSpec, parquet: Path, sha256: str, type_issues: list[RowIssue], type_failures: dict[str, int],
           *, province_code: int | None, previous_rows: int | None, now: datetime, expectations_dir: Path,
           docs_dir: Path | None = None, delivered_at: datetime | None = None) -> tuple[Scorecard, SuiteRun]:
-    table = pq.read_table(parquet)
     configs = (expectations_from_spec(spec, province_code, previous_rows, now, delivered_at)
                + extra_expectations(spec, expectations_dir))
-    run = run_suite(table, configs, spec.key, docs_dir)
+    layout = pq.read_metadata(parquet)
+    if layout.num_row_groups > 1:  # a large delivery (normalise.stream): judged one row group at a time
+        run = run_suite_in_row_groups(parquet, configs, spec.key)
+    else:
+        run = run_suite(pq.read_table(parquet), configs, spec.key, docs_dir)
     meta_checks, meta_issues = metadata_checks(spec)
-    card = build_scorecard(spec.key, sha256, table.num_rows, run.checks + meta_checks,
+    card = build_scorecard(spec.key, sha256, layout.num_rows, run.checks + meta_checks,
                            type_issues + run.issues + meta_issues, type_failures)
     return card, run

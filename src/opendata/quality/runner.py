@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow.compute as pc
+
 from ..columns import in_parallel
 from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
@@ -82,24 +84,145 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
             if outcomes[i] is None:
                 outcomes[i] = outcome
     rows = table.column(ROW_COLUMN) if ROW_COLUMN in table.column_names else None
+
+    def examples(_: int, column: str | None, outcome: RuleVerdict) -> list[tuple[int, object]]:
+        """(file row, value) of the first rows the rule flags."""
+        return [(rows[i].as_py() if rows is not None else i + 2,
+                 table.column(column)[i].as_py() if column in table.column_names else None)
+                for i in outcome.rows[:MAX_EXAMPLES]]
+
+    checks, issues = _report(configs, outcomes, examples)
+    engine = {"arrow": len(configs) - len(leftover), "gx": len(leftover)}
+    return SuiteRun(checks, issues, docs_page, engine)
+
+
+def _column_of(cfg: dict) -> str | None:
+    kw = cfg.get("kwargs", {})
+    return kw.get("column") or ",".join(kw.get("column_list") or []) or None
+
+
+def _report(configs: list[dict], outcomes: list[RuleVerdict], examples) -> tuple[list[CheckResult], list[RowIssue]]:
+    """Each rule's check and the issues of its first failing rows (``examples(i, column, outcome)``) or
+    of its observed value, for the scorecard and the receipt."""
     checks, issues = [], []
-    for cfg, outcome in zip(configs, outcomes, strict=True):
+    for i, (cfg, outcome) in enumerate(zip(configs, outcomes, strict=True)):
         meta = cfg.get("meta") or {}
         dim, sev = Dimension(meta["dimension"]), Severity(meta["severity"])
         kw = cfg.get("kwargs", {})
-        column = kw.get("column") or ",".join(kw.get("column_list") or []) or None
+        column = _column_of(cfg)
         checks.append(CheckResult(cfg["type"], column, dim, sev, outcome.success, outcome.checked, outcome.unexpected))
         if outcome.success:
             continue
-        if outcome.rows:
-            for idx in outcome.rows[:MAX_EXAMPLES]:
-                value = table.column(column)[idx].as_py() if column in table.column_names else None
-                row = rows[idx].as_py() if rows is not None else idx + 2
-                issues.append(_issue(cfg["type"], dim, sev, column, row, value, kw, meta.get("check")))
-        else:
+        found = examples(i, column, outcome)
+        for row, value in found:
+            issues.append(_issue(cfg["type"], dim, sev, column, row, value, kw, meta.get("check")))
+        if not found:
             issues.append(_issue(cfg["type"], dim, sev, column, None, outcome.observed, kw, meta.get("check")))
-    engine = {"arrow": len(configs) - len(leftover), "gx": len(leftover)}
-    return SuiteRun(checks, issues, docs_page, engine)
+    return checks, issues
+
+
+# Rules that judge the whole table at once; every other rule judges each row on its own.
+WHOLE_TABLE_RULES = {"expect_table_row_count_to_be_between", "expect_column_values_to_be_unique",
+                     "expect_compound_columns_to_be_unique"}
+REDUCED_RULES = {"expect_column_max_to_be_between"}  # judged on the largest value of each row group
+TABLE_LEVEL_RULES = {"expect_column_to_exist"}  # one verdict on the column, the same in every group
+
+
+def _has_columns(batch, cfg: dict) -> bool:
+    kw = cfg.get("kwargs", {})
+    wanted = kw.get("column_list") or [kw[k] for k in ("column", "column_A", "column_B") if kw.get(k)]
+    return all(c in batch.column_names for c in wanted)
+
+
+@dataclass
+class _Tally:
+    """One rule's verdicts over the row groups so far."""
+
+    success: bool = True
+    checked: int = 0
+    unexpected: int = 0
+    examples: list[tuple[int, object]] = field(default_factory=list)
+    observed: object = None
+
+    def add(self, outcome: RuleVerdict, found: list[tuple[int, object]], per_row: bool = True) -> None:
+        """``per_row``: the verdict counts this group's rows (added up); else it is one verdict on the
+        table or column (a column missing, a GX rule on the whole group), which fails if any group's does."""
+        self.success = self.success and outcome.success
+        if per_row:
+            self.checked += outcome.checked
+            self.unexpected += outcome.unexpected
+        else:
+            self.checked, self.unexpected = 1, max(self.unexpected, outcome.unexpected)
+        self.examples.extend(found[:MAX_EXAMPLES - len(self.examples)])
+        if not outcome.success and outcome.observed is not None:
+            self.observed = outcome.observed
+
+    def verdict(self) -> RuleVerdict:
+        return RuleVerdict(self.success, self.checked, self.unexpected, [], self.observed)
+
+
+def run_suite_in_row_groups(parquet, configs: list[dict], suite_name: str) -> SuiteRun:
+    """The same judgement as :func:`run_suite`, over a Parquet file too large to hold: each row group in
+    turn for the rules on single rows (counts added up, the first examples kept), the columns of a key
+    read alone for the uniqueness rules, the row count from the file's metadata, a column's largest value
+    from each group's. A rule only GX can judge runs on each row group's rows through GX. No Data Docs
+    (GX renders them for small tables only)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(parquet)
+    kinds = [cfg["type"] for cfg in configs]
+    tallies = [_Tally() for _ in configs]
+    maxima: dict[int, list] = {i: [] for i, kind in enumerate(kinds) if kind in REDUCED_RULES}
+    row_rules = [i for i, kind in enumerate(kinds) if kind not in WHOLE_TABLE_RULES]
+    gx_judged: set[int] = set()
+    for group in range(source.num_row_groups):
+        batch = source.read_row_group(group)
+        rows = batch.column(ROW_COLUMN)
+        outcomes = in_parallel(lambda i, batch=batch: evaluate(batch, configs[i], MAX_EXAMPLES), row_rules)
+        leftover = [i for i, o in zip(row_rules, outcomes, strict=True) if o is None]
+        if leftover:
+            gx_outcomes, _ = _run_gx(batch.to_pandas(), [configs[i] for i in leftover], suite_name, None)
+            by_rule = dict(zip(leftover, gx_outcomes, strict=True))
+            outcomes = [o if o is not None else by_rule[i] for i, o in zip(row_rules, outcomes, strict=True)]
+            gx_judged.update(leftover)
+        for i, outcome in zip(row_rules, outcomes, strict=True):
+            if i in maxima:
+                column = configs[i]["kwargs"]["column"]
+                if column in batch.column_names:
+                    maxima[i].append(pc.max(batch.column(column)))
+                continue
+            column = _column_of(configs[i])
+            per_row = (outcome.checked == batch.num_rows) if i in gx_judged else \
+                (kinds[i] not in TABLE_LEVEL_RULES and _has_columns(batch, configs[i]))
+            tallies[i].add(outcome, [(rows[k].as_py(), batch.column(column)[k].as_py() if column in batch.column_names
+                                      else None) for k in outcome.rows[:MAX_EXAMPLES]], per_row)
+        del batch, rows
+    for i, found in maxima.items():
+        column = configs[i]["kwargs"]["column"]
+        kind = source.schema_arrow.field(column).type
+        largest = pa.table({column: pa.array([m.as_py() for m in found], kind)}) if found else \
+            pa.table({column: pa.array([], kind)}) if column in source.schema_arrow.names else pa.table({})
+        tallies[i].add(evaluate(largest, configs[i], MAX_EXAMPLES), [], per_row=False)
+    for i, kind in enumerate(kinds):
+        if kind not in WHOLE_TABLE_RULES:
+            continue
+        kw = configs[i].get("kwargs", {})
+        wanted = [c for c in kw.get("column_list") or [kw.get("column")] if c in source.schema_arrow.names]
+        keys = source.read(columns=[*wanted, ROW_COLUMN]) if kind != "expect_table_row_count_to_be_between" \
+            else pa.table({ROW_COLUMN: pa.nulls(source.metadata.num_rows)})  # no buffer: only its length
+        outcome = evaluate(keys, configs[i], MAX_EXAMPLES)
+        if outcome is None:
+            outcome, _ = _run_gx(keys.to_pandas(), [configs[i]], suite_name, None)
+            outcome = outcome[0]
+            gx_judged.add(i)
+        column = _column_of(configs[i])
+        value_of = keys.column(column) if column in keys.column_names else None
+        tallies[i].add(outcome, [(keys.column(ROW_COLUMN)[k].as_py(), value_of[k].as_py() if value_of is not None else None)
+                                 for k in outcome.rows[:MAX_EXAMPLES]], per_row=kind != "expect_table_row_count_to_be_between")
+        del keys
+    checks, issues = _report(configs, [t.verdict() for t in tallies], lambda i, _column, _outcome: tallies[i].examples)
+    return SuiteRun(checks, issues, None, {"arrow": len(configs) - len(gx_judged), "gx": len(gx_judged)})
 
 
 def _run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,

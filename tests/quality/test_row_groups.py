@@ -1,0 +1,73 @@
+"""Issue 17: a Parquet file too large to hold is judged one row group at a time, with the same checks
+and the same receipt as the whole table: counts added up, the first examples kept in file order, the
+key columns read alone for uniqueness, the largest value taken over the groups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from opendata.issues import ROW_COLUMN
+from opendata.quality.runner import run_suite, run_suite_in_row_groups
+from opendata.quality.suite import expectations_from_spec, extra_expectations
+from tests.factories import ROOT
+from tests.quality.test_fast import REGISTRY, sample_drops
+from tests.quality.test_rules import NOW, frame, spec
+
+
+def judged_both_ways(table: pa.Table, configs: list[dict], tmp_path: Path, group: int):
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=group)
+    assert pq.ParquetFile(path).num_row_groups > 1 or table.num_rows <= group
+    return run_suite(table, configs, "whole"), run_suite_in_row_groups(path, configs, "groups")
+
+
+def assert_same(whole, groups) -> None:
+    assert groups.checks == whole.checks
+    assert groups.issues == whole.issues
+
+
+@pytest.mark.parametrize(("key", "path"), list(sample_drops()), ids=[k for k, _ in sample_drops()])
+def test_the_sample_city_is_judged_alike_in_row_groups(key: str, path: Path, tmp_path: Path) -> None:
+    from opendata.normalise import normalise_file
+
+    s = REGISTRY.datasets[key]
+    table = pq.read_table(normalise_file(s, path, path.name, tmp_path).parquet)
+    configs = expectations_from_spec(s, 48, 10_000, NOW) + extra_expectations(s, ROOT / "expectations")
+    whole, groups = judged_both_ways(table, configs, tmp_path, 7)
+    assert_same(whole, groups)
+
+
+def broken_table() -> pa.Table:
+    rows = frame({(1, "name"): "Ho\u0300a", (2, "note"): "=HYPERLINK(1)", (3, "note"): "CCCD 048190001234",
+                  (4, "ward"): "Phường Phước Ninh", (5, "note"): "+84905123456", (7, "code"): "PK001",
+                  (8, "name"): None, (9, "note"): "lien.he@gmail.com"})
+    many = pd.concat([rows] * 30, ignore_index=True)  # 300 rows: every code repeated, every problem 30 times
+    many["code"] = [f"PK{i:04d}" if i % 97 else "PK0001" for i in range(len(many))]
+    table = pa.Table.from_pandas(many, preserve_index=False)
+    return table.append_column(ROW_COLUMN, pa.array(range(2, len(many) + 2), pa.int64()))
+
+
+@pytest.mark.parametrize("group", [1, 7, 64, 1000])
+def test_broken_rows_give_the_same_receipt_in_any_grouping(group: int, tmp_path: Path) -> None:
+    configs = expectations_from_spec(spec(), 48, 30, NOW)
+    whole, groups = judged_both_ways(broken_table(), configs, tmp_path, group)
+    assert_same(whole, groups)
+    failed = {c.rule for c in groups.checks if not c.success}
+    assert {"expect_column_values_to_be_unique", "expect_column_values_to_not_be_null"} <= failed
+    assert sum(c.failed for c in groups.checks if c.rule == "expect_column_values_to_not_be_null") == 30
+
+
+def test_a_rule_only_gx_judges_runs_on_each_group(tmp_path: Path) -> None:
+    table = broken_table()
+    rule = {"type": "expect_column_values_to_be_in_type_list", "kwargs": {"column": "code", "type_list": ["int64"]},
+            "meta": {"dimension": "dung", "severity": "warning"}}
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=100)
+    run = run_suite_in_row_groups(path, [rule], "gx")
+    assert run.engine == {"arrow": 0, "gx": 1}
+    assert [c.success for c in run.checks] == [False]
