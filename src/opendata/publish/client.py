@@ -2,7 +2,9 @@
 
 Transient failures (connection refused, timeouts, 5xx) are retried with backoff and then raised
 as :class:`TransientPublishError`; CKAN's own refusals (4xx) raise :class:`PublishError` with
-CKAN's message. The token is never part of any message or log line.
+CKAN's message. The token is never part of any message or log line. Files are streamed from disk
+(requests-toolbelt's multipart encoder), never built into one body in memory: a bulk DataStore load
+of a large delivery is a file of gigabytes.
 """
 
 from __future__ import annotations
@@ -31,23 +33,46 @@ class PortalAccess:
         return f"PortalAccess(url={self.url!r}, token=***)"
 
 
+class _StreamingCKAN(ckanapi.RemoteCKAN):
+    """ckanapi, with uploads streamed: requests' own ``files=`` reads every file into the request body."""
+
+    def _request_fn(self, url, data, headers, files, requests_kwargs):
+        if not files:
+            return super()._request_fn(url, data, headers, files, requests_kwargs)
+        from requests_toolbelt import MultipartEncoder
+
+        fields = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
+                  for k, v in data.items()}
+        for name, fh in files.items():
+            fields[name] = (getattr(fh, "name", name).rsplit("/", 1)[-1] if isinstance(getattr(fh, "name", None), str)
+                            else name, fh, "application/octet-stream")
+        body = MultipartEncoder(fields)
+        answer = self.session.post(url, data=body, headers={**headers, "Content-Type": body.content_type},
+                                   allow_redirects=False, **requests_kwargs)
+        return answer.status_code, answer.text
+
+
 class CkanClient:
     def __init__(self, access: PortalAccess, retries: int = 4, backoff_s: float = 1.0) -> None:
         self.access = access
         self.retries = retries
         self.backoff_s = backoff_s
-        self._api = ckanapi.RemoteCKAN(access.url.rstrip("/"), apikey=access.token.get_secret_value(),
-                                       user_agent="opendata-publisher/0.1")
+        self._api = _StreamingCKAN(access.url.rstrip("/"), apikey=access.token.get_secret_value(),
+                                   user_agent="opendata-publisher/0.1")
 
-    def call(self, action: str, data: dict[str, Any] | None = None, files: dict | None = None) -> Any:
+    def call(self, action: str, data: dict[str, Any] | None = None, files: dict | None = None,
+             read_timeout_s: float | None = None) -> Any:
+        """``read_timeout_s``: how long the portal may work before it answers, when longer than the usual
+        timeout (a bulk load of millions of rows)."""
         attempt = 0
         while True:
             attempt += 1
             try:
                 for f in (files or {}).values():
                     f.seek(0)
-                return self._api.call_action(action, data or {}, files=files,
-                                             requests_kwargs={"timeout": self.access.timeout_s})
+                timeout = self.access.timeout_s if read_timeout_s is None else \
+                    (self.access.timeout_s, max(read_timeout_s, self.access.timeout_s))
+                return self._api.call_action(action, data or {}, files=files, requests_kwargs={"timeout": timeout})
             except ckanapi.NotFound as exc:
                 raise PortalNotFound(f"CKAN {action}: not found ({_short(exc)})", status=404) from None
             except ckanapi.ValidationError as exc:

@@ -24,17 +24,20 @@ the next one.
 from __future__ import annotations
 
 import gzip
-import io
 import logging
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from ..exceptions import PortalNotFound
+from ..issues import ROW_COLUMN
 from ..spec.models import DatasetSpec
 from .client import CkanClient
 from .mapping import datastore_fields
@@ -45,6 +48,8 @@ MARKER = "datastore_content_sha256"
 CHUNK_ROWS = 10_000
 BULK_ACTION = "opendata_datastore_load"
 BULK_FROM_ROWS = 20_000  # more changed rows than this: one bulk replace beats upserting them one by one
+BULK_SECONDS, BULK_ROWS_PER_SECOND = 300, 5_000  # how long the portal may take to answer a bulk load (it is slower
+# than this only when overloaded; then the load is retried, and a load cut short leaves the table as it was)
 STAGING_TITLE = "Đang nạp dữ liệu mới, chưa dùng / New data being loaded, not for use"
 
 
@@ -80,9 +85,27 @@ def _same_schema(info: dict | None, wanted: list[dict]) -> bool:
     return have == [(f["id"], f["type"]) for f in wanted]
 
 
-def _chunks(table: pa.Table, size: int):
-    for start in range(0, table.num_rows, size):
-        yield table.slice(start, size)
+Rows = pa.Table | Path  # the table in memory, or a large delivery's normalised Parquet (read a row group at a time)
+
+
+def row_count(rows: Rows) -> int:
+    return rows.num_rows if isinstance(rows, pa.Table) else pq.read_metadata(rows).num_rows
+
+
+def _batches(rows: Rows) -> Iterator[pa.Table]:
+    if isinstance(rows, pa.Table):
+        yield rows
+        return
+    source = pq.ParquetFile(rows)
+    public = [n for n in source.schema_arrow.names if n != ROW_COLUMN]
+    for group in range(source.num_row_groups):
+        yield source.read_row_group(group, columns=public)
+
+
+def _chunks(rows: Rows, size: int) -> Iterator[pa.Table]:
+    for batch in _batches(rows):
+        for start in range(0, batch.num_rows, size):
+            yield batch.slice(start, size)
 
 
 def changed_rows(new: pa.Table, old: pa.Table) -> pa.Table:
@@ -139,13 +162,14 @@ class DatastoreLoader:
         except PortalNotFound:
             return None
 
-    def load(self, spec: DatasetSpec, rid: str, table: pa.Table, content_sha: str, marker: str | None,
+    def load(self, spec: DatasetSpec, rid: str, table: Rows, content_sha: str, marker: str | None,
              previous: pa.Table | None, previous_sha: str | None, fresh: bool) -> DatastoreLoad:
         """The table's rows in the DataStore; the returned ``resource_id`` is the data resource after the
-        load (a new one after a staged reload)."""
+        load (a new one after a staged reload). A large table (a Path) is always loaded whole."""
         started = time.monotonic()
+        total = row_count(table)
         incremental = (not fresh and bool(spec.primary_key) and previous is not None and previous_sha is not None
-                       and marker == previous_sha and previous.schema.equals(table.schema))
+                       and marker == previous_sha and isinstance(table, pa.Table) and previous.schema.equals(table.schema))
         deleted = 0
         if incremental:
             send, method = changed_rows(table, previous), "upsert"
@@ -153,7 +177,7 @@ class DatastoreLoader:
                 incremental = False
         if not incremental and not fresh and not self.bulk_available():
             staged = self._load_staged(spec, rid, table, content_sha)
-            return DatastoreLoad(staged, "staged", table.num_rows, 0, round(time.monotonic() - started, 3))
+            return DatastoreLoad(staged, "staged", total, 0, round(time.monotonic() - started, 3))
         self.client.call("resource_patch", {"id": rid, MARKER: ""})  # from here until the end the table is in flux
         if incremental:
             gone = vanished_keys(table, previous, list(spec.primary_key))
@@ -169,17 +193,17 @@ class DatastoreLoader:
         mode = "changes" if incremental else "full"
         return DatastoreLoad(rid, mode, sent, deleted, round(time.monotonic() - started, 3))
 
-    def _send(self, rid: str, rows: pa.Table, method: str) -> int:
-        sent = 0
+    def _send(self, rid: str, rows: Rows, method: str) -> int:
+        sent, total = 0, row_count(rows)
         for chunk in _chunks(rows, self.chunk_rows):
             self.client.call("datastore_upsert", {"resource_id": rid, "records": records(chunk), "method": method,
                                                   "force": True, "calculate_record_count": False})
             sent += chunk.num_rows
             if self.on_chunk:
-                self.on_chunk(sent, rows.num_rows)
+                self.on_chunk(sent, total)
         return sent
 
-    def _load_staged(self, spec: DatasetSpec, rid: str, table: pa.Table, content_sha: str) -> str:
+    def _load_staged(self, spec: DatasetSpec, rid: str, table: Rows, content_sha: str) -> str:
         """A full reload through the plain API: the rows into a staging resource of the same dataset while
         the public reads the old table, whole, under its own marker; then the swap: the staging resource
         takes the data resource's name, description and role, and the old one (and any staging resource a
@@ -205,16 +229,26 @@ class DatastoreLoader:
             if res.get("opendata_role") in (role, "staging") and res["id"] != keep:
                 self.client.call("resource_delete", {"id": res["id"]})  # the DataStore drops its table too
 
-    def _load_bulk(self, rid: str, table: pa.Table) -> int:
-        """The whole table as one gzip CSV through ckanext-opendata: truncate and COPY in one transaction."""
-        sink = pa.BufferOutputStream()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=True, batch_size=65_536))
-        body = io.BytesIO(gzip.compress(sink.getvalue().to_pybytes(), compresslevel=1))  # ~5× smaller on the wire
+    def _load_bulk(self, rid: str, table: Rows) -> int:
+        """The whole table as one gzip CSV through ckanext-opendata: truncate and COPY in one transaction.
+        The CSV is written to a temporary file a row group at a time and streamed from there: memory stays
+        that of one row group whatever the table's size."""
+        total = row_count(table)
+        with tempfile.TemporaryFile(prefix="opendata-load-", suffix=".csv.gz") as body:
+            with gzip.GzipFile(fileobj=body, mode="wb", compresslevel=1) as packed:  # ~5× smaller on the wire
+                writer = None
+                for batch in _batches(table):
+                    writer = writer or pacsv.CSVWriter(packed, batch.schema,
+                                                       write_options=pacsv.WriteOptions(include_header=True, batch_size=65_536))
+                    writer.write_table(batch)
+                if writer is not None:
+                    writer.close()
+            if self.on_chunk:
+                self.on_chunk(0, total)
+            result = self.client.call(BULK_ACTION, {"resource_id": rid, "replace": True}, files={"upload": body},
+                                      read_timeout_s=BULK_SECONDS + total / BULK_ROWS_PER_SECOND)
         if self.on_chunk:
-            self.on_chunk(0, table.num_rows)
-        result = self.client.call(BULK_ACTION, {"resource_id": rid, "replace": True}, files={"upload": body})
-        if self.on_chunk:
-            self.on_chunk(table.num_rows, table.num_rows)
+            self.on_chunk(total, total)
         return int(result["rows"])
 
     def _delete_keys(self, rid: str, keys: pa.Table, key: list[str]) -> int:

@@ -79,9 +79,23 @@ def public_table(path: Path) -> pa.Table:
     return table.drop_columns([ROW_COLUMN]) if ROW_COLUMN in table.column_names else table
 
 
-def write_public(table: pa.Table, path: Path) -> str:
-    """The published Parquet (deterministic bytes for the same table) and its sha256: the content fingerprint."""
-    pq.write_table(table, path, compression="zstd")
+def is_large(path: Path) -> bool:
+    """A normalised table of several row groups (normalise.stream wrote it in blocks): never read whole."""
+    return pq.read_metadata(path).num_row_groups > 1
+
+
+def write_public(table: pa.Table | Path, path: Path) -> str:
+    """The published Parquet (deterministic bytes for the same table) and its sha256: the content fingerprint.
+    A large normalised table (a Path) is copied a row group at a time, without its ``_source_row``."""
+    if isinstance(table, Path):
+        source = pq.ParquetFile(table)
+        schema = source.schema_arrow
+        schema = schema.remove(schema.get_field_index(ROW_COLUMN)) if ROW_COLUMN in schema.names else schema
+        with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+            for group in range(source.num_row_groups):
+                writer.write_table(source.read_row_group(group, columns=schema.names))
+    else:
+        pq.write_table(table, path, compression="zstd")
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -89,7 +103,10 @@ def write_public(table: pa.Table, path: Path) -> str:
     return digest.hexdigest()
 
 
-def temporal_coverage(spec: DatasetSpec, table: pa.Table) -> tuple[str, str] | None:
+def temporal_coverage(spec: DatasetSpec, table: pa.Table | Path) -> tuple[str, str] | None:
+    if isinstance(table, Path):  # a large table: its date column alone
+        names = pq.read_schema(table).names
+        table = pq.read_table(table, columns=[spec.date_column]) if spec.date_column in names else pa.table({})
     if not spec.date_column or spec.date_column not in table.column_names or table.num_rows == 0:
         return None
     lo_hi = pc.min_max(table.column(spec.date_column)).as_py()
@@ -143,7 +160,9 @@ class Publisher:
         """The delivery onto the portal, the page's new fields written last. ``repair`` (opendata reconcile):
         redo every step, the DataStore table in full, even when the page claims this content already."""
         self.refuse_foreign(spec)
-        table = public_table(delivery.table)
+        large = is_large(delivery.table)  # then it goes on from its file, a row group at a time
+        table: pa.Table | Path = delivery.table if large else public_table(delivery.table)
+        rows = pq.read_metadata(delivery.table).num_rows if large else table.num_rows
         workdir.mkdir(parents=True, exist_ok=True)
         parquet = workdir / f"{spec.id}.parquet"
         content_sha = write_public(table, parquet)
@@ -160,8 +179,7 @@ class Publisher:
                 and old.get("content_sha256") == content_sha
                 and data_res.get(MARKER) == content_sha and _resource(current, "parquet")):
             self.client.call("package_patch", {"id": current["id"], "last_checked_at": now})
-            return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"),
-                                table.num_rows)
+            return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"), rows)
 
         # 1. metadata: what the spec says; everything the previous delivery said (scores, refresh, hashes,
         # the description's quality line) stays until step 4, so a run killed in between leaves a page that
@@ -181,7 +199,8 @@ class Publisher:
                        f"{spec.title.en or spec.title.vi}")
         rid, fresh = self.loader.ensure_resource(spec, pkg["id"], data_res, ROLES["data"], description)
         previous = public_table(delivery.previous_table) if (
-            not repair and delivery.previous_table and delivery.previous_table.exists()) else None
+            not repair and not large and delivery.previous_table and delivery.previous_table.exists()
+            and not is_large(delivery.previous_table)) else None  # a large table is replaced whole
         load = self.loader.load(spec, rid, table, content_sha, (data_res or {}).get(MARKER), previous,
                                 old.get("content_sha256"), fresh)
         self.loader.ensure_table_view(load.resource_id)
@@ -197,7 +216,7 @@ class Publisher:
         pkg = self.client.call("package_patch", {"id": pkg["id"], "notes": final["notes"], **new_fields})
         return self._result(spec, pkg, content_sha, "updated" if current else "created",
                             {"mode": load.mode, "rows_sent": load.rows_sent, "rows_deleted": load.rows_deleted,
-                             "seconds": load.seconds}, temporal[1] if temporal else None, table.num_rows)
+                             "seconds": load.seconds}, temporal[1] if temporal else None, rows)
 
     def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str,
                      answers: dict[str, bool] | None = None) -> tuple[bool, dict | None]:
