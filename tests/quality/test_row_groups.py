@@ -71,3 +71,22 @@ def test_a_rule_only_gx_judges_runs_on_each_group(tmp_path: Path) -> None:
     run = run_suite_in_row_groups(path, [rule], "gx")
     assert run.engine == {"arrow": 0, "gx": 1}
     assert [c.success for c in run.checks] == [False]
+
+
+@pytest.mark.parametrize("kind", [pa.int64(), pa.int32(), pa.uint16(), pa.date32(), pa.timestamp("s")])
+def test_a_numeric_key_is_checked_by_sorting_with_the_same_rows_flagged(kind, tmp_path: Path) -> None:
+    """The key of a large file is sorted in 8 bytes a row, not read whole with its rows: the same
+    duplicates (every row holding one, nulls never), in file order, whatever the grouping."""
+    values = [5, 3, None, 5, 1, None, 3, 9, 2, 8, 7, 5] * 3 + list(range(100, 160))
+    table = pa.table({"id": pa.array(values, pa.int64()).cast(kind) if kind != pa.date32()
+                      else pa.array([None if v is None else v * 86400 for v in values], pa.int64())
+                      .cast(pa.timestamp("s")).cast(pa.date32()),
+                      ROW_COLUMN: pa.array(range(2, len(values) + 2), pa.int64())})
+    configs = [{"type": "expect_column_values_to_be_unique", "kwargs": {"column": "id"},
+                "meta": {"dimension": "sach", "severity": "blocking"}}]
+    whole, groups = judged_both_ways(table, configs, tmp_path, 5)
+    assert_same(whole, groups)
+    assert groups.checks[0].failed == 30 and [i.row for i in groups.issues][:3] == [2, 3, 5]
+    from opendata.quality import runner
+
+    assert runner._unique_by_sorting(pq.ParquetFile(tmp_path / "t.parquet"), "id") is not None  # the sorting path
