@@ -339,16 +339,9 @@ def read_delivery(spec: DatasetSpec, raw_path: Path, original_name: str, pages_r
         return _convert(spec, raw_path.read_bytes(), original_name, budget, pages_root)
 
 
-def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path,
-                   pages_root: Path | None = None) -> NormalisedTable:
-    """``pages_root``: the delivery is a bundle of API pages, all of which must lie there. A large CSV is
-    read in blocks (normalise.stream), in bounded memory."""
-    from .stream import normalise_stream, streams
-
-    if streams(spec, raw_path, original_name, pages_root):
-        streamed = normalise_stream(spec, raw_path, original_name, out_dir)
-        if streamed is not None:
-            return streamed
+def normalise_whole_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path,
+                         pages_root: Path | None = None) -> NormalisedTable:
+    """The delivery read whole. ``pages_root``: it is a bundle of API pages, all of which must lie there."""
     started = time.perf_counter()
     converted, encoding = read_delivery(spec, raw_path, original_name, pages_root)
     converted_at = time.perf_counter()
