@@ -101,6 +101,7 @@ bench: install
 	$(VENV)/bin/python bench/dag_parse.py
 	$(VENV)/bin/python bench/datastore_1m.py
 	$(VENV)/bin/python bench/hostile_2gb.py
+	$(VENV)/bin/python bench/large_csv.py
 	$(MAKE) bench-load
 
 # A generated city of 600 specs through Airflow's real scheduler onto the local portal (about an hour

@@ -128,3 +128,20 @@ def test_blocks_end_at_line_ends_outside_quotes() -> None:
     for block in blocks:
         assert block.body.count(b'"') % 2 == 0 and (block.body.endswith(b"\n") or block.last)
     assert [b.lines_before for b in blocks] == [sum(x.body.count(b"\n") for x in blocks[:i]) for i in range(len(blocks))]
+
+
+def test_a_later_block_in_another_encoding_is_named_by_its_file_line(tmp_path: Path, monkeypatch) -> None:
+    """An ASCII head (read as UTF-8) and a Windows-1258 line far below: the same refusal as the whole file
+    gives, naming the file's byte and line, not the block's."""
+    lines = ["ma,ten"] + [f"{i},Ten {i}" for i in range(1, 30001)]  # past the 256 KiB the encoding is judged on
+    path = tmp_path / "drop.csv"
+    path.write_bytes(("\n".join(lines[:25000]) + "\n").encode() + "25000,Nhà Hát\n".encode("cp1258")
+                     + ("\n".join(lines[25001:]) + "\n").encode())
+    with pytest.raises(InputError) as whole:
+        normalise_file(small_spec(), path, "drop.csv", tmp_path / "whole")
+    monkeypatch.setattr(stream, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", 10_000)
+    with pytest.raises(InputError) as blocks:
+        normalise_file(small_spec(), path, "drop.csv", tmp_path / "blocks")
+    assert "dòng/line 25001" in whole.value.message
+    assert blocks.value.message == whole.value.message

@@ -192,7 +192,13 @@ def _block(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budget: Bu
         refuse_cut_utf8(body, block.bytes_before, block.lines_before)
     part = replace(plan, body=body, header_row=plan.header_row if block.bytes_before == 0 else 0,
                    lines_before=block.lines_before, bytes_before=block.bytes_before)
-    return convert_csv(spec, part, mapping, budget, block.last, conventions)
+    try:
+        return convert_csv(spec, part, mapping, budget, block.last, conventions)
+    except UnicodeDecodeError as exc:  # the head was UTF-8 (or plain ASCII), this block is not: where, in the file
+        line = block.lines_before + body.count(b"\n", 0, exc.start) + 1
+        raise InputError(f"{budget.file_name}: không đọc được mã ký tự / cannot decode the text (byte "
+                         f"{block.bytes_before + exc.start:,}, dòng/line {line}): {exc.reason}",
+                         dataset=spec.key, stage="normalise") from None
 
 
 def _table(spec: DatasetSpec, typed, schema: pa.Schema) -> pa.Table:
