@@ -101,6 +101,9 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
                 conn.execute(sa.text(f"SET LOCAL {setting}"))
             conn.execute(sa.text(f"CREATE UNLOGGED TABLE {words_in} AS SELECT s.*, to_tsvector(concat_ws(' ', {words})) "
                                  f"AS _opendata_words FROM {rows_in} s"))
+            # its rows are in words_in now; a table made in this transaction is truncated in place: its disk comes back
+            # before the insert (a DROP would free it only at commit), gigabytes for a file of tens of millions of rows
+            conn.execute(sa.text(f"TRUNCATE TABLE {rows_in}"))
             inserted = conn.execute(sa.text(
                 f"INSERT INTO {table} (_id, {cols}, _full_text) SELECT :before + s._opendata_n, "
                 f"{', '.join('s.' + identifier(c) for c in columns)}, s._opendata_words FROM {words_in} s"), {"before": before})
