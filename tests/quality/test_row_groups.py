@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -90,3 +91,42 @@ def test_a_numeric_key_is_checked_by_sorting_with_the_same_rows_flagged(kind, tm
     from opendata.quality import runner
 
     assert runner._unique_by_sorting(pq.ParquetFile(tmp_path / "t.parquet"), "id") is not None  # the sorting path
+
+
+def keyed_table() -> pa.Table:
+    codes = [f"PK{i % 40:03d}" if i % 7 else None for i in range(200)] + [f"X{i}" for i in range(100)]
+    wards = ["Hải Châu" if i % 3 else "Sơn Trà" for i in range(300)]
+    return pa.table({"code": codes, "ward": wards, ROW_COLUMN: pa.array(range(2, 302), pa.int64())})
+
+
+@pytest.mark.parametrize("rule", [
+    {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "code"}},
+    {"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": ["code", "ward"]}},
+])
+@pytest.mark.parametrize("group", [9, 64])
+def test_a_text_or_compound_key_is_checked_by_hashing_with_the_same_rows_flagged(rule, group, tmp_path: Path) -> None:
+    """Text and compound keys of a large file: 8 bytes a row hashed and sorted, only the suspects read again
+    and judged exactly; the same rows as the whole table, nulls included."""
+    configs = [{**rule, "meta": {"dimension": "sach", "severity": "blocking"}}]
+    whole, groups = judged_both_ways(keyed_table(), configs, tmp_path, group)
+    assert_same(whole, groups)
+    assert groups.checks[0].failed > 100
+    from opendata.quality import runner
+
+    columns = rule["kwargs"].get("column_list") or [rule["kwargs"]["column"]]
+    assert runner._unique_by_hashing(pq.ParquetFile(tmp_path / "t.parquet"), columns) is not None  # the hashing path
+
+
+def test_a_hash_collision_never_flags_a_row(tmp_path: Path, monkeypatch) -> None:
+    """Every key hashed alike (the worst collision): all rows are suspects, and the exact judgement of the
+    suspects flags none of these distinct keys."""
+    from opendata.quality import runner
+
+    table = pa.table({"code": [f"K{i}" for i in range(50)], ROW_COLUMN: pa.array(range(2, 52), pa.int64())})
+    path = tmp_path / "t.parquet"
+    pq.write_table(table, path, row_group_size=8)
+    import pandas.util
+
+    monkeypatch.setattr(pandas.util, "hash_array", lambda values, categorize=False: np.zeros(len(values), np.uint64))
+    verdict, examples = runner._unique_by_hashing(pq.ParquetFile(path), ["code"])
+    assert verdict.success and verdict.unexpected == 0 and examples == []

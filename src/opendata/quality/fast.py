@@ -55,7 +55,7 @@ def _regex(values: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
     return _per_distinct(text, lambda v: pc.match_substring_regex(v, pattern))
 
 
-def _duplicated(keys: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+def duplicated_rows(keys: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     """True on every row whose (non-null) key appears more than once."""
     if pa.types.is_integer(keys.type) or pa.types.is_temporal(keys.type):
         return _duplicated_sorted(keys)
@@ -99,7 +99,7 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
         if any(c is None for c in cols):
             return None
         joined = pc.binary_join_element_wise(*[pc.cast(c, pa.string()) for c in cols], "\x1f")
-        return _map_outcome(table, _duplicated(joined), limit)
+        return _map_outcome(table, duplicated_rows(joined), limit)
     if kind == "expect_column_pair_values_a_to_be_greater_than_b":
         a, b = _values(table, kw["column_A"]), _values(table, kw["column_B"])
         if a is None or b is None or kw.get("ignore_row_if", "both_values_are_missing") != "either_value_is_missing":
@@ -144,7 +144,7 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
                          pc.greater(lengths, kw["max_value"] if kw.get("max_value") is not None else 2**31 - 1))
             return _map_outcome(table, bad, limit)
         if kind == "expect_column_values_to_be_unique":
-            return _map_outcome(table, _duplicated(values), limit)
+            return _map_outcome(table, duplicated_rows(values), limit)
         if kind == "expect_column_max_to_be_between":
             observed = pc.max(values).as_py()
             if observed is None:

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from ..columns import in_parallel
 from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
-from .fast import RuleVerdict, evaluate
+from .fast import RuleVerdict, duplicated_rows, evaluate
 from .rules import mask_personal
 
 if TYPE_CHECKING:
@@ -211,6 +211,10 @@ def run_suite_in_row_groups(parquet, configs: list[dict], suite_name: str) -> Su
         if kind == "expect_column_values_to_be_unique" and (found := _unique_by_sorting(source, kw["column"])):
             tallies[i].add(*found)
             continue
+        if kind != "expect_table_row_count_to_be_between" and \
+                (found := _unique_by_hashing(source, kw.get("column_list") or [kw.get("column")])) is not None:
+            tallies[i].add(*found)
+            continue
         wanted = [c for c in kw.get("column_list") or [kw.get("column")] if c in source.schema_arrow.names]
         keys = source.read(columns=[*wanted, ROW_COLUMN]) if kind != "expect_table_row_count_to_be_between" \
             else pa.table({ROW_COLUMN: pa.nulls(source.metadata.num_rows)})  # no buffer: only its length
@@ -270,6 +274,57 @@ def _unique_by_sorting(source, column: str) -> tuple[RuleVerdict, list[tuple[int
             unexpected += pc.sum(flagged).as_py() or 0
             for k in pc.indices_nonzero(flagged.combine_chunks()).to_pylist()[:MAX_EXAMPLES - len(examples)]:
                 examples.append((batch.column(1)[k].as_py(), batch.column(0)[k].as_py()))
+    return RuleVerdict(unexpected == 0, source.metadata.num_rows, unexpected, []), examples
+
+
+def _joined_key(batch, columns: list[str]):
+    """One text value per row for a key of one text column or several (as quality.fast joins a compound key)."""
+    import pyarrow as pa
+
+    if len(columns) == 1:
+        return batch.column(columns[0])
+    return pc.binary_join_element_wise(*[pc.cast(batch.column(c), pa.string()) for c in columns], "\x1f")
+
+
+def _unique_by_hashing(source, columns: list[str]) -> tuple[RuleVerdict, list[tuple[int, object]]] | None:
+    """A text or compound key of a large file checked in 8 bytes a row: each key's 64-bit hash gathered a row
+    group at a time into one array sorted in place; only the rows whose hash repeats are read again, and
+    judged exactly (quality.fast's rule, on those rows alone), so a hash collision never flags a row. None
+    for a key of another type (the key is then read whole)."""
+    import numpy as np
+    import pyarrow as pa
+    from pandas.util import hash_array
+
+    schema = source.schema_arrow
+    if not columns or any(c not in schema.names for c in columns) or (
+            len(columns) == 1 and not (pa.types.is_string(schema.field(columns[0]).type)
+                                       or pa.types.is_large_string(schema.field(columns[0]).type))):
+        return None
+
+    def hashes(group: int):
+        batch = source.read_row_group(group, columns=[*columns, ROW_COLUMN])
+        return batch, hash_array(_joined_key(batch, columns).to_numpy(zero_copy_only=False), categorize=False)
+
+    gathered, filled = np.empty(source.metadata.num_rows, dtype=np.uint64), 0
+    for group in range(source.num_row_groups):
+        _, found = hashes(group)
+        gathered[filled:filled + len(found)] = found
+        filled += len(found)
+    gathered.sort()
+    repeated = np.unique(gathered[1:][gathered[1:] == gathered[:-1]])
+    del gathered
+    suspects = []
+    if len(repeated):
+        for group in range(source.num_row_groups):
+            batch, found = hashes(group)
+            suspects.append(batch.filter(pa.array(np.isin(found, repeated))))
+    judged = pa.concat_tables(suspects) if suspects else pa.table({c: pa.array([], schema.field(c).type) for c in
+                                                                    [*columns, ROW_COLUMN]})
+    flagged = pc.fill_null(duplicated_rows(_joined_key(judged, columns)), False) if judged.num_rows else pa.array([], pa.bool_())
+    flagged = flagged.combine_chunks() if isinstance(flagged, pa.ChunkedArray) else flagged
+    unexpected = pc.sum(flagged).as_py() or 0 if judged.num_rows else 0
+    examples = [(judged.column(ROW_COLUMN)[k].as_py(), judged.column(columns[0])[k].as_py() if len(columns) == 1 else None)
+                for k in (pc.indices_nonzero(flagged).to_pylist()[:MAX_EXAMPLES] if unexpected else [])]
     return RuleVerdict(unexpected == 0, source.metadata.num_rows, unexpected, []), examples
 
 
