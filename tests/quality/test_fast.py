@@ -11,7 +11,7 @@ import pytest
 
 from opendata.normalise import normalise_file
 from opendata.quality.fast import evaluate
-from opendata.quality.runner import _run_gx
+from opendata.quality.runner import run_gx
 from opendata.quality.suite import expectations_from_spec, extra_expectations
 from opendata.spec import load_registry
 from tests.factories import ROOT
@@ -21,7 +21,7 @@ REGISTRY = load_registry(ROOT / "include" / "datasets")
 
 
 def compare(table: pa.Table, configs: list[dict]) -> int:
-    gx, _ = _run_gx(table.to_pandas(), configs, "parity", None)
+    gx, _ = run_gx(table.to_pandas(), configs, "parity", None)
     judged = 0
     for cfg, want in zip(configs, gx, strict=True):
         got = evaluate(table, cfg)

@@ -13,7 +13,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from opendata.issues import ROW_COLUMN
-from opendata.quality.runner import run_suite, run_suite_in_row_groups
+from opendata.quality.row_groups import run_suite_in_row_groups
+from opendata.quality.runner import run_suite
 from opendata.quality.suite import expectations_from_spec, extra_expectations
 from tests.factories import ROOT
 from tests.quality.test_fast import REGISTRY, sample_drops
@@ -88,7 +89,7 @@ def test_a_numeric_key_is_checked_by_sorting_with_the_same_rows_flagged(kind, tm
     whole, groups = judged_both_ways(table, configs, tmp_path, 5)
     assert_same(whole, groups)
     assert groups.checks[0].failed == 30 and [i.row for i in groups.issues][:3] == [2, 3, 5]
-    from opendata.quality import runner
+    from opendata.quality import row_groups as runner
 
     assert runner._unique_by_sorting(pq.ParquetFile(tmp_path / "t.parquet"), "id") is not None  # the sorting path
 
@@ -111,7 +112,7 @@ def test_a_text_or_compound_key_is_checked_by_hashing_with_the_same_rows_flagged
     whole, groups = judged_both_ways(keyed_table(), configs, tmp_path, group)
     assert_same(whole, groups)
     assert groups.checks[0].failed > 100
-    from opendata.quality import runner
+    from opendata.quality import row_groups as runner
 
     columns = rule["kwargs"].get("column_list") or [rule["kwargs"]["column"]]
     assert runner._unique_by_hashing(pq.ParquetFile(tmp_path / "t.parquet"), columns) is not None  # the hashing path
@@ -120,7 +121,7 @@ def test_a_text_or_compound_key_is_checked_by_hashing_with_the_same_rows_flagged
 def test_a_hash_collision_never_flags_a_row(tmp_path: Path, monkeypatch) -> None:
     """Every key hashed alike (the worst collision): all rows are suspects, and the exact judgement of the
     suspects flags none of these distinct keys."""
-    from opendata.quality import runner
+    from opendata.quality import row_groups as runner
 
     table = pa.table({"code": [f"K{i}" for i in range(50)], ROW_COLUMN: pa.array(range(2, 52), pa.int64())})
     path = tmp_path / "t.parquet"

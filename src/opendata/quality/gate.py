@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 from ..issues import RowIssue
 from ..spec.models import DatasetSpec
 from .metadata import metadata_checks
-from .runner import SuiteRun, run_suite, run_suite_in_row_groups
+from .row_groups import run_suite_in_row_groups
+from .runner import SuiteRun, run_suite
 from .scorecard import Scorecard, build_scorecard
 from .suite import expectations_from_spec, extra_expectations
 
