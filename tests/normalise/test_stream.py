@@ -89,26 +89,28 @@ def small_spec() -> DatasetSpec:
         {"name": "ten", "label": {"vi": "Tên"}, "type": "string"}], "primary_key": ["ma"]})
 
 
+def refused_in_blocks(path: Path, tmp_path: Path, monkeypatch, block: int) -> str:
+    """The refusal of the block path, which must leave no half-written table behind."""
+    monkeypatch.setattr(stream, "STREAM_FROM_BYTES", 0)
+    monkeypatch.setattr(stream, "BLOCK_BYTES", block)
+    with pytest.raises(InputError) as err:
+        normalise_file(small_spec(), path, path.name, tmp_path / "blocks")
+    assert not list((tmp_path / "blocks").glob("*.parquet"))
+    return err.value.message
+
+
 def test_a_problem_deep_in_the_file_is_named_by_its_own_line(tmp_path: Path, monkeypatch) -> None:
     lines = ["ma,ten"] + [f"{i},Phường số {i}" for i in range(1, 2001)]
     lines[1500] = "1500,Phường\x00 có NUL"
-    path = rows_file(tmp_path, lines)
-    monkeypatch.setattr(stream, "STREAM_FROM_BYTES", 0)
-    monkeypatch.setattr(stream, "BLOCK_BYTES", 1000)
-    with pytest.raises(InputError) as err:
-        normalise_file(small_spec(), path, "drop.csv", tmp_path / "out")
-    assert "dòng/line 1501," in err.value.message and "NUL" in err.value.message
+    message = refused_in_blocks(rows_file(tmp_path, lines), tmp_path, monkeypatch, 1000)
+    assert "dòng/line 1501," in message and "NUL" in message
 
 
 def test_a_quote_that_never_closes_is_refused_not_read_to_the_end(tmp_path: Path, monkeypatch) -> None:
     lines = ["ma,ten"] + [f"{i},Tên {i}" for i in range(1, 5001)]
     lines[40] = '40,"Tên mở ngoặc không đóng'
-    path = rows_file(tmp_path, lines)
-    monkeypatch.setattr(stream, "STREAM_FROM_BYTES", 0)
-    monkeypatch.setattr(stream, "BLOCK_BYTES", 500)
-    with pytest.raises(InputError) as err:
-        normalise_file(small_spec(), path, "drop.csv", tmp_path / "out")
-    assert "dòng/line 41:" in err.value.message and "quote" in err.value.message
+    message = refused_in_blocks(rows_file(tmp_path, lines), tmp_path, monkeypatch, 500)
+    assert "dòng/line 41:" in message and "quote" in message
 
 
 def test_examples_are_bounded_and_every_problem_counted(tmp_path: Path, monkeypatch) -> None:
@@ -139,9 +141,5 @@ def test_a_later_block_in_another_encoding_is_named_by_its_file_line(tmp_path: P
                      + ("\n".join(lines[25001:]) + "\n").encode())
     with pytest.raises(InputError) as whole:
         normalise_file(small_spec(), path, "drop.csv", tmp_path / "whole")
-    monkeypatch.setattr(stream, "STREAM_FROM_BYTES", 0)
-    monkeypatch.setattr(stream, "BLOCK_BYTES", 10_000)
-    with pytest.raises(InputError) as blocks:
-        normalise_file(small_spec(), path, "drop.csv", tmp_path / "blocks")
     assert "dòng/line 25001" in whole.value.message
-    assert blocks.value.message == whole.value.message
+    assert refused_in_blocks(path, tmp_path, monkeypatch, 10_000) == whole.value.message

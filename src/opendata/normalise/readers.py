@@ -24,7 +24,7 @@ from ..exceptions import InputError
 from ..records import records_at
 from ..spec.models import DatasetSpec
 from ..vocabulary import NO_WORDS, YES_WORDS, spellings
-from .encodings import detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
+from .encodings import SAMPLE_BYTES, detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .limits import Budget, json_depth
 
@@ -97,9 +97,9 @@ def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str
         refuse_nul(raw, spec, file_name)
     if utf16:
         full = detect_and_decode(raw)
-        body, needs_nfc, head, encoding = full.text.encode("utf-8"), False, full.text[: 256 * 1024], full.encoding
+        body, needs_nfc, head, encoding = full.text.encode("utf-8"), False, full.text[:SAMPLE_BYTES], full.encoding
     else:
-        head_bytes = raw[: 256 * 1024]
+        head_bytes = raw[:SAMPLE_BYTES]
         head_bytes = head_bytes[: head_bytes.rfind(b"\n") + 1] or head_bytes
         probe = detect_and_decode(head_bytes, forced_encoding)
         encoding, head = probe.encoding, probe.text

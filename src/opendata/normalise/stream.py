@@ -12,7 +12,6 @@ decoding needs the whole text) and bundles take the whole-file path, under the s
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections import Counter
@@ -24,17 +23,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..exceptions import InputError
-from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
+from ..issues import MAX_EXAMPLES, ROW_COLUMN, RowIssue
 from ..spec.models import DatasetSpec
 from .casting import Conventions
+from .encodings import SAMPLE_BYTES, refuse_cut_utf8
 from .headers import match_headers
 from .limits import Budget
 from .readers import MAX_BAD_ROWS, CsvPlan, kind_of, looks_utf16, plan_csv, refuse_nul
-from .table import ARROW_TYPES, UNPRINTABLE_EXAMPLES, NormalisedTable, convert_csv, reading
+from .table import ARROW_TYPES, UNPRINTABLE_EXAMPLES, NormalisedTable, convert_csv, extra_columns_issue, reading
 
 STREAM_FROM_BYTES = int(os.environ.get("OPENDATA_STREAM_FROM_BYTES", 256 << 20))
 BLOCK_BYTES = int(os.environ.get("OPENDATA_BLOCK_BYTES", 64 << 20))
-HEAD_BYTES = 256 * 1024  # what the encoding, delimiter and header are judged on (as the whole-file path)
 EXAMPLES = {"structure": MAX_BAD_ROWS, "unprintable": UNPRINTABLE_EXAMPLES}  # else MAX_EXAMPLES per rule and column
 
 
@@ -133,7 +132,7 @@ def normalise_stream(spec: DatasetSpec, raw_path: Path, original_name: str, out_
     writing = 0.0
     with reading(spec, original_name, budget), open(raw_path, "rb") as fh:
         budget.size(raw_path.stat().st_size)
-        head = fh.read(HEAD_BYTES)
+        head = fh.read(SAMPLE_BYTES)  # what the encoding, delimiter and header are judged on, as a whole file's
         forced = getattr(spec.source, "encoding", None)
         if looks_utf16(head) or (forced or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
             return None
@@ -157,19 +156,17 @@ def normalise_stream(spec: DatasetSpec, raw_path: Path, original_name: str, out_
                 began = time.perf_counter()
                 writer.write_table(_table(spec, typed, schema))
                 writing += time.perf_counter() - began
-        finally:
+        except BaseException:
             writer.close()
+            parquet.unlink(missing_ok=True)  # a refused file leaves no half-written table for anyone to read
+            raise
+        writer.close()
     if extra:
-        issues.add([RowIssue(
-            rule="extra_column", dimension=Dimension.correct, severity=Severity.warning,
-            message_vi="Cột không có trong đặc tả, không được công bố: " + ", ".join(f"'{n}'" for n in extra),
-            message_en="Column(s) not in the specification, not published: " + ", ".join(f"'{n}'" for n in extra),
-            column=", ".join(extra))])
+        issues.add([extra_columns_issue(extra)])
     total = time.perf_counter() - started
     seconds = {"convert": round(total - writing, 3), "write": round(writing, 3)}
-    result = NormalisedTable(parquet, rows, plan.encoding, issues.kept, dict(failures), dropped, seconds)
-    (out_dir / f"{raw_path.name}.normalised.json").write_text(json.dumps(result.manifest(), ensure_ascii=False, indent=1))
-    return result
+    return NormalisedTable(parquet, rows, plan.encoding, issues.kept, dict(failures), dropped,
+                           seconds).saved(out_dir / f"{raw_path.name}.normalised.json")
 
 
 def _after_lines(head: bytes, lines: int) -> int:
@@ -187,8 +184,6 @@ def _block(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budget: Bu
         body = body[3:]
     refuse_nul(body, spec, budget.file_name, block.bytes_before, block.lines_before)
     if block.last:
-        from .encodings import refuse_cut_utf8
-
         refuse_cut_utf8(body, block.bytes_before, block.lines_before)
     part = replace(plan, body=body, header_row=plan.header_row if block.bytes_before == 0 else 0,
                    lines_before=block.lines_before, bytes_before=block.bytes_before)

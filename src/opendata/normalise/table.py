@@ -50,6 +50,11 @@ class NormalisedTable:
     dropped_rows: int = 0  # footer and title rows under the data
     seconds: dict[str, float] = field(default_factory=dict)  # convert (decode, NFC, types) and write
 
+    def saved(self, path: Path) -> NormalisedTable:
+        """Itself, once its manifest is written beside the Parquet file."""
+        path.write_text(json.dumps(self.manifest(), ensure_ascii=False, indent=1))
+        return self
+
     def manifest(self) -> dict:
         return {"parquet": str(self.parquet), "rows": self.rows, "encoding": self.encoding,
                 "issues": [i.asdict() for i in self.issues], "type_failures": self.type_failures,
@@ -264,13 +269,17 @@ def _convert(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budget,
     kind = kind_of(Path(original_name), original_name)
     extra: list[str] = []
     typed, encoding = _read_typed(spec, raw, original_name, budget, kind, records_path, extra)
-    if extra:  # named on the receipt, never published
-        typed.issues.append(RowIssue(
-            rule="extra_column", dimension=Dimension.correct, severity=Severity.warning,
-            message_vi="Cột không có trong đặc tả, không được công bố: " + ", ".join(f"'{n}'" for n in extra),
-            message_en="Column(s) not in the specification, not published: " + ", ".join(f"'{n}'" for n in extra),
-            column=", ".join(extra)))
+    if extra:
+        typed.issues.append(extra_columns_issue(extra))
     return typed, encoding
+
+
+def extra_columns_issue(extra: list[str]) -> RowIssue:
+    """Columns outside the spec: named on the receipt, never published."""
+    names = ", ".join(f"'{n}'" for n in extra)
+    return RowIssue(rule="extra_column", dimension=Dimension.correct, severity=Severity.warning,
+                    message_vi="Cột không có trong đặc tả, không được công bố: " + names,
+                    message_en="Column(s) not in the specification, not published: " + names, column=", ".join(extra))
 
 
 def _read_typed(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budget, kind: str, records_path: str | None,
@@ -353,6 +362,5 @@ def normalise_whole_file(spec: DatasetSpec, raw_path: Path, original_name: str, 
     parquet = out_dir / f"{raw_path.name}.parquet"
     pq.write_table(table, parquet, compression="lz4")
     seconds = {"convert": round(converted_at - started, 3), "write": round(time.perf_counter() - converted_at, 3)}
-    result = NormalisedTable(parquet, keep, encoding, converted.issues, converted.failures, converted.dropped, seconds)
-    (out_dir / f"{raw_path.name}.normalised.json").write_text(json.dumps(result.manifest(), ensure_ascii=False, indent=1))
-    return result
+    return NormalisedTable(parquet, keep, encoding, converted.issues, converted.failures, converted.dropped,
+                           seconds).saved(out_dir / f"{raw_path.name}.normalised.json")
