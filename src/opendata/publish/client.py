@@ -10,6 +10,7 @@ of a large delivery is a file of gigabytes.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -43,9 +44,9 @@ class _StreamingCKAN(ckanapi.RemoteCKAN):
 
         fields = {k.decode() if isinstance(k, bytes) else k: v.decode() if isinstance(v, bytes) else v
                   for k, v in data.items()}
-        for name, fh in files.items():
-            fields[name] = (getattr(fh, "name", name).rsplit("/", 1)[-1] if isinstance(getattr(fh, "name", None), str)
-                            else name, fh, "application/octet-stream")
+        for field, fh in files.items():
+            path = getattr(fh, "name", None)  # an open file's path; a temporary file's is its descriptor
+            fields[field] = (os.path.basename(path) if isinstance(path, str) else field, fh, "application/octet-stream")
         body = MultipartEncoder(fields)
         answer = self.session.post(url, data=body, headers={**headers, "Content-Type": body.content_type},
                                    allow_redirects=False, **requests_kwargs)

@@ -26,7 +26,7 @@ from ..issues import ROW_COLUMN
 from ..spec.models import Agency, City, Classification, DatasetSpec
 from ..stage_result import StageResult
 from .client import CkanClient
-from .datastore import MARKER, DatastoreLoader
+from .datastore import MARKER, DatastoreLoader, row_count
 from .mapping import (
     Quality,
     dataset_dict,
@@ -162,7 +162,7 @@ class Publisher:
         self.refuse_foreign(spec)
         large = is_large(delivery.table)  # then it goes on from its file, a row group at a time
         table: pa.Table | Path = delivery.table if large else public_table(delivery.table)
-        rows = pq.read_metadata(delivery.table).num_rows if large else table.num_rows
+        rows = row_count(table)
         workdir.mkdir(parents=True, exist_ok=True)
         parquet = workdir / f"{spec.id}.parquet"
         content_sha = write_public(table, parquet)

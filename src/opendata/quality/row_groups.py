@@ -141,6 +141,20 @@ def _as_int64(values):
     return None
 
 
+def _repeats(parts, most: int, dtype):
+    """The values that occur more than once among ``parts`` (numpy arrays, at most ``most`` values in all),
+    found in one array of 8 bytes a value, sorted in place, by comparing neighbours."""
+    import numpy as np
+
+    gathered, filled = np.empty(most, dtype=dtype), 0
+    for part in parts:
+        gathered[filled:filled + len(part)] = part
+        filled += len(part)
+    gathered = gathered[:filled]
+    gathered.sort()
+    return np.unique(gathered[1:][gathered[1:] == gathered[:-1]])
+
+
 def _unique_by_sorting(source, column: str) -> tuple[RuleVerdict, list[tuple[int, object]]] | None:
     """A numeric or temporal key of a large file checked in 8 bytes a row: its values gathered a row group
     at a time into one array sorted in place, the repeated ones found between neighbours, then every row
@@ -150,19 +164,15 @@ def _unique_by_sorting(source, column: str) -> tuple[RuleVerdict, list[tuple[int
 
     if column not in source.schema_arrow.names or _as_int64(pa.array([], source.schema_arrow.field(column).type)) is None:
         return None
-    gathered, filled = np.empty(source.metadata.num_rows, dtype=np.int64), 0
-    try:
+    def values():
         for group in range(source.num_row_groups):
-            values = _as_int64(pc.drop_null(source.read_row_group(group, columns=[column]).column(0)))
-            for chunk in values.chunks:
-                gathered[filled:filled + len(chunk)] = chunk.to_numpy(zero_copy_only=False)
-                filled += len(chunk)
+            for chunk in _as_int64(pc.drop_null(source.read_row_group(group, columns=[column]).column(0))).chunks:
+                yield chunk.to_numpy(zero_copy_only=False)
+
+    try:
+        repeated = pa.array(_repeats(values(), source.metadata.num_rows, np.int64))
     except pa.ArrowInvalid:  # an unsigned value past int64
         return None
-    gathered = gathered[:filled]
-    gathered.sort()
-    repeated = pa.array(np.unique(gathered[1:][gathered[1:] == gathered[:-1]]))
-    del gathered
     unexpected, examples = 0, []
     if len(repeated):
         for group in range(source.num_row_groups):
@@ -202,14 +212,8 @@ def _unique_by_hashing(source, columns: list[str]) -> tuple[RuleVerdict, list[tu
         batch = source.read_row_group(group, columns=[*columns, ROW_COLUMN])
         return batch, hash_array(_joined_key(batch, columns).to_numpy(zero_copy_only=False), categorize=False)
 
-    gathered, filled = np.empty(source.metadata.num_rows, dtype=np.uint64), 0
-    for group in range(source.num_row_groups):
-        _, found = hashes(group)
-        gathered[filled:filled + len(found)] = found
-        filled += len(found)
-    gathered.sort()
-    repeated = np.unique(gathered[1:][gathered[1:] == gathered[:-1]])
-    del gathered
+    repeated = _repeats((hashes(group)[1] for group in range(source.num_row_groups)), source.metadata.num_rows,
+                        np.uint64)
     suspects = []
     if len(repeated):
         for group in range(source.num_row_groups):
