@@ -92,16 +92,16 @@ flagged = set()
 if tool == "opendata":
     import logging; logging.disable(logging.WARNING)
     from pathlib import Path
+    from datetime import UTC, datetime
     from opendata.spec.models import DatasetSpec
-    from opendata.normalise import normalise_file
-    from opendata.quality.runner import run_suite
-    from opendata.quality.suite import expectations_from_spec
-    import pyarrow.parquet as pq
+    from opendata.normalise import normalise_for_check
+    from opendata.quality.gate import judge
     spec = DatasetSpec.model_validate(json.loads(spec_json))
     t0 = time.perf_counter()
-    table = normalise_file(spec, Path(path), Path(path).name, Path(out_dir))
-    frame = pq.read_table(table.parquet)
-    run = run_suite(frame, expectations_from_spec(spec), spec.key)
+    # what `opendata check FILE` does: normalise (in memory), then the gate's judgement of every rule
+    table, rows = normalise_for_check(spec, Path(path), Path(path).name, Path(out_dir))
+    card, run = judge(spec, rows, "-", list(table.issues), table.type_failures, province_code=None,
+                      previous_rows=None, now=datetime.now(UTC), expectations_dir=Path(out_dir) / "no-extra-suites")
     engine = run.engine
     check = time.perf_counter() - t0
     for i in table.issues + run.issues:

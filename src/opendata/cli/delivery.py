@@ -91,11 +91,11 @@ def check_command(args: argparse.Namespace) -> int:
                                                          TimeElapsedColumn(), console=console, transient=True) as bar:
         try:
             step = bar.add_task(f"Đọc và chuẩn hóa / reading {path.name} ({path.stat().st_size / 2**20:.1f} MiB)")
-            from ..normalise import normalise_file
+            from ..normalise import normalise_for_check
 
-            table = normalise_file(spec, path, path.name, Path(tmp))
+            table, rows = normalise_for_check(spec, path, path.name, Path(tmp))
             bar.update(step, description=f"Kiểm tra chất lượng / checking {table.rows:,} rows")
-            receipt = gate(spec, reg.cities[spec.city].province_code, table, path.name, received)
+            receipt = gate(spec, reg.cities[spec.city].province_code, table, rows, path.name, received)
         except InputError as exc:
             from ..quality.receipt import receipt_dict
 
@@ -201,11 +201,12 @@ def run_command(args: argparse.Namespace) -> int:
     return 1 if entry.outcome in FAILED else 0
 
 
-def gate(spec, province_code: int, table, file_name: str, received: str) -> dict:
+def gate(spec, province_code: int, table, rows, file_name: str, received: str) -> dict:
+    """The receipt of a normalised delivery (``table``, its description; ``rows``, its Parquet file or table)."""
     from ..quality.gate import judge
     from ..quality.receipt import receipt_dict
 
     settings = load_settings()
-    card, _ = judge(spec, table.parquet, "-", list(table.issues), table.type_failures, province_code=province_code,
+    card, _ = judge(spec, rows, "-", list(table.issues), table.type_failures, province_code=province_code,
                     previous_rows=None, now=datetime.now(UTC), expectations_dir=settings.paths.expectations)
     return receipt_dict(spec.key, spec.title.vi, file_name, card.accepted, card.scores, card.overall, card.issues, received)

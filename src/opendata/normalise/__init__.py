@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
+
 from ..spec.models import DatasetSpec
 from .stream import normalise_stream, streams
-from .table import NormalisedTable, normalise_whole_file
+from .table import NormalisedTable, normalise_whole_file, table_of_delivery
 
-__all__ = ["NormalisedTable", "normalise_file"]
+__all__ = ["NormalisedTable", "normalise_file", "normalise_for_check"]
 
 
 def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path,
@@ -20,3 +22,16 @@ def normalise_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_di
         if streamed is not None:
             return streamed
     return normalise_whole_file(spec, raw_path, original_name, out_dir, pages_root)
+
+
+def normalise_for_check(spec: DatasetSpec, raw_path: Path, original_name: str,
+                        scratch_dir: Path) -> tuple[NormalisedTable, pa.Table | Path]:
+    """For a pre-check, which keeps nothing: a delivery read whole stays in memory (no Parquet file written
+    and read back, a third of the check's time at 1M rows); a large CSV streams to a Parquet file in
+    ``scratch_dir``, in bounded memory, as in a real run. Returns the description and the rows."""
+    if streams(spec, raw_path, original_name, None):
+        streamed = normalise_stream(spec, raw_path, original_name, scratch_dir)
+        if streamed is not None:
+            return streamed, streamed.parquet
+    table, described = table_of_delivery(spec, raw_path, original_name)
+    return described, table

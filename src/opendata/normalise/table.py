@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pyarrow as pa
@@ -42,7 +42,7 @@ ARROW_TYPES = {ColumnType.string: pa.string(), ColumnType.integer: pa.int64(), C
 
 @dataclass
 class NormalisedTable:
-    parquet: Path
+    parquet: Path | None  # None: held in memory only (table_of_delivery, for a pre-check that keeps nothing)
     rows: int
     encoding: str
     issues: list[RowIssue] = field(default_factory=list)
@@ -348,19 +348,27 @@ def read_delivery(spec: DatasetSpec, raw_path: Path, original_name: str, pages_r
         return _convert(spec, raw_path.read_bytes(), original_name, budget, pages_root)
 
 
-def normalise_whole_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path,
-                         pages_root: Path | None = None) -> NormalisedTable:
-    """The delivery read whole. ``pages_root``: it is a bundle of API pages, all of which must lie there."""
+def table_of_delivery(spec: DatasetSpec, raw_path: Path, original_name: str,
+                      pages_root: Path | None = None) -> tuple[pa.Table, NormalisedTable]:
+    """The delivery read whole into one typed table, and its description, whose ``parquet`` is None:
+    nothing is written (a pre-check keeps nothing; normalise_whole_file writes it). ``pages_root``: it
+    is a bundle of API pages, all of which must lie there."""
     started = time.perf_counter()
     converted, encoding = read_delivery(spec, raw_path, original_name, pages_root)
-    converted_at = time.perf_counter()
     keep = len(converted.rows)
     arrays = {c.name: converted.arrays.get(c.name, pa.nulls(keep, ARROW_TYPES[c.type])) for c in spec.columns}
     arrays[ROW_COLUMN] = converted.rows
-    table = pa.table(arrays)
+    return pa.table(arrays), NormalisedTable(None, keep, encoding, converted.issues, converted.failures,
+                                             converted.dropped, {"convert": round(time.perf_counter() - started, 3)})
+
+
+def normalise_whole_file(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path,
+                         pages_root: Path | None = None) -> NormalisedTable:
+    """The delivery read whole, written as one Parquet file in ``out_dir`` with its manifest."""
+    table, described = table_of_delivery(spec, raw_path, original_name, pages_root)
+    began = time.perf_counter()
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet = out_dir / f"{raw_path.name}.parquet"
     pq.write_table(table, parquet, compression="lz4")
-    seconds = {"convert": round(converted_at - started, 3), "write": round(time.perf_counter() - converted_at, 3)}
-    return NormalisedTable(parquet, keep, encoding, converted.issues, converted.failures, converted.dropped,
-                           seconds).saved(out_dir / f"{raw_path.name}.normalised.json")
+    seconds = {**described.seconds, "write": round(time.perf_counter() - began, 3)}
+    return replace(described, parquet=parquet, seconds=seconds).saved(out_dir / f"{raw_path.name}.normalised.json")

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..columns import has_few_distinct
+from ..columns import has_few_distinct, in_parallel
 
 
 @dataclass
@@ -134,10 +134,8 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
         if kind == "expect_column_values_to_not_match_regex":
             return _map_outcome(table, _regex(values, kw["regex"]), limit)
         if kind == "expect_column_values_to_not_match_regex_list":
-            if kw.get("match_on", "any") != "any":
-                return None
-            # one alternation: RE2 scans each value once for all the patterns
-            return _map_outcome(table, _regex(values, "|".join(f"(?:{p})" for p in kw["regex_list"])), limit)
+            pattern = _forbidden(cfg)
+            return None if pattern is None else _map_outcome(table, _regex(values, pattern), limit)
         if kind == "expect_column_value_lengths_to_be_between":
             lengths = pc.utf8_length(values)
             bad = pc.or_(pc.less(lengths, kw.get("min_value") or 0),
@@ -157,3 +155,54 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
         return None  # a regex RE2 cannot compile, or types these kernels do not compare: GX decides
     return None
+
+
+def _forbidden(cfg: dict) -> str | None:
+    """The pattern no value of a 'must not match' rule may contain (a list as one alternation: RE2 scans
+    each value once for all of them); None for any other rule."""
+    kw = cfg.get("kwargs", {})
+    if cfg["type"] == "expect_column_values_to_not_match_regex":
+        return kw.get("regex")
+    if cfg["type"] == "expect_column_values_to_not_match_regex_list" and kw.get("match_on", "any") == "any":
+        return "|".join(f"(?:{p})" for p in kw["regex_list"])
+    return None
+
+
+def _none_forbidden(table: pa.Table, column: str, patterns: list[str]) -> bool:
+    """No value of ``column`` contains any of ``patterns``: one scan of their alternation. False when it
+    cannot tell (RE2 refuses the alternation): then each rule is judged on its own."""
+    try:
+        found = _regex(table.column(column), "|".join(f"(?:{p})" for p in patterns))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return not pc.any(found).as_py()
+
+
+def evaluate_all(table: pa.Table, configs: list[dict], limit: int = 20) -> list[RuleVerdict | None]:
+    """Every rule's verdict (None: GX must judge it), rules side by side on the cores. A text column
+    carries three or four 'must not match' rules (personal data, formula injection, clean text); they are
+    screened together first, by one scan: when no value matches any of them, all pass at once (the
+    usual case), and otherwise each is judged alone for its own count and rows."""
+    screened: dict[str, list[int]] = {}
+    alone: list[list[int]] = []
+    for i, cfg in enumerate(configs):
+        column = cfg.get("kwargs", {}).get("column")
+        if column in table.column_names and _forbidden(cfg) is not None:
+            screened.setdefault(column, []).append(i)
+        else:
+            alone.append([i])
+    work = [group for group in screened.values() if len(group) > 1]
+    alone += [group for group in screened.values() if len(group) == 1]
+
+    def judged(indices: list[int]) -> list[tuple[int, RuleVerdict | None]]:
+        if len(indices) > 1:
+            column = configs[indices[0]]["kwargs"]["column"]
+            if _none_forbidden(table, column, [_forbidden(configs[i]) for i in indices]):
+                return [(i, RuleVerdict(True, table.num_rows, 0, [])) for i in indices]
+        return [(i, evaluate(table, configs[i], limit)) for i in indices]
+
+    outcomes: list[RuleVerdict | None] = [None] * len(configs)
+    for pairs in in_parallel(judged, work + alone):
+        for i, outcome in pairs:
+            outcomes[i] = outcome
+    return outcomes

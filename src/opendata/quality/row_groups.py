@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 
 import pyarrow.compute as pc
 
-from ..columns import in_parallel
 from ..issues import MAX_EXAMPLES, ROW_COLUMN
-from .fast import RuleVerdict, duplicated_rows, evaluate
+from .fast import RuleVerdict, duplicated_rows, evaluate, evaluate_all
 from .runner import SuiteRun, report_checks, rule_column, run_gx
 
 # Rules that judge the whole table at once; every other rule judges each row on its own.
@@ -76,7 +75,7 @@ def run_suite_in_row_groups(parquet, configs: list[dict], suite_name: str) -> Su
     for group in range(source.num_row_groups):
         batch = source.read_row_group(group)
         rows = batch.column(ROW_COLUMN)
-        outcomes = in_parallel(lambda i, batch=batch: evaluate(batch, configs[i], MAX_EXAMPLES), row_rules)
+        outcomes = evaluate_all(batch, [configs[i] for i in row_rules], MAX_EXAMPLES)
         leftover = [i for i, o in zip(row_rules, outcomes, strict=True) if o is None]
         if leftover:
             gx_outcomes, _ = run_gx(batch.to_pandas(), [configs[i] for i in leftover], suite_name, None)

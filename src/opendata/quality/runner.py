@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..columns import in_parallel
 from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
-from .fast import RuleVerdict, evaluate
+from .fast import RuleVerdict, evaluate_all
 from .rules import mask_personal
 
 if TYPE_CHECKING:
@@ -71,7 +70,7 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
     import pyarrow as pa
 
     table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
-    outcomes: list[RuleVerdict | None] = in_parallel(lambda cfg: evaluate(table, cfg, MAX_EXAMPLES), configs)
+    outcomes = evaluate_all(table, configs, MAX_EXAMPLES)
     leftover = [i for i, o in enumerate(outcomes) if o is None]
     want_docs = docs_dir is not None and table.num_rows <= DOCS_MAX_ROWS
     docs_page = None
