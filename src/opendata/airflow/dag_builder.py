@@ -17,6 +17,8 @@ Asset, for downstream DAGs (compliance, derived datasets).
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -115,6 +117,20 @@ def build_dataset_dag(spec: DatasetSpec, spec_path: Path) -> DAG:
     return dag
 
 
+@contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off while the DAGs are built. Everything built here is kept (it
+    is the DAGs), so a collection frees next to nothing, yet each one scans Airflow's whole import heap:
+    at 1,000 specs the collections were a quarter of the parse. The collector's state is restored after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def dataset_dags(registry: Registry, only: str | None = None) -> dict[str, DAG]:
     """Every spec's DAG and the registry check, by DAG id. With ``only``, the DAG a worker is about to run
     a task of, just that one when the registry has it (everything otherwise, as the DAG processor sees)."""
@@ -125,7 +141,8 @@ def dataset_dags(registry: Registry, only: str | None = None) -> dict[str, DAG]:
         keys = wanted
     elif only == REGISTRY_CHECK_DAG_ID:
         keys = []
-    dags = [build_dataset_dag(registry.datasets[k], registry.paths[k]) for k in keys]
+    with _collector_paused():
+        dags = [build_dataset_dag(registry.datasets[k], registry.paths[k]) for k in keys]
     if with_check:
         dags.append(build_registry_check_dag([str(p) for p in registry.problems]))
     return {dag.dag_id: dag for dag in dags}
