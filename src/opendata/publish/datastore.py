@@ -45,6 +45,7 @@ from .mapping import datastore_fields
 log = logging.getLogger(__name__)
 
 MARKER = "datastore_content_sha256"
+KEY_FIELD = "datastore_primary_key"  # the table's key as its last datastore_create set it (comma-separated)
 CHUNK_ROWS = 10_000
 BULK_ACTION = "opendata_datastore_load"
 BULK_FROM_ROWS = 20_000  # more changed rows than this: one bulk replace beats upserting them one by one
@@ -76,6 +77,14 @@ def records(table: pa.Table) -> list[dict]:
             col = pc.if_else(pc.is_nan(col), pa.nulls(len(col), col.type), col)  # NaN is not JSON
         columns[name] = col
     return pa.table(columns).to_pylist()
+
+
+def _same_dictionary(info: dict | None, wanted: list[dict]) -> bool:
+    """Columns, types and data dictionary (labels, notes) as wanted: nothing for datastore_create to change."""
+    if not info:
+        return False
+    have = [(f["id"], f["type"], f.get("info")) for f in info.get("fields", []) if not f["id"].startswith("_")]
+    return have == [(f["id"], f["type"], f["info"]) for f in wanted]
 
 
 def _same_schema(info: dict | None, wanted: list[dict]) -> bool:
@@ -136,14 +145,19 @@ class DatastoreLoader:
         """The data resource with a table of the spec's columns and key. True when the table is new (empty)."""
         fields = datastore_fields(spec)
         key = {"primary_key": list(spec.primary_key)} if spec.primary_key else {}
+        key_text = ",".join(spec.primary_key)
         if existing is None:
             created = self.client.call("datastore_create", {
                 "resource": {"package_id": package_id, "name": title, "format": "CSV", "description": description,
-                             "opendata_role": "data", MARKER: ""},
+                             "opendata_role": "data", MARKER: "", KEY_FIELD: key_text},
                 "fields": fields, **key})
             return created["resource_id"], True
         rid = existing["id"]
         info = self._info(rid)
+        if _same_dictionary(info, fields) and existing.get(KEY_FIELD) == key_text:
+            # nothing to change, so no datastore_create: it locks the table, and would wait for the full-text
+            # index the portal may still be building after the last load (a bulk load cancels that build instead)
+            return rid, False
         fresh = False
         if info is not None and not _same_schema(info, fields):
             log.info("the columns of %s changed: its DataStore table is rebuilt", spec.key)
@@ -154,6 +168,7 @@ class DatastoreLoader:
             fresh = True
         # also refreshes the data dictionary (labels, notes) of an existing table
         self.client.call("datastore_create", {"resource_id": rid, "fields": fields, "force": True, **key})
+        self.client.call("resource_patch", {"id": rid, KEY_FIELD: key_text})
         return rid, fresh
 
     def _info(self, rid: str) -> dict | None:
@@ -214,7 +229,7 @@ class DatastoreLoader:
         key = {"primary_key": list(spec.primary_key)} if spec.primary_key else {}
         staged = self.client.call("datastore_create", {
             "resource": {"package_id": package_id, "name": STAGING_TITLE, "format": "CSV", "opendata_role": "staging",
-                         MARKER: ""},
+                         MARKER: "", KEY_FIELD: ",".join(spec.primary_key)},
             "fields": datastore_fields(spec), **key})["resource_id"]
         self._send(staged, table, "insert")
         self.client.call("resource_patch", {"id": staged, "name": current.get("name") or "", "opendata_role": "data",

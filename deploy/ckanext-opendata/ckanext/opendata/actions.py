@@ -11,8 +11,9 @@ Speed: CKAN's per-row trigger fills ``_full_text`` (the words ``datastore_search
 GiST index row by row, which costs ~90 % of a plain load. Here the rows are copied into a scratch
 table, their ``_full_text`` computed by a parallel query (``to_tsvector`` is most of the work, and
 PostgreSQL splits it over its workers: a temporary table would keep it on one), then inserted with
-it (the trigger leaves a filled value alone) and, on a full replace, the GiST index is built once
-afterwards. The scratch tables are created inside the load's transaction: a failed or killed load
+it (the trigger leaves a filled value alone). On a full replace the GiST index is dropped first and
+built again once, after the commit, by CKAN's job worker (``fulltext``): the table is locked against
+readers only while its rows change. The scratch tables are created inside the load's transaction: a failed or killed load
 leaves none behind. The words are those of CKAN's trigger: every non-underscore column as text, in
 column order.
 """
@@ -27,6 +28,8 @@ from typing import Any
 
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
+
+from . import fulltext
 
 log = logging.getLogger(__name__)
 
@@ -77,13 +80,11 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
             rebuild = []
             if replace:
+                fulltext.stop_building(conn, table)  # an earlier load's index build would hold the TRUNCATE up
                 conn.execute(sa.text(f"TRUNCATE TABLE {table} RESTART IDENTITY"))
-                found = list(conn.execute(sa.text(
-                    "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = :t "
-                    "AND indexdef LIKE '%(_full_text)%'"), {"t": rid}))
-                for name, definition in found:  # built once after the load, not row by row during it
-                    conn.execute(sa.text(f"DROP INDEX {identifier(name)}"))
-                    rebuild.append(definition)
+                for name, definition in conn.execute(sa.text(fulltext.FULL_TEXT_INDEXES), {"t": rid}).fetchall():
+                    conn.execute(sa.text(f"DROP INDEX {identifier(name)}"))  # built once after the load, not row by row
+                    rebuild.append([name, definition])
             # scratch tables of this load only, gone with its transaction whatever happens (rolled back, or dropped)
             scratch = f"opendata_load_{uuid.uuid4().hex}"
             rows_in, words_in = identifier(scratch), identifier(scratch + "_ft")
@@ -111,10 +112,11 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence(:t, '_id'), greatest(max(_id), 1), max(_id) IS NOT NULL) "
                                  f"FROM {table}"), {"t": table})  # the next row added by the API follows on
             conn.execute(sa.text(f"DROP TABLE {words_in}, {rows_in}"))
-            for definition in rebuild:
-                conn.execute(sa.text(definition))
     except (psycopg2.DataError, psycopg2.IntegrityError, sa.exc.DataError, sa.exc.IntegrityError) as exc:
         raise tk.ValidationError({"records": [str(getattr(exc, "orig", exc)).strip()[:1000]]}) from None
-    DatastoreBackend.get_active_backend().calculate_record_count(rid)
-    log.info("opendata_datastore_load: %s rows into %s (replace=%s)", rows, rid, replace)
-    return {"resource_id": rid, "rows": rows, "replaced": replace}
+    backend = DatastoreBackend.get_active_backend()
+    backend.clear_table_stats(rid)  # the cached row count is only computed where none is kept
+    backend.calculate_record_count(rid)
+    index = fulltext.rebuild_later(rid, rebuild)
+    log.info("opendata_datastore_load: %s rows into %s (replace=%s, full-text index %s)", rows, rid, replace, index)
+    return {"resource_id": rid, "rows": rows, "replaced": replace, "full_text_index": index}

@@ -1,0 +1,167 @@
+"""Issue 17: a bulk replace (ckanext-opendata) commits its rows without the full-text index, which
+CKAN's job worker then builds concurrently. Searches find the rows meanwhile; the index comes back
+whole and single; a newer load cancels a build still running instead of waiting for it; with the job
+worker down the rows are in and the index follows when it is back."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_publishing import SYT, agency_client, clinics, publish
+from tests.factories import ROOT, small_spec
+
+pytestmark = [pytest.mark.portal]
+
+
+def stack():
+    sys.path.insert(0, str(ROOT / "dev"))
+    import portal
+
+    return portal, portal.Layout.from_env()
+
+
+def sql(query: str) -> str:
+    portal, lay = stack()
+    return portal.psql(lay, query, db="datastore_default")
+
+
+def full_text_indexes(rid: str) -> list[tuple[str, bool]]:
+    """(access method, valid) of each index on the table's _full_text."""
+    rows = sql("SELECT a.amname || ' ' || i.indisvalid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+               "JOIN pg_class x ON x.oid = i.indexrelid JOIN pg_am a ON a.oid = x.relam "
+               f"WHERE t.relname = '{rid}' AND pg_get_indexdef(x.oid) LIKE '%(_full_text)%'")
+    return [(r.split()[0], r.split()[1] == "true") for r in rows.splitlines() if r]
+
+
+def wait_until(check, what: str, timeout_s: float = 90):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout_s} s: {what}")
+
+
+def building(rid: str) -> str:
+    """The phase of an index build running on the table, '' when none is."""
+    return sql(f"SELECT phase FROM pg_stat_progress_create_index WHERE relid = '\"{rid}\"'::regclass")
+
+
+def worker(action: str) -> None:
+    command = [sys.executable, str(ROOT / "dev" / "portal.py"), *(["stop", "ckan-worker"] if action == "stop" else ["up"])]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+def first_load_without_worker(portal, agency_connections, tmp_path: Path, dataset: str, rows: int):
+    """(spec, client, resource id) of a first bulk load made while CKAN's job worker is stopped: its index
+    build is queued, not run. The caller starts the worker again."""
+    spec = small_spec(id=dataset)
+    portal.purge(spec.ckan_name)
+    client = agency_client(agency_connections, SYT)
+    worker("stop")
+    return spec, client, publish(client, spec, clinics(rows, 1, tmp_path), tmp_path / "w1")["resource_id"]
+
+
+def searched(client, rid: str, word: str) -> list[str]:
+    found = client.call("datastore_search", {"resource_id": rid, "q": word, "fields": "code"})
+    return [r["code"] for r in found["records"]]
+
+
+def test_the_index_is_rebuilt_after_each_replace_and_searches_find_rows_meanwhile(portal, agency_connections,
+                                                                                   tmp_path: Path) -> None:
+    spec = small_spec(id="clinics-full-text")
+    portal.purge(spec.ckan_name)
+    client = agency_client(agency_connections, SYT)
+    rid = publish(client, spec, clinics(3_000, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    assert searched(client, rid, "PK000007") == ["PK000007"]  # with or without its index yet
+    wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "the GiST index on _full_text, valid")
+    assert client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"] == 3_000
+    again = publish(client, spec, clinics(2_500, 2, tmp_path), tmp_path / "w2")
+    assert again["resource_id"] == rid and again["datastore"]["mode"] == "bulk"
+    # the count CKAN caches is the new one (no datastore_create ran to clear it: nothing had changed)
+    assert client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"] == 2_500
+    assert searched(client, rid, "PK002499") == ["PK002499"] and searched(client, rid, "PK002999") == []
+    wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "the index again, one, valid")
+    assert searched(client, rid, "PK002499") == ["PK002499"]
+
+
+def test_a_newer_load_cancels_a_build_still_running_and_the_index_comes_back(portal, agency_connections,
+                                                                             tmp_path: Path) -> None:
+    """The first load's build is held (a session writing to the table: CREATE INDEX CONCURRENTLY waits
+    for it) so that it is surely running when the second load starts. The second load cancels it, and
+    its TRUNCATE waits only for the writer, which lets go once the build is seen cancelled."""
+    try:
+        spec, client, rid = first_load_without_worker(portal, agency_connections, tmp_path, "clinics-full-text-cancel",
+                                                      2_000)
+        assert full_text_indexes(rid) == []  # dropped by the load; its build waits for the worker
+        pg, lay = stack()
+        writer = subprocess.Popen(  # a transaction writing to the table, left open
+            ["psql", "-h", str(lay.pg_socket), "-p", str(lay.pg_port), "-U", "postgres", "-d", "datastore_default", "-q"],
+            stdin=subprocess.PIPE, text=True)
+        writer.stdin.write(f'BEGIN; LOCK TABLE "{rid}" IN ROW EXCLUSIVE MODE;\n')  # then idle in its transaction
+        writer.stdin.flush()
+        wait_until(lambda: sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
+                               f"c.relname = '{rid}' AND l.mode = 'RowExclusiveLock' AND l.granted") != "0", "the writer")
+        worker("start")
+        phase = wait_until(lambda: building(rid), "the first build, running and held by the writer")
+        assert phase.startswith("waiting for")
+        result: dict = {}
+        second = threading.Thread(target=lambda: result.update(
+            publish(client, spec, clinics(2_000, 2, tmp_path), tmp_path / "w2")))
+        second.start()
+        wait_until(lambda: not building(rid), "the first build cancelled by the second load", timeout_s=30)
+        assert sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{rid}' "
+                   "AND l.mode = 'RowExclusiveLock' AND l.granted") != "0"  # the writer still holds: not a finished build
+        writer.communicate("COMMIT;\n", timeout=30)  # the writer lets go; the second load's TRUNCATE goes on
+        second.join(timeout=120)
+        assert result.get("resource_id") == rid and result["datastore"]["rows_sent"] == 2_000
+        wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "one valid index, no invalid leftover")
+        assert searched(client, rid, "PK001999") == ["PK001999"]
+    finally:
+        worker("start")
+
+
+def test_with_the_job_worker_down_the_rows_are_in_and_the_index_follows(portal, agency_connections,
+                                                                         tmp_path: Path) -> None:
+    try:
+        _, client, rid = first_load_without_worker(portal, agency_connections, tmp_path, "clinics-full-text-later", 1_500)
+        assert client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"] == 1_500
+        assert searched(client, rid, "PK001234") == ["PK001234"]  # a scan finds it
+        time.sleep(2)
+        assert full_text_indexes(rid) == []
+    finally:
+        worker("start")
+    wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "the index, once the worker is back")
+
+
+def test_an_unchanged_table_is_not_created_again_and_a_changed_dictionary_is(portal, agency_connections,
+                                                                            tmp_path: Path) -> None:
+    """datastore_create locks the table (and would wait for an index build); a reload calls it only when
+    the columns, the data dictionary or the key differ from what the table has."""
+    spec = small_spec(id="clinics-no-recreate")
+    portal.purge(spec.ckan_name)
+    client = agency_client(agency_connections, SYT)
+    actions: list[str] = []
+    real = client.call
+    client.call = lambda action, *a, **kw: (actions.append(action), real(action, *a, **kw))[1]
+    rid = publish(client, spec, clinics(500, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    assert actions.count("datastore_create") == 1
+    actions.clear()
+    publish(client, spec, clinics(500, 2, tmp_path), tmp_path / "w2")
+    assert "datastore_create" not in actions
+    relabelled = spec.model_copy(update={"columns": [c.model_copy(update={"label": c.label.model_copy(
+        update={"en": "Beds"})}) if c.name == "beds" else c for c in spec.columns]})
+    publish(client, relabelled, clinics(500, 3, tmp_path), tmp_path / "w3")
+    assert actions.count("datastore_create") == 1
+    fields = {f["id"]: f for f in client.call("datastore_info", {"id": rid})["fields"]}
+    assert fields["beds"]["info"]["label"].endswith("/ Beds")
+    rekeyed = relabelled.model_copy(update={"primary_key": ["code", "name"]})
+    publish(client, rekeyed, clinics(500, 4, tmp_path), tmp_path / "w4")
+    assert actions.count("datastore_create") == 2
