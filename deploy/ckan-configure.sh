@@ -20,6 +20,7 @@ ckan config-tool "$CKAN_INI" \
   "ckan.views.default_views = datatables_view image_view" \
   "ckan.storage_path = /var/lib/ckan" \
   "ckan.locale_default = vi" \
+  "ckan.datastore.default_fts_lang = simple" \
   "ckan.locales_offered = vi en" \
   "ckan.auth.user_create_organizations = false" \
   "ckan.auth.create_dataset_if_not_in_organization = false" >/dev/null

@@ -238,6 +238,9 @@ def postgres_up(lay: Layout, pw: dict[str, str]) -> None:
     for db in ("ckan_default", "datastore_default"):
         if db not in dbs:
             psql(lay, f"CREATE DATABASE {db} OWNER ckan_default ENCODING 'UTF8' TEMPLATE template0")
+    # full-text words without an English dictionary (none exists for Vietnamese; 'english' drops the "An" of
+    # "Hội An" as a stop word); CKAN's queries use the same (ckan.datastore.default_fts_lang), as in production
+    psql(lay, "ALTER DATABASE datastore_default SET default_text_search_config = 'pg_catalog.simple'")
 
 
 def postgres_down(lay: Layout) -> None:
@@ -294,6 +297,7 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "ckan.storage_path": str(lay.dev / "ckan" / "storage"),
         "ckan.max_resource_size": "2048",
         "ckan.locale_default": "vi",
+        "ckan.datastore.default_fts_lang": "simple",
         "ckan.locales_offered": "vi en",
         "ckan.auth.user_create_organizations": "false",
         "ckan.auth.create_dataset_if_not_in_organization": "false",

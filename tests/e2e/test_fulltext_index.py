@@ -165,3 +165,23 @@ def test_an_unchanged_table_is_not_created_again_and_a_changed_dictionary_is(por
     rekeyed = relabelled.model_copy(update={"primary_key": ["code", "name"]})
     publish(client, rekeyed, clinics(500, 4, tmp_path), tmp_path / "w4")
     assert actions.count("datastore_create") == 2
+
+
+def test_searches_keep_vietnamese_words_an_english_dictionary_would_drop(portal, agency_connections,
+                                                                         tmp_path: Path) -> None:
+    """The DataStore's words and queries use PostgreSQL's 'simple' configuration: with 'english', the
+    "An" of "Hội An" is a stop word, and a search for it finds nothing."""
+    import pyarrow.parquet as pq
+
+    spec = small_spec(id="clinics-words")
+    portal.purge(spec.ckan_name)
+    client = agency_client(agency_connections, SYT)
+    source = pq.read_table(clinics(30, 1, tmp_path))
+    names = source.column("name").to_pylist()
+    names[7], names[8] = "Phòng khám Hội An", "Phòng khám Hòa An"
+    table = tmp_path / "named.parquet"
+    pq.write_table(source.set_column(source.schema.get_field_index("name"), "name", [names]), table)
+    rid = publish(client, spec, table, tmp_path / "w")["resource_id"]
+    assert searched(client, rid, "An") == ["PK000007", "PK000008"]
+    assert searched(client, rid, "Hội An") == ["PK000007"]
+    assert sql("SHOW default_text_search_config") == "pg_catalog.simple"  # what CKAN's row trigger uses too
