@@ -9,6 +9,7 @@ raised again for Airflow to retry. ``record`` runs whatever happened and writes 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -21,9 +22,21 @@ from ..sources.base import RawDelivery
 from ..vocabulary import FAILED, Outcome, Stage
 from . import tasks
 
+log = logging.getLogger(__name__)
+
 
 def _pull(context, task_id: str, key: str = "return_value") -> Any:
     return context["ti"].xcom_pull(task_ids=task_id, key=key)
+
+
+def _upstream(context, stage: Stage) -> Any:
+    """The result of the stage before; none (a task cleared by hand after its run ended early) skips this one."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    found = _pull(context, stage)
+    if found is None:
+        raise AirflowSkipException(f"nothing from {stage.value} / bước trước không có kết quả")
+    return found
 
 
 def _guarded(context, stage: Callable[..., Any], *args: Any) -> Any:
@@ -40,10 +53,16 @@ def _guarded(context, stage: Callable[..., Any], *args: Any) -> Any:
 
 
 def _skip(context, reason: str, message: str, detail: dict | None = None):
-    from airflow.sdk.exceptions import AirflowSkipException
+    """Nothing more to do in this run (no delivery, or bytes seen before): the reason goes to XCom for
+    ``record``, and every later stage but ``record`` is marked skipped at once. A skip left to the trigger
+    rules travels one stage per scheduling pass, so a run with nothing to do took five passes more; this
+    task itself ends successfully, having done its part."""
+    from airflow.sdk.exceptions import DownstreamTasksSkipped
 
     context["ti"].xcom_push(key="skip_reason", value={"reason": reason, **(detail or {})})
-    raise AirflowSkipException(message)
+    later = sorted(t.task_id for t in context["task"].get_flat_relatives(upstream=False) if t.task_id != Stage.record)
+    log.info("%s: %s", message, ", ".join(later) or "nothing after this stage")
+    raise DownstreamTasksSkipped(tasks=later)
 
 
 def fetch_task(key: str, context) -> dict:
@@ -62,7 +81,7 @@ def fetch_task(key: str, context) -> dict:
 
 def archive_task(key: str, context) -> dict:
     spec, _ = tasks.resolve(key)
-    delivery = _pull(context, Stage.fetch)
+    delivery = _upstream(context, Stage.fetch)
     ctx = tasks.run_context()
     if "republish" in delivery:
         return _guarded(context, stages.from_archive, spec, ctx, delivery["republish"]).asdict()
@@ -75,20 +94,20 @@ def archive_task(key: str, context) -> dict:
 
 def normalise_task(key: str, context) -> dict:
     spec, _ = tasks.resolve(key)
-    archived = ArchivedDelivery.from_dict(_pull(context, Stage.archive))
+    archived = ArchivedDelivery.from_dict(_upstream(context, Stage.archive))
     return _guarded(context, stages.normalise, spec, tasks.run_context(), archived).asdict()
 
 
 def check_task(key: str, context) -> dict:
     spec, agency, city = tasks.resolve_with_city(key)
-    table = Normalised.from_dict(_pull(context, Stage.normalise))
+    table = Normalised.from_dict(_upstream(context, Stage.normalise))
     return _guarded(context, stages.check, spec, tasks.run_context(), table, city.province_code,
                     tasks.receipt_mailer(agency.email, spec.title.vi)).asdict()
 
 
 def publish_task(key: str, context) -> dict:
     spec, agency, city = tasks.resolve_with_city(key)
-    checked = Checked.from_dict(_pull(context, Stage.check))
+    checked = Checked.from_dict(_upstream(context, Stage.check))
     result = _guarded(context, stages.publish, spec, agency, city, tasks.run_context(), checked,
                       tasks.portal_access(agency, city))
     outlet = context.get("outlet_events")
