@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_publishing import SYT, agency_client, clinics, publish
+from opendata.exceptions import PublishError
+from tests.e2e.test_publishing import SNNMT, SYT, agency_client, clinics, publish
 from tests.factories import ROOT, small_spec
 
 pytestmark = [pytest.mark.portal]
@@ -92,14 +93,16 @@ def test_the_index_is_rebuilt_after_each_replace_and_searches_find_rows_meanwhil
     assert searched(client, rid, "PK002499") == ["PK002499"]
 
 
-def test_a_newer_load_cancels_a_build_still_running_and_the_index_comes_back(portal, agency_connections,
-                                                                             tmp_path: Path) -> None:
+@pytest.mark.parametrize("then", ["reload", "delete"])
+def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agency_connections, tmp_path: Path,
+                                                                     then: str) -> None:
     """The first load's build is held (a session writing to the table: CREATE INDEX CONCURRENTLY waits
-    for it) so that it is surely running when the second load starts. The second load cancels it, and
-    its TRUNCATE waits only for the writer, which lets go once the build is seen cancelled."""
+    for it) so that it is surely running when a second load, or a delete of the table, starts. Either
+    cancels it; its TRUNCATE or DROP then waits only for the writer, which lets go once the build is
+    seen cancelled."""
     try:
-        spec, client, rid = first_load_without_worker(portal, agency_connections, tmp_path, "clinics-full-text-cancel",
-                                                      2_000)
+        spec, client, rid = first_load_without_worker(portal, agency_connections, tmp_path,
+                                                      f"clinics-full-text-{then}", 2_000)
         assert full_text_indexes(rid) == []  # dropped by the load; its build waits for the worker
         pg, lay = stack()
         writer = subprocess.Popen(  # a transaction writing to the table, left open
@@ -107,20 +110,29 @@ def test_a_newer_load_cancels_a_build_still_running_and_the_index_comes_back(por
             stdin=subprocess.PIPE, text=True)
         writer.stdin.write(f'BEGIN; LOCK TABLE "{rid}" IN ROW EXCLUSIVE MODE;\n')  # then idle in its transaction
         writer.stdin.flush()
-        wait_until(lambda: sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
-                               f"c.relname = '{rid}' AND l.mode = 'RowExclusiveLock' AND l.granted") != "0", "the writer")
+        holding = (f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{rid}' "
+                   "AND l.mode = 'RowExclusiveLock' AND l.granted")
+        wait_until(lambda: sql(holding) != "0", "the writer")
         worker("start")
         phase = wait_until(lambda: building(rid), "the first build, running and held by the writer")
         assert phase.startswith("waiting for")
+        if then == "delete":  # another agency may not delete the table, so it may not stop the build either
+            with pytest.raises(PublishError) as refused:
+                agency_client(agency_connections, SNNMT).call("datastore_delete", {"resource_id": rid, "force": True})
+            assert refused.value.status == 403 and building(rid)
         result: dict = {}
         second = threading.Thread(target=lambda: result.update(
-            publish(client, spec, clinics(2_000, 2, tmp_path), tmp_path / "w2")))
+            publish(client, spec, clinics(2_000, 2, tmp_path), tmp_path / "w2") if then == "reload"
+            else client.call("datastore_delete", {"resource_id": rid, "force": True})))
         second.start()
-        wait_until(lambda: not building(rid), "the first build cancelled by the second load", timeout_s=30)
-        assert sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{rid}' "
-                   "AND l.mode = 'RowExclusiveLock' AND l.granted") != "0"  # the writer still holds: not a finished build
-        writer.communicate("COMMIT;\n", timeout=30)  # the writer lets go; the second load's TRUNCATE goes on
+        wait_until(lambda: not building(rid), f"the first build cancelled by the {then}", timeout_s=30)
+        assert sql(holding) != "0"  # the writer still holds: the build was cancelled, not finished
+        writer.communicate("COMMIT;\n", timeout=30)  # the writer lets go; the TRUNCATE or DROP goes on
         second.join(timeout=120)
+        if then == "delete":
+            assert result.get("resource_id") == rid
+            assert sql(f"SELECT count(*) FROM pg_class WHERE relname = '{rid}'") == "0"  # the table is gone
+            return
         assert result.get("resource_id") == rid and result["datastore"]["rows_sent"] == 2_000
         wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "one valid index, no invalid leftover")
         assert searched(client, rid, "PK001999") == ["PK001999"]

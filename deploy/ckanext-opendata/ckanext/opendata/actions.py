@@ -120,3 +120,16 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
     index = fulltext.rebuild_later(rid, rebuild)
     log.info("opendata_datastore_load: %s rows into %s (replace=%s, full-text index %s)", rows, rid, replace, index)
     return {"resource_id": rid, "rows": rows, "replaced": replace, "full_text_index": index}
+
+
+@tk.chained_action
+def datastore_delete(original_action, context: dict, data_dict: dict) -> dict:
+    """CKAN's ``datastore_delete``; when it drops the whole table (no filters), a full-text index build
+    still running on it (``fulltext``) is cancelled first, once the caller is known to be allowed: the
+    drop would otherwise wait for the build, minutes on a large table (deleting a resource does this too)."""
+    if not data_dict.get("filters"):
+        rid = data_dict.get("resource_id") or data_dict.get("id")
+        if rid:
+            tk.check_access("datastore_delete", context, data_dict)
+            fulltext.stop_building_on(rid)
+    return original_action(context, data_dict)

@@ -24,12 +24,21 @@ JOB_TIMEOUT_S = 6 * 3600  # a build over tens of millions of rows takes minutes;
 
 
 def stop_building(conn, table: str) -> int:
-    """Cancel any index build running on ``table`` (a quoted identifier): the caller is about to truncate
-    it, which would otherwise wait for the build and time out. Returns how many were cancelled."""
+    """Cancel any index build running on ``table`` (a quoted identifier; a table that does not exist has
+    none): the caller is about to truncate or drop it, which would otherwise wait for the build (and a
+    load time out). Returns how many were cancelled."""
     cancelled = conn.execute(sa.text(
-        "SELECT pg_cancel_backend(pid) FROM pg_stat_progress_create_index WHERE relid = CAST(:t AS regclass)"),
+        "SELECT pg_cancel_backend(pid) FROM pg_stat_progress_create_index WHERE relid = to_regclass(:t)"),
         {"t": table}).fetchall()
     return len(cancelled)
+
+
+def stop_building_on(resource_id: str) -> int:
+    """:func:`stop_building` on the resource's table, in a connection of its own."""
+    from ckanext.datastore.backend.postgres import get_write_engine, identifier
+
+    with get_write_engine().connect() as conn:
+        return stop_building(conn.execution_options(isolation_level="AUTOCOMMIT"), identifier(resource_id))
 
 
 def build_indexes(resource_id: str, indexes: list[list[str]]) -> None:

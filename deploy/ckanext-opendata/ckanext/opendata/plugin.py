@@ -23,7 +23,7 @@ class OpendataPlugin(p.SingletonPlugin):
     p.implements(p.IFacets, inherit=True)
 
     def get_actions(self) -> dict:
-        return {"opendata_datastore_load": actions.opendata_datastore_load}
+        return {"opendata_datastore_load": actions.opendata_datastore_load, "datastore_delete": actions.datastore_delete}
 
     def get_auth_functions(self) -> dict:
         return {"opendata_datastore_load": actions.load_auth}
