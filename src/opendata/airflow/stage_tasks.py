@@ -55,7 +55,7 @@ def _guarded(context, stage: Callable[..., Any], *args: Any) -> Any:
 def _skip(context, reason: str, message: str, detail: dict | None = None):
     """Nothing more to do in this run (no delivery, or bytes seen before): the reason goes to XCom for
     ``record``, and every later stage but ``record`` is marked skipped at once. A skip left to the trigger
-    rules travels one stage per scheduling pass, so a run with nothing to do took five passes more; this
+    rules travels one stage per scheduling pass, so a run with nothing to do took four passes more; this
     task itself ends successfully, having done its part."""
     from airflow.sdk.exceptions import DownstreamTasksSkipped
 

@@ -55,6 +55,13 @@ def _regex(values: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
     return _per_distinct(text, lambda v: pc.match_substring_regex(v, pattern))
 
 
+def joined_key(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray:
+    """One value per row for a key: the column itself, or several joined as text (a separator no cell holds)."""
+    if len(columns) == 1:
+        return columns[0]
+    return pc.binary_join_element_wise(*[pc.cast(c, pa.string()) for c in columns], "\x1f")
+
+
 def duplicated_rows(keys: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
     """True on every row whose (non-null) key appears more than once."""
     if pa.types.is_integer(keys.type) or pa.types.is_temporal(keys.type):
@@ -98,8 +105,7 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
         cols = [_values(table, c) for c in kw["column_list"]]
         if any(c is None for c in cols):
             return None
-        joined = pc.binary_join_element_wise(*[pc.cast(c, pa.string()) for c in cols], "\x1f")
-        return _map_outcome(table, duplicated_rows(joined), limit)
+        return _map_outcome(table, duplicated_rows(joined_key(cols)), limit)
     if kind == "expect_column_pair_values_a_to_be_greater_than_b":
         a, b = _values(table, kw["column_A"]), _values(table, kw["column_B"])
         if a is None or b is None or kw.get("ignore_row_if", "both_values_are_missing") != "either_value_is_missing":
@@ -158,21 +164,26 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
 
 
 def _forbidden(cfg: dict) -> str | None:
-    """The pattern no value of a 'must not match' rule may contain (a list as one alternation: RE2 scans
-    each value once for all of them); None for any other rule."""
+    """The pattern no value of a 'must not match' rule may contain (a list as one alternation); None for
+    any other rule."""
     kw = cfg.get("kwargs", {})
     if cfg["type"] == "expect_column_values_to_not_match_regex":
         return kw.get("regex")
     if cfg["type"] == "expect_column_values_to_not_match_regex_list" and kw.get("match_on", "any") == "any":
-        return "|".join(f"(?:{p})" for p in kw["regex_list"])
+        return _any_of(kw["regex_list"])
     return None
+
+
+def _any_of(patterns: list[str]) -> str:
+    """One RE2 pattern matching wherever any of ``patterns`` does: each value is scanned once for all."""
+    return "|".join(f"(?:{p})" for p in patterns)
 
 
 def _none_forbidden(table: pa.Table, column: str, patterns: list[str]) -> bool:
     """No value of ``column`` contains any of ``patterns``: one scan of their alternation. False when it
     cannot tell (RE2 refuses the alternation): then each rule is judged on its own."""
     try:
-        found = _regex(table.column(column), "|".join(f"(?:{p})" for p in patterns))
+        found = _regex(table.column(column), _any_of(patterns))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return not pc.any(found).as_py()

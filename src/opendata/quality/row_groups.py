@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pyarrow.compute as pc
 
 from ..issues import MAX_EXAMPLES, ROW_COLUMN
-from .fast import RuleVerdict, duplicated_rows, evaluate, evaluate_all
+from .fast import RuleVerdict, duplicated_rows, evaluate, evaluate_all, joined_key
 from .runner import SuiteRun, report_checks, rule_column, run_gx
 
 # Rules that judge the whole table at once; every other rule judges each row on its own.
@@ -183,15 +183,6 @@ def _unique_by_sorting(source, column: str) -> tuple[RuleVerdict, list[tuple[int
     return RuleVerdict(unexpected == 0, source.metadata.num_rows, unexpected, []), examples
 
 
-def _joined_key(batch, columns: list[str]):
-    """One text value per row for a key of one text column or several (as quality.fast joins a compound key)."""
-    import pyarrow as pa
-
-    if len(columns) == 1:
-        return batch.column(columns[0])
-    return pc.binary_join_element_wise(*[pc.cast(batch.column(c), pa.string()) for c in columns], "\x1f")
-
-
 def _unique_by_hashing(source, columns: list[str]) -> tuple[RuleVerdict, list[tuple[int, object]]] | None:
     """A text or compound key of a large file checked in 8 bytes a row: each key's 64-bit hash gathered a row
     group at a time into one array sorted in place; only the rows whose hash repeats are read again, and
@@ -209,7 +200,7 @@ def _unique_by_hashing(source, columns: list[str]) -> tuple[RuleVerdict, list[tu
 
     def hashes(group: int):
         batch = source.read_row_group(group, columns=[*columns, ROW_COLUMN])
-        return batch, hash_array(_joined_key(batch, columns).to_numpy(zero_copy_only=False), categorize=False)
+        return batch, hash_array(joined_key([batch.column(c) for c in columns]).to_numpy(zero_copy_only=False), categorize=False)
 
     repeated = _repeats((hashes(group)[1] for group in range(source.num_row_groups)), source.metadata.num_rows,
                         np.uint64)
@@ -220,7 +211,8 @@ def _unique_by_hashing(source, columns: list[str]) -> tuple[RuleVerdict, list[tu
             suspects.append(batch.filter(pa.array(np.isin(found, repeated))))
     judged = pa.concat_tables(suspects) if suspects else pa.table({c: pa.array([], schema.field(c).type) for c in
                                                                     [*columns, ROW_COLUMN]})
-    flagged = pc.fill_null(duplicated_rows(_joined_key(judged, columns)), False) if judged.num_rows else pa.array([], pa.bool_())
+    flagged = pc.fill_null(duplicated_rows(joined_key([judged.column(c) for c in columns])), False) \
+        if judged.num_rows else pa.array([], pa.bool_())
     flagged = flagged.combine_chunks() if isinstance(flagged, pa.ChunkedArray) else flagged
     unexpected = pc.sum(flagged).as_py() or 0 if judged.num_rows else 0
     examples = [(judged.column(ROW_COLUMN)[k].as_py(), judged.column(columns[0])[k].as_py() if len(columns) == 1 else None)
