@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_values import EMPTY_TEXT, FALSE, NULL_TEXT, TRUE, ZERO, array, scalar
 from ..issues import MAX_EXAMPLES
 from ..spec.models import ColumnSpec, ColumnType
 from ..vocabulary import NO_WORDS, YES_WORDS
@@ -39,7 +40,7 @@ def _parse_numbers(s: pa.ChunkedArray, thousands: str, decimal: str) -> pa.Chunk
     if decimal != ".":
         s = pc.replace_substring(s, decimal, ".")
     valid = pc.match_substring_regex(s, _PLAIN_NUMBER)
-    return pc.cast(pc.if_else(valid, s, pa.scalar(None, pa.string())), pa.float64())
+    return pc.cast(pc.if_else(valid, s, NULL_TEXT), pa.float64())
 
 
 def _numbers(text: pa.ChunkedArray, col: ColumnSpec, conventions: Conventions | None = None) -> pa.ChunkedArray:
@@ -54,13 +55,13 @@ def _numbers(text: pa.ChunkedArray, col: ColumnSpec, conventions: Conventions | 
     def score(values: pa.ChunkedArray) -> tuple[int, int]:
         ok = pc.is_valid(values)
         if integer:  # '1.234,0' read the English way is 1.234: not an integer, so not a valid reading
-            ok = pc.and_(ok, pc.fill_null(pc.equal(pc.floor(values), values), False))
+            ok = pc.and_(ok, pc.fill_null(pc.equal(pc.floor(values), values), FALSE))
         inside = ok
         if col.minimum is not None:
-            inside = pc.and_(inside, pc.greater_equal(values, col.minimum))
+            inside = pc.and_(inside, pc.greater_equal(values, scalar(col.minimum)))
         if col.maximum is not None:
-            inside = pc.and_(inside, pc.less_equal(values, col.maximum))
-        return pc.sum(ok).as_py() or 0, pc.sum(pc.fill_null(inside, False)).as_py() or 0
+            inside = pc.and_(inside, pc.less_equal(values, scalar(col.maximum)))
+        return pc.sum(ok).as_py() or 0, pc.sum(pc.fill_null(inside, FALSE)).as_py() or 0
 
     vi, en = score(readings["vi"]), score(readings["en"])
     if conventions is not None and col.name in conventions:
@@ -79,7 +80,7 @@ def _numbers(text: pa.ChunkedArray, col: ColumnSpec, conventions: Conventions | 
     if not integer:
         return values
     whole = pc.equal(pc.floor(values), values)
-    return pc.cast(pc.if_else(whole, values, pa.scalar(None, pa.float64())), pa.int64())
+    return pc.cast(pc.if_else(whole, values, pa.nulls(len(values), pa.float64())), pa.int64())
 
 
 def _canonical_datetime(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
@@ -98,12 +99,12 @@ def _canonical_datetime(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArr
 
         def part(name: str, width: int, default: str = "00", parts=parts) -> pa.Array:
             value = pc.struct_field(parts, name)
-            value = pc.if_else(pc.equal(pc.utf8_length(value), 0), default, value)
+            value = pc.if_else(pc.equal(pc.utf8_length(value), ZERO), scalar(default), value)
             return pc.utf8_lpad(value, width=width, padding="0")
 
         joined = pc.binary_join_element_wise(
-            part("y", 4), "-", part("m", 2), "-", part("d", 2), " ",
-            part("H", 2), ":", part("M", 2), ":", part("S", 2), "",
+            part("y", 4), scalar("-"), part("m", 2), scalar("-"), part("d", 2), scalar(" "),
+            part("H", 2), scalar(":"), part("M", 2), scalar(":"), part("S", 2), EMPTY_TEXT,
         )
         result = pc.coalesce(result, joined)
     return result
@@ -115,7 +116,7 @@ def _strptime_exact(iso: pa.ChunkedArray, fmt: str, with_time: bool) -> pa.Chunk
     parsed = pc.strptime(iso, format=fmt, unit="s", error_is_null=True)
     day = pc.cast(pc.utf8_slice_codeunits(iso, 8, 10), pa.int64())
     month = pc.cast(pc.utf8_slice_codeunits(iso, 5, 7), pa.int64())
-    exact = pc.fill_null(pc.and_(pc.equal(pc.day(parsed), day), pc.equal(pc.month(parsed), month)), False)
+    exact = pc.fill_null(pc.and_(pc.equal(pc.day(parsed), day), pc.equal(pc.month(parsed), month)), FALSE)
     parsed = pc.if_else(exact, parsed, pa.nulls(len(parsed), pa.timestamp("s")))
     return parsed if with_time else pc.cast(parsed, pa.date32())
 
@@ -145,30 +146,37 @@ def out_of_range(col: ColumnSpec, typed: pa.ChunkedArray) -> bool:
 def _in_range(col: ColumnSpec, values: pa.ChunkedArray) -> int:
     inside = pc.is_valid(values)
     if col.minimum is not None:
-        inside = pc.and_(inside, pc.greater_equal(values, col.minimum))
+        inside = pc.and_(inside, pc.greater_equal(values, scalar(col.minimum)))
     if col.maximum is not None:
-        inside = pc.and_(inside, pc.less_equal(values, col.maximum))
-    return pc.sum(pc.fill_null(inside, False)).as_py() or 0
+        inside = pc.and_(inside, pc.less_equal(values, scalar(col.maximum)))
+    return pc.sum(pc.fill_null(inside, FALSE)).as_py() or 0
 
 
 def _other_reading_better(col: ColumnSpec, plain_text: pa.ChunkedArray, typed: pa.ChunkedArray) -> bool:
     """Plain numbers out of range may be the other convention ('1.250' meant 1250): the Vietnamese
     reading (dots as thousands) wins only if it puts more values inside the spec's range."""
-    if col.type != ColumnType.number or not out_of_range(col, typed):
+    if plain_reading_stands(col, plain_text.slice(0, VI_SAMPLE), typed):
         return False
-    inside = _in_range(col, typed)
-    outside = pc.count(typed).as_py() - inside
     try:
-        # The first values decide most columns cheaply: if the Vietnamese reading already puts as many of
-        # them out of range as the plain reading does in the whole column, it cannot put more inside.
-        head = plain_text.slice(0, VI_SAMPLE)
-        vi_head = pc.cast(pc.replace_substring(head, ".", ""), pa.float64())
-        if pc.count(vi_head).as_py() - _in_range(col, vi_head) >= outside:
-            return False
         vi = pc.cast(pc.replace_substring(plain_text, ".", ""), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
-    return _in_range(col, vi) > inside
+    return _in_range(col, vi) > _in_range(col, typed)
+
+
+def plain_reading_stands(col: ColumnSpec, head: pa.ChunkedArray, typed: pa.ChunkedArray) -> bool:
+    """Whether the plain reading of a column (``typed``) is settled by its first values' text (``head``,
+    null for empty) alone: it is in range, or the Vietnamese reading already puts as many of those first
+    values out of range as the plain reading does in the whole column, so it cannot put more inside.
+    False: the whole column's text must decide (_other_reading_better)."""
+    if col.type != ColumnType.number or not out_of_range(col, typed):
+        return True
+    outside = pc.count(typed).as_py() - _in_range(col, typed)
+    try:
+        vi_head = pc.cast(pc.replace_substring(head, ".", ""), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return True  # a value with no Vietnamese reading: the plain one stands
+    return pc.count(vi_head).as_py() - _in_range(col, vi_head) >= outside
 
 
 def _strict(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArray) -> pa.ChunkedArray | None:
@@ -230,8 +238,8 @@ def _mostly_plain(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArr
 
 def _booleans(text: pa.ChunkedArray) -> pa.ChunkedArray:
     low = pc.utf8_lower(text)
-    yes, no = pc.is_in(low, pa.array(YES_WORDS)), pc.is_in(low, pa.array(NO_WORDS))
-    return pc.if_else(yes, True, pc.if_else(no, False, pa.scalar(None, pa.bool_())))
+    yes, no = pc.is_in(low, array(YES_WORDS, pa.string())), pc.is_in(low, array(NO_WORDS, pa.string()))
+    return pc.if_else(yes, TRUE, pc.if_else(no, FALSE, pa.nulls(len(low), pa.bool_())))
 
 
 EXPECTED = {
@@ -248,9 +256,9 @@ def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray,
     """``text`` is '' for empty, trimmed and NFC for text and yes/no columns (numbers and dates may
     still hold spaces); ``rows`` the file row number of each value. ``conventions``: a block of a larger
     file (normalise.stream) follows the number convention its earlier blocks showed."""
-    present = pc.greater(pc.binary_length(text), 0)
+    present = pc.greater(pc.binary_length(text), ZERO)
     if col.type == ColumnType.string:
-        return pc.if_else(present, text, pa.nulls(len(text), pa.string())), None  # not pa.scalar: it imports pandas
+        return pc.if_else(present, text, pa.nulls(len(text), pa.string())), None
     vietnamese = (conventions or {}).get(col.name) == "vi"  # then '1.250' is 1250: no plain reading applies
     strict = None if vietnamese else _strict(col, text, present)
     if strict is not None:
@@ -259,7 +267,7 @@ def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray,
         return _dates_by_chunk(col, text, rows)
     if col.type != ColumnType.boolean:
         text = pc.utf8_trim_whitespace(text)
-        present = pc.greater(pc.binary_length(text), 0)
+        present = pc.greater(pc.binary_length(text), ZERO)
         strict = None if vietnamese else _strict(col, text, present)
         if strict is not None:
             return strict, None
@@ -271,7 +279,7 @@ def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray,
     if not count:
         return typed, None
     vi, en = EXPECTED[col.type]
-    where = pc.indices_nonzero(pc.fill_null(bad, False).combine_chunks() if isinstance(bad, pa.ChunkedArray) else bad)
+    where = pc.indices_nonzero(pc.fill_null(bad, FALSE).combine_chunks() if isinstance(bad, pa.ChunkedArray) else bad)
     first = where[:MAX_EXAMPLES]
     examples = list(zip(pc.take(rows, first).to_pylist(), pc.take(text, first).to_pylist(), strict=True))
     return typed, ColumnFailures(col.name, vi, en, count, examples)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -18,8 +19,10 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..arrow_values import EMPTY_TEXT
 from ..exceptions import InputError
 from ..records import records_at
 from ..spec.models import DatasetSpec
@@ -27,6 +30,7 @@ from ..vocabulary import NO_WORDS, YES_WORDS, spellings
 from .encodings import SAMPLE_BYTES, detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .limits import Budget, json_depth
+from .mapped import MappedBytes, arrow_buffer
 
 MAX_BAD_ROWS = 1000
 TICK_ROWS = 4096  # readers that loop in Python look at the clock this often
@@ -43,6 +47,7 @@ class Grid:
     encoding: str
     needs_nfc: bool  # False when the decoder already produced NFC text
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, why) for records that could not be split
+    typed: frozenset[int] = frozenset()  # positions the CSV parser already gave their spec's type (nulls for empty)
 
 
 def _error(spec: DatasetSpec, msg: str) -> InputError:
@@ -68,7 +73,7 @@ def looks_utf16(raw: bytes) -> bool:
 class CsvPlan:
     """What is known about a CSV before reading its body: text bytes, header, delimiter, encoding."""
 
-    body: bytes  # UTF-8
+    body: bytes | MappedBytes  # UTF-8; a large file mapped rather than read (normalise.mapped)
     header: HeaderLocation
     header_row: int
     delimiter: str
@@ -79,7 +84,7 @@ class CsvPlan:
     bytes_before: int = 0  # and its bytes
 
 
-def refuse_nul(raw: bytes, spec: DatasetSpec, file_name: str, base: int = 0, lines_before: int = 0) -> None:
+def refuse_nul(raw: bytes | MappedBytes, spec: DatasetSpec, file_name: str, base: int = 0, lines_before: int = 0) -> None:
     """A NUL byte has no place in a text file (that is not UTF-16): say where the first one is."""
     at = raw.find(b"\x00")
     if at >= 0:
@@ -89,14 +94,14 @@ def refuse_nul(raw: bytes, spec: DatasetSpec, file_name: str, base: int = 0, lin
                            f"export it again as CSV UTF-8")
 
 
-def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None, budget: Budget) -> CsvPlan:
+def plan_csv(raw: bytes | MappedBytes, spec: DatasetSpec, file_name: str, forced_encoding: str | None, budget: Budget) -> CsvPlan:
     """UTF-8 goes to pyarrow as it is (NFC is applied per column later); other encodings are decoded
     here first. Detection looks at the first 256 KiB, cut at a line end."""
     utf16 = looks_utf16(raw) and not forced_encoding
     if not utf16 and (forced_encoding or "").lower() not in ("utf-16", "utf16"):
         refuse_nul(raw, spec, file_name)
     if utf16:
-        full = detect_and_decode(raw)
+        full = detect_and_decode(bytes(raw))
         body, needs_nfc, head, encoding = full.text.encode("utf-8"), False, full.text[:SAMPLE_BYTES], full.encoding
     else:
         head_bytes = raw[:SAMPLE_BYTES]
@@ -104,10 +109,11 @@ def plan_csv(raw: bytes, spec: DatasetSpec, file_name: str, forced_encoding: str
         probe = detect_and_decode(head_bytes, forced_encoding)
         encoding, head = probe.encoding, probe.text
         if probe.encoding in ("utf-8", "utf-8-sig"):
-            body, needs_nfc = (raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw), True
+            bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+            body, needs_nfc = (raw.after(bom) if isinstance(raw, MappedBytes) else raw[bom:]), True
             refuse_cut_utf8(body)  # before pyarrow, whose row handler would print its own decode error
         else:
-            full = detect_and_decode(raw, probe.encoding)
+            full = detect_and_decode(bytes(raw), probe.encoding)
             body, needs_nfc = full.text.encode("utf-8"), False
     delimiter = _sniff_delimiter(head)
     try:
@@ -140,38 +146,78 @@ def read_csv(plan: CsvPlan, budget: Budget) -> Grid:
     return _csv_exact(text, plan, width, budget)
 
 
+TYPED_ATTEMPTS = 3  # reads of a file by read_csv_typed: each failed one sets one more column aside as text
+_FAILED_COLUMN = re.compile(r"^In CSV column #(\d+):")
+
+
 def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType], budget: Budget) -> Grid | None:
     """The spec's types straight from pyarrow's CSV parser (strict ISO dates, plain numbers): the
-    fastest path for clean files. None when any value or record does not fit; the caller then reads
-    text and converts it with the forgiving rules."""
+    fastest path. A column holding a value that does not fit ('hôm qua', 30/02, '1.234,5') is read again
+    as text ('' for empty) for the forgiving rules, the others stay typed (``Grid.typed``). None after
+    TYPED_ATTEMPTS reads, or when a record does not fit the lines: the caller then reads it all as text."""
     if not plan.simple:
         return None
     width = len(plan.header.names)
     names = [f"c{i}" for i in range(width)]
+    as_text = {i for i in range(width) if i not in types or types[i] == pa.string()}
+    failed: set[int] = set()
     irregular: list[int] = []
 
     def on_invalid(row) -> str:
         irregular.append(row.number)
         return "skip"
 
-    column_types = {names[i]: types.get(i, pa.string()) for i in range(width)}
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(plan.body),  # not io.BytesIO: a Python file object would read under the GIL
-            read_options=pacsv.ReadOptions(skip_rows=plan.header_row, column_names=names, block_size=8 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=plan.delimiter, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True,
-                                                 quoted_strings_can_be_null=True, null_values=[""],
-                                                 true_values=TRUE_TEXT, false_values=FALSE_TEXT),
-        )
-    except pa.ArrowInvalid:
+    for _ in range(TYPED_ATTEMPTS):
+        column_types = {names[i]: pa.string() if i in as_text | failed else types[i] for i in range(width)}
+        try:
+            table = pacsv.read_csv(
+                pa.BufferReader(arrow_buffer(plan.body)),  # not io.BytesIO: a Python file object would read under the GIL
+                read_options=pacsv.ReadOptions(skip_rows=plan.header_row, column_names=names, block_size=8 << 20),
+                parse_options=pacsv.ParseOptions(delimiter=plan.delimiter, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True,
+                                                     quoted_strings_can_be_null=True, null_values=[""],
+                                                     true_values=TRUE_TEXT, false_values=FALSE_TEXT),
+            )
+            break
+        except pa.ArrowInvalid as exc:
+            found = _FAILED_COLUMN.match(str(exc))
+            position = int(found.group(1)) if found else -1
+            if irregular or position not in types or position in as_text | failed:
+                return None  # not a value that does not fit one column: the text path finds and names it
+            failed.add(position)
+    else:
         return None
     if irregular or not _one_line_per_record(plan.body, plan.header_row, table.num_rows):
         return None
     budget.rows(table.num_rows)
     rows = _numbered(plan.lines_before + plan.header_row + 1, table.num_rows)
     budget.text_columns([table.column(n) for n in names if pa.types.is_string(table.schema.field(n).type)], rows)
-    return Grid(plan.header, plan.header_row, [table.column(n) for n in names], rows, plan.encoding, plan.needs_nfc)
+    columns = [pc.fill_null(table.column(n), EMPTY_TEXT) if i in failed else table.column(n) for i, n in enumerate(names)]
+    return Grid(plan.header, plan.header_row, columns, rows, plan.encoding, plan.needs_nfc,
+                typed=frozenset(i for i in types if i not in failed))
+
+
+def read_csv_text(plan: CsvPlan, positions: list[int], records: int | None = None) -> dict[int, pa.ChunkedArray]:
+    """Some columns of a file read_csv_typed took (one line per record, so lines are records) as text,
+    '' for empty: all their values, or the first ``records``."""
+    body = plan.body
+    if records is not None:
+        at = 0
+        for _ in range(plan.header_row + records):
+            at = body.find(b"\n", at) + 1
+            if not at:
+                break
+        body = body[:at] if at else body
+    names = [f"c{i}" for i in range(len(plan.header.names))]
+    table = pacsv.read_csv(
+        pa.BufferReader(arrow_buffer(body)),
+        read_options=pacsv.ReadOptions(skip_rows=plan.header_row, column_names=names, block_size=8 << 20),
+        parse_options=pacsv.ParseOptions(delimiter=plan.delimiter),
+        convert_options=pacsv.ConvertOptions(include_columns=[names[p] for p in positions],
+                                             column_types={names[p]: pa.string() for p in positions},
+                                             strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    return {p: table.column(names[p]) for p in positions}
 
 
 def _one_line_per_record(body: bytes, header_rows: int, records: int) -> bool:
@@ -203,7 +249,7 @@ def _csv_fast(plan: CsvPlan, width: int) -> Grid | None:
     body, header_row = plan.body, plan.header_row
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(body),
+            pa.BufferReader(arrow_buffer(body)),
             read_options=pacsv.ReadOptions(skip_rows=header_row, column_names=names, block_size=8 << 20),
             parse_options=pacsv.ParseOptions(delimiter=plan.delimiter, invalid_row_handler=on_invalid),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},

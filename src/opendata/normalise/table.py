@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,18 +20,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..arrow_values import FALSE, NULL_TEXT, ZERO
 from ..columns import has_few_distinct, in_parallel
 from ..exceptions import InputError
 from ..issues import ROW_COLUMN, Dimension, RowIssue, Severity
 from ..records import records_at
 from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
-from .casting import Conventions, cast_column, out_of_range
+from .casting import VI_SAMPLE, ColumnFailures, Conventions, cast_column, out_of_range, plain_reading_stands
 from .encodings import BrokenText
 from .excel import read_excel
 from .headers import is_footer, match_headers
 from .limits import Budget
-from .readers import CsvPlan, Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_typed, read_json
+from .mapped import delivery_bytes
+from .readers import CsvPlan, Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_text, read_csv_typed, read_json
 
 log = logging.getLogger(__name__)
 
@@ -110,13 +113,13 @@ def printable(name: str, values: pa.ChunkedArray, rows: pa.ChunkedArray) -> tupl
     issues: list[RowIssue] = []
     lost = pc.match_substring(values, "\ufffd")
     if pc.any(lost).as_py():
-        for i in pc.indices_nonzero(pc.fill_null(lost, False)).to_pylist()[:UNPRINTABLE_EXAMPLES]:
+        for i in pc.indices_nonzero(pc.fill_null(lost, FALSE)).to_pylist()[:UNPRINTABLE_EXAMPLES]:
             issues.append(RowIssue(rule="unprintable", dimension=Dimension.clean, severity=Severity.blocking,
                                    message_vi="Ô chứa ký tự thay thế U+FFFD: chữ gốc đã mất do mã hoá sai trước khi gửi",
                                    message_en="The cell holds U+FFFD replacement characters: the letters were lost by a "
                                               "wrong decoding before the file was sent", row=rows[i].as_py(), column=name,
                                    value=values[i].as_py()[:80]))
-    control = pc.fill_null(pc.match_substring_regex(values, _CONTROL), False)
+    control = pc.fill_null(pc.match_substring_regex(values, _CONTROL), FALSE)
     if pc.any(control).as_py():
         for i in pc.indices_nonzero(control).to_pylist()[:UNPRINTABLE_EXAMPLES]:
             issues.append(RowIssue(rule="unprintable", dimension=Dimension.clean, severity=Severity.warning,
@@ -141,7 +144,8 @@ def _data_extent(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, n: int)
     while end > 0 and n - end < FOOTER_SCAN:
         i = end - 1
         values = [columns[c][i].as_py() for c in columns]
-        first = next((v for v in values if isinstance(v, str) and v), "")
+        # the first filled cell, as text: a typed number or date is filled too (it is never a footer phrase)
+        first = next((v if isinstance(v, str) else str(v) for v in values if not _is_empty(v)), "")
         filled = sum(1 for v in values if not _is_empty(v))
         if all(_is_empty(columns[c][i].as_py()) for c in keys) or (filled <= 1 < len(columns)) or is_footer([first]):
             end -= 1
@@ -159,74 +163,51 @@ class _Typed:
     dropped: int
 
 
-def _from_typed(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool = True) -> _Typed | None:
-    """Columns already typed by the CSV parser. None when a number lies outside its spec range: then
-    the other number convention may be the right reading, and the text path decides. ``last``: the
-    grid ends the file (only there is a footer looked for)."""
-    def prepared(item: tuple[int, str]) -> pa.ChunkedArray | None:
-        pos, name = item
-        col, values = spec.column(name), grid.columns[pos]
-        if col.type == ColumnType.string:
-            return clean_text(values, grid.needs_nfc)
-        return None if out_of_range(col, values) else values
+TextOf = Callable[[list[int], int | None], dict[int, pa.ChunkedArray]]  # (positions, first records or all) → text
 
-    found_columns = in_parallel(prepared, mapping.items())
-    if any(values is None for values in found_columns):
-        return None
-    columns = dict(zip(mapping.values(), found_columns, strict=True))
+
+def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool = True,
+             conventions: Conventions | None = None, text_of: TextOf | None = None) -> _Typed:
+    """The spec's columns of a grid: those the CSV parser typed (``grid.typed``) kept as they are, the
+    others converted from their text with the forgiving rules (Vietnamese numbers, dd/mm/yyyy …).
+    Text is trimmed and NFC; ``last``: the grid ends the file (only there is a footer looked for);
+    ``text_of`` reads typed columns again as text, for numbers whose convention is in doubt."""
+    def prepared(item: tuple[int, str]) -> pa.ChunkedArray:
+        # words are cleaned first; numbers and dates are digits and separators: the cast tries them as
+        # they are and trims only if that fails
+        pos, name = item
+        values = grid.columns[pos]
+        wordy = spec.column(name).type == ColumnType.string or (pos not in grid.typed and spec.column(name).type in WORDY)
+        return clean_text(values, grid.needs_nfc) if wordy else values
+
+    columns = dict(zip(mapping.values(), in_parallel(prepared, mapping.items()), strict=True))
+    from_text = {name for pos, name in mapping.items() if pos not in grid.typed}
     total = len(grid.rows)
     keep = _data_extent(columns, spec, total) if total and last else total
     rows = grid.rows.slice(0, keep)
-
-    def finished(item: tuple[str, pa.ChunkedArray]) -> tuple[pa.ChunkedArray, list[RowIssue]]:
-        name, values = item
-        values = values.slice(0, keep)
-        if spec.column(name).type != ColumnType.string:
-            return values, []
-        values, found = printable(name, values, rows)
-        # '' is already null (the parser's null_values); cells of spaces only became '' when trimmed.
-        # No pa.scalar() unless needed: creating one imports pandas, a second's work.
-        if len(values) and (pc.min(pc.binary_length(values)).as_py() or 0) == 0 and pc.count(values).as_py():
-            blank = pc.match_substring_regex(values, "^$")
-            values = pc.if_else(blank, pa.scalar(None, pa.string()), values)
-        return values, found
-
-    arrays, issues = {}, []
-    for name, (values, found) in zip(columns, in_parallel(finished, columns.items()), strict=True):
-        arrays[name] = values
-        issues.extend(found)
-    return _Typed(arrays, rows, issues, {}, total - keep)
-
-
-def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool = True,
-               conventions: Conventions | None = None) -> _Typed:
-    """Every cell as text, converted with the forgiving rules (Vietnamese numbers, dd/mm/yyyy …)."""
-    # cleaned (trimmed, NFC) where words are read: text, yes/no. Numbers and dates are digits and
-    # separators: the cast tries them as they are and trims only if that fails.
-    texts = dict(zip(mapping.values(), in_parallel(
-        lambda item: clean_text(grid.columns[item[0]], grid.needs_nfc) if spec.column(item[1]).type in WORDY
-        else grid.columns[item[0]], mapping.items()), strict=True))
-    total = len(grid.rows)
-    keep = _data_extent(texts, spec, total) if total and last else total
-    rows = grid.rows.slice(0, keep)
+    if text_of is not None:
+        from_text |= _numbers_in_doubt(spec, grid, mapping, columns, keep, text_of)
     issues: list[RowIssue] = [
         RowIssue(rule="structure", dimension=Dimension.correct, severity=Severity.blocking,
                  message_vi=f"Dòng không tách được thành các cột: {why}",
                  message_en=f"Row does not split into the columns: {why}", row=row)
         for row, why in grid.bad_rows
     ]
-    def typed_column(item: tuple[str, pa.ChunkedArray]):
-        name, text = item
-        col = spec.column(name)
-        text = text.slice(0, keep)
-        found: list[RowIssue] = []
-        if col.type == ColumnType.string:
-            text, found = printable(name, text, rows)
-        return (*cast_column(col, text, rows, conventions), found)
+
+    def finished(item: tuple[str, pa.ChunkedArray]) -> tuple[pa.ChunkedArray, ColumnFailures | None, list[RowIssue]]:
+        name, values = item
+        col, values = spec.column(name), values.slice(0, keep)
+        if col.type != ColumnType.string:
+            return (*cast_column(col, values, rows, conventions), []) if name in from_text else (values, None, [])
+        values, found = printable(name, values, rows)
+        # empty is null: '' (text) or cells of spaces, which became '' when trimmed
+        if len(values) and (pc.min(pc.binary_length(values)).as_py() or 0) == 0 and pc.count(values).as_py():
+            values = pc.if_else(pc.equal(pc.binary_length(values), ZERO), NULL_TEXT, values)
+        return values, None, found
 
     failures: dict[str, int] = {}
     arrays: dict[str, pa.ChunkedArray] = {}
-    for name, (typed, bad, found) in zip(texts, in_parallel(typed_column, texts.items()), strict=True):
+    for name, (typed, bad, found) in zip(columns, in_parallel(finished, columns.items()), strict=True):
         col = spec.column(name)
         issues.extend(found)
         arrays[name] = typed
@@ -239,6 +220,30 @@ def _from_text(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: boo
                 for row, value in bad.examples
             )
     return _Typed(arrays, rows, issues, failures, total - keep)
+
+
+def _numbers_in_doubt(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], columns: dict[str, pa.ChunkedArray],
+                      keep: int, text_of: TextOf) -> set[str]:
+    """Typed number columns out of their spec's range may be the other convention ('1.250' meant 1250).
+    Their first values' text settles most; the others are put back as text in ``columns`` (named in the
+    result), for the forgiving rules to decide on all of it."""
+    doubtful = [pos for pos, name in mapping.items() if pos in grid.typed and spec.column(name).type == ColumnType.number
+                and out_of_range(spec.column(name), columns[name].slice(0, keep))]
+    if not doubtful:
+        return set()
+    heads = text_of(doubtful, min(keep, VI_SAMPLE))
+    undecided = [pos for pos in doubtful if not plain_reading_stands(
+        spec.column(mapping[pos]), _present(heads[pos]), columns[mapping[pos]].slice(0, keep))]
+    texts = text_of(undecided, None) if undecided else {}
+    for pos, text in texts.items():
+        columns[mapping[pos]] = text
+    return {mapping[pos] for pos in texts}
+
+
+def _present(text: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Trimmed, null for empty: the text a plain reading was made from."""
+    text = pc.utf8_trim_whitespace(text)
+    return pc.if_else(pc.greater(pc.binary_length(text), ZERO), text, NULL_TEXT)
 
 
 def _unbundle(raw: bytes, original_name: str, pages_root: Path, budget: Budget) -> tuple[bytes, str]:
@@ -303,19 +308,23 @@ def _read_typed(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budge
         raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
                          dataset=spec.key, stage="normalise") from None
     mapping = match_headers(grid.header.names, spec, original_name, grid.header_row, extra)
-    return _from_text(spec, grid, mapping), grid.encoding
+    return _columns(spec, grid, mapping), grid.encoding
 
 
 def convert_csv(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budget: Budget, last: bool = True,
                 conventions: Conventions | None = None) -> _Typed:
     """A CSV body (the whole file, or one block of it: ``last`` says whether it ends the file) typed by
-    pyarrow's parser when every value fits, else read as text and converted with the forgiving rules.
-    A block whose file was found to write Vietnamese numbers ('1.250' is 1250) is never read plainly."""
-    types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()}
-    vietnamese = any((conventions or {}).get(name) == "vi" for name in mapping.values())
-    fast = None if vietnamese else read_csv_typed(plan, types, budget)
-    typed = _from_typed(spec, fast, mapping, last) if fast is not None else None
-    return typed or _from_text(spec, read_csv(plan, budget), mapping, last, conventions)
+    pyarrow's parser where the values fit, the other columns read as text and converted with the
+    forgiving rules. A number column out of its spec's range may be the other convention ('1.250' meant
+    1250): its first values' text decides, or else all of it. A column that earlier blocks of the file
+    showed in Vietnamese numbers is never read plainly."""
+    types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()
+             if (conventions or {}).get(name) != "vi"}
+    grid = read_csv_typed(plan, types, budget)
+    if grid is None:
+        return _columns(spec, read_csv(plan, budget), mapping, last, conventions)
+    return _columns(spec, grid, mapping, last, conventions,
+                    lambda positions, records: read_csv_text(plan, positions, records))
 
 
 @contextmanager
@@ -345,7 +354,9 @@ def read_delivery(spec: DatasetSpec, raw_path: Path, original_name: str, pages_r
     budget = Budget(spec, original_name)
     with reading(spec, original_name, budget):
         budget.size(raw_path.stat().st_size)
-        return _convert(spec, raw_path.read_bytes(), original_name, budget, pages_root)
+        mappable = pages_root is None and kind_of(Path(original_name), original_name) == "csv"
+        return _convert(spec, delivery_bytes(raw_path) if mappable else raw_path.read_bytes(), original_name, budget,
+                        pages_root)
 
 
 def table_of_delivery(spec: DatasetSpec, raw_path: Path, original_name: str,

@@ -11,12 +11,14 @@ test_fast.py checks both give the same verdicts and rows on the whole sample cit
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrow_values import FALSE, TRUE, array, from_numpy, scalar, to_numpy
 from ..columns import has_few_distinct, in_parallel
 
 
@@ -34,25 +36,32 @@ def _values(table: pa.Table, column: str) -> pa.ChunkedArray | None:
 
 
 def _map_outcome(table: pa.Table, bad: pa.ChunkedArray | pa.Array, limit: int) -> RuleVerdict:
-    bad = pc.fill_null(bad, False)
+    bad = pc.fill_null(bad, FALSE)
     count = pc.sum(bad).as_py() or 0
     rows = pc.indices_nonzero(bad.combine_chunks() if isinstance(bad, pa.ChunkedArray) else bad)[:limit].to_pylist() \
         if count else []
     return RuleVerdict(count == 0, table.num_rows, count, rows)
 
 
-def _per_distinct(values: pa.ChunkedArray, kernel) -> pa.ChunkedArray:
+def distinct_encoded(values: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """A text column with few distinct values (wards, statuses, station codes) dictionary-encoded, or None:
+    its rules then run on each distinct value once. Made once per column for all its rules (a hash of
+    every cell each time cost as much as the rule)."""
+    return pc.dictionary_encode(values) if values.type == pa.string() and has_few_distinct(values) else None
+
+
+def _per_distinct(values: pa.ChunkedArray, kernel, encoded: pa.ChunkedArray | None = None) -> pa.ChunkedArray:
     """``kernel`` on each distinct value once, taken back to every row, for a column with few distinct
-    values (wards, statuses, station codes): far cheaper than touching every cell. A sample decides."""
-    if not has_few_distinct(values):
+    values: far cheaper than touching every cell. ``encoded``: the column's distinct_encoded, if made."""
+    encoded = encoded if encoded is not None else distinct_encoded(values)
+    if encoded is None:
         return kernel(values)
-    encoded = pc.dictionary_encode(values)
     return pa.chunked_array([pc.take(kernel(c.dictionary), c.indices) for c in encoded.chunks], pa.bool_())
 
 
-def _regex(values: pa.ChunkedArray, pattern: str) -> pa.ChunkedArray:
+def _regex(values: pa.ChunkedArray, pattern: str, encoded: pa.ChunkedArray | None = None) -> pa.ChunkedArray:
     text = pc.cast(values, pa.string()) if values.type != pa.string() else values
-    return _per_distinct(text, lambda v: pc.match_substring_regex(v, pattern))
+    return _per_distinct(text, lambda v: pc.match_substring_regex(v, pattern), encoded)
 
 
 def joined_key(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray:
@@ -68,34 +77,44 @@ def duplicated_rows(keys: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
         return _duplicated_sorted(keys)
     encoded = pc.dictionary_encode(keys).combine_chunks()
     counts = pc.value_counts(encoded.indices)
-    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), scalar(1)))
     return pc.is_in(encoded.indices, value_set=repeated)
 
 
 def _duplicated_sorted(keys: pa.ChunkedArray) -> pa.Array:
     """Numeric keys: sort (cheap, agency keys usually come sorted) and compare neighbours."""
-    order = pc.sort_indices(keys).to_numpy()  # nulls sort last
-    ranked = pc.take(keys, pa.array(order)).combine_chunks()
+    order = to_numpy(pc.sort_indices(keys))  # nulls sort last
+    ranked = pc.take(keys, from_numpy(order)).combine_chunks()
     n_valid = len(keys) - keys.null_count
     same = pc.equal(ranked.slice(1, max(n_valid - 1, 0)), ranked.slice(0, max(n_valid - 1, 0)))
-    pairs = np.flatnonzero(pc.fill_null(same, False).to_numpy(zero_copy_only=False))
+    pairs = np.flatnonzero(to_numpy(pc.fill_null(same, FALSE)))
     mask = np.zeros(len(keys), dtype=bool)
     mask[order[pairs]] = True
     mask[order[pairs + 1]] = True
-    return pa.array(mask)
+    return from_numpy(mask)
 
 
 def _bound(kind: pa.DataType, value):
     """A rule's bound as the column's type: the JSON holds dates and times as ISO text."""
     if not isinstance(value, str) or not pa.types.is_temporal(kind):
-        return value
+        return scalar(value)
     import datetime as dt
 
     parsed = dt.date.fromisoformat(value) if pa.types.is_date(kind) else dt.datetime.fromisoformat(value)
-    return pa.scalar(parsed, kind)
+    return scalar(parsed, kind)
 
 
-def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
+def _value_set(values: list, kind: pa.DataType) -> pa.Array:
+    """A rule's allowed values as the column's type."""
+    if pa.types.is_string(kind) and all(isinstance(v, str) for v in values):
+        return array(values, kind)
+    return pa.array(values).cast(kind) if kind != pa.null() else pa.array(values)
+
+
+def evaluate(table: pa.Table, cfg: dict, limit: int = 20,
+             encodings: dict[str, pa.ChunkedArray | None] | None = None) -> RuleVerdict | None:
+    """One rule's verdict, or None when GX must judge it. ``encodings``: columns' distinct_encoded, shared
+    by their rules."""
     kind, kw = cfg["type"], cfg.get("kwargs", {})
     if kind == "expect_table_row_count_to_be_between":
         n = table.num_rows
@@ -111,11 +130,12 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
         if a is None or b is None or kw.get("ignore_row_if", "both_values_are_missing") != "either_value_is_missing":
             return None
         bigger = pc.greater_equal(a, b) if kw.get("or_equal") else pc.greater(a, b)
-        return _map_outcome(table, pc.invert(pc.fill_null(bigger, True)), limit)
+        return _map_outcome(table, pc.invert(pc.fill_null(bigger, TRUE)), limit)
     column = kw.get("column")
     if column is None:
         return None
     values = _values(table, column)
+    encoded = (encodings or {}).get(column)
     if kind == "expect_column_to_exist":
         return RuleVerdict(values is not None, 1, 0 if values is not None else 1, [])
     if values is None:
@@ -132,20 +152,21 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20) -> RuleVerdict | None:
                 bad = pc.or_(bad, pc.greater(values, _bound(values.type, kw["max_value"])))
             return _map_outcome(table, bad, limit)
         if kind == "expect_column_values_to_be_in_set":
-            value_set = pa.array(kw["value_set"]).cast(values.type) if values.type != pa.null() else pa.array(kw["value_set"])
-            inside = _per_distinct(values, lambda v: pc.is_in(v, value_set=value_set))
+            value_set = _value_set(kw["value_set"], values.type)
+            inside = _per_distinct(values, lambda v: pc.is_in(v, value_set=value_set), encoded)
             return _map_outcome(table, pc.and_(pc.is_valid(values), pc.invert(inside)), limit)
         if kind == "expect_column_values_to_match_regex":
-            return _map_outcome(table, pc.and_(pc.is_valid(values), pc.invert(_regex(values, kw["regex"]))), limit)
+            matched = _regex(values, kw["regex"], encoded)
+            return _map_outcome(table, pc.and_(pc.is_valid(values), pc.invert(matched)), limit)
         if kind == "expect_column_values_to_not_match_regex":
-            return _map_outcome(table, _regex(values, kw["regex"]), limit)
+            return _map_outcome(table, _regex(values, kw["regex"], encoded), limit)
         if kind == "expect_column_values_to_not_match_regex_list":
             pattern = _forbidden(cfg)
-            return None if pattern is None else _map_outcome(table, _regex(values, pattern), limit)
+            return None if pattern is None else _map_outcome(table, _regex(values, pattern, encoded), limit)
         if kind == "expect_column_value_lengths_to_be_between":
             lengths = pc.utf8_length(values)
-            bad = pc.or_(pc.less(lengths, kw.get("min_value") or 0),
-                         pc.greater(lengths, kw["max_value"] if kw.get("max_value") is not None else 2**31 - 1))
+            bad = pc.or_(pc.less(lengths, scalar(kw.get("min_value") or 0)),
+                         pc.greater(lengths, scalar(kw["max_value"] if kw.get("max_value") is not None else 2**31 - 1)))
             return _map_outcome(table, bad, limit)
         if kind == "expect_column_values_to_be_unique":
             return _map_outcome(table, duplicated_rows(values), limit)
@@ -179,14 +200,18 @@ def _any_of(patterns: list[str]) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
-def _none_forbidden(table: pa.Table, column: str, patterns: list[str]) -> bool:
+def _none_forbidden(table: pa.Table, column: str, patterns: list[str], encoded: pa.ChunkedArray | None = None) -> bool:
     """No value of ``column`` contains any of ``patterns``: one scan of their alternation. False when it
     cannot tell (RE2 refuses the alternation): then each rule is judged on its own."""
     try:
-        found = _regex(table.column(column), _any_of(patterns))
+        found = _regex(table.column(column), _any_of(patterns), encoded)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return False
     return not pc.any(found).as_py()
+
+
+_PER_DISTINCT = ("expect_column_values_to_be_in_set", "expect_column_values_to_match_regex",
+                 "expect_column_values_to_not_match_regex", "expect_column_values_to_not_match_regex_list")
 
 
 def evaluate_all(table: pa.Table, configs: list[dict], limit: int = 20) -> list[RuleVerdict | None]:
@@ -204,13 +229,16 @@ def evaluate_all(table: pa.Table, configs: list[dict], limit: int = 20) -> list[
             alone.append([i])
     work = [group for group in screened.values() if len(group) > 1]
     alone += [group for group in screened.values() if len(group) == 1]
+    ruled = Counter(cfg.get("kwargs", {}).get("column") for cfg in configs if cfg["type"] in _PER_DISTINCT)
+    shared = [c for c, n in ruled.items() if n > 1 and c in table.column_names]
+    encodings = dict(zip(shared, in_parallel(lambda c: distinct_encoded(table.column(c)), shared), strict=True))
 
     def judged(indices: list[int]) -> list[tuple[int, RuleVerdict | None]]:
         if len(indices) > 1:
             column = configs[indices[0]]["kwargs"]["column"]
-            if _none_forbidden(table, column, [_forbidden(configs[i]) for i in indices]):
+            if _none_forbidden(table, column, [_forbidden(configs[i]) for i in indices], encodings.get(column)):
                 return [(i, RuleVerdict(True, table.num_rows, 0, [])) for i in indices]
-        return [(i, evaluate(table, configs[i], limit)) for i in indices]
+        return [(i, evaluate(table, configs[i], limit, encodings)) for i in indices]
 
     outcomes: list[RuleVerdict | None] = [None] * len(configs)
     for pairs in in_parallel(judged, work + alone):
