@@ -192,9 +192,10 @@ def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType], budget: Budget)
     budget.rows(table.num_rows)
     rows = _numbered(plan.lines_before + plan.header_row + 1, table.num_rows)
     budget.text_columns([table.column(n) for n in names if pa.types.is_string(table.schema.field(n).type)], rows)
-    columns = [pc.fill_null(table.column(n), EMPTY_TEXT) if i in failed else table.column(n) for i, n in enumerate(names)]
-    return Grid(plan.header, plan.header_row, columns, rows, plan.encoding, plan.needs_nfc,
-                typed=frozenset(i for i in types if i not in failed))
+    typed = frozenset(i for i in types if i not in failed)
+    columns = [table.column(n) for n in names]  # text ('' for empty) where not typed
+    columns = [c if i in typed or not c.null_count else pc.fill_null(c, EMPTY_TEXT) for i, c in enumerate(columns)]
+    return Grid(plan.header, plan.header_row, columns, rows, plan.encoding, plan.needs_nfc, typed=typed)
 
 
 def read_csv_text(plan: CsvPlan, positions: list[int], records: int | None = None) -> dict[int, pa.ChunkedArray]:
