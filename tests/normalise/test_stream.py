@@ -123,13 +123,36 @@ def test_examples_are_bounded_and_every_problem_counted(tmp_path: Path, monkeypa
 
 def test_blocks_end_at_line_ends_outside_quotes() -> None:
     text = b'a,b\n1,"x\ny"\n2,"""q""\nz"\n3,w\n'
-    import io
-
-    blocks = list(stream.line_blocks(io.BytesIO(text), 7, 1000, "f.csv", small_spec()))
-    assert b"".join(b.body for b in blocks) == text and blocks[-1].last
+    blocks = list(stream.line_blocks(text, 7, 1000, "f.csv", small_spec()))
+    assert b"".join(b.body for b in blocks) == text and blocks[-1].last and not any(b.last for b in blocks[:-1])
     for block in blocks:
         assert block.body.count(b'"') % 2 == 0 and (block.body.endswith(b"\n") or block.last)
     assert [b.lines_before for b in blocks] == [sum(x.body.count(b"\n") for x in blocks[:i]) for i in range(len(blocks))]
+    assert [b.bytes_before for b in blocks] == [sum(len(x.body) for x in blocks[:i]) for i in range(len(blocks))]
+
+
+def test_blocks_of_a_mapped_file_are_the_blocks_of_its_bytes(tmp_path: Path) -> None:
+    from opendata.normalise.mapped import MappedBytes
+
+    text = b"ma,ten\n" + b"".join(b'%d,"T\xc3\xaan\n%d"\n' % (i, i) for i in range(2000)) + b"last,no newline"
+    (tmp_path / "f.csv").write_bytes(text)
+    mapped = MappedBytes.of(tmp_path / "f.csv")
+    for size, first in ((100, 0), (4096, 7), (5000, 9000)):
+        read = list(stream.line_blocks(text, size, 100_000, "f.csv", small_spec(), first))
+        viewed = list(stream.line_blocks(mapped, size, 100_000, "f.csv", small_spec(), first))
+        assert [(bytes(b.body), b.bytes_before, b.lines_before, b.last) for b in viewed] == \
+            [(b.body, b.bytes_before, b.lines_before, b.last) for b in read]
+        assert len(read[0].body) >= first and b"".join(b.body for b in read) == text
+    for block in viewed:
+        block.body.release()  # the pages go; the bytes are read again from the page cache if touched
+    assert bytes(viewed[0].body) == read[0].body
+
+
+def test_a_quote_that_never_closes_is_refused_at_the_limit() -> None:
+    text = b"ma,ten\n1,x\n2,\"never closed\n" + b"y\n" * 5000
+    with pytest.raises(InputError) as err:
+        list(stream.line_blocks(text, 64, 1000, "f.csv", small_spec()))
+    assert "quote that never closes" in err.value.message and "line 3" in err.value.message
 
 
 def test_a_later_block_in_another_encoding_is_named_by_its_file_line(tmp_path: Path, monkeypatch) -> None:

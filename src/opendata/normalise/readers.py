@@ -30,7 +30,7 @@ from ..vocabulary import NO_WORDS, YES_WORDS, spellings
 from .encodings import SAMPLE_BYTES, detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .limits import Budget, json_depth
-from .mapped import MappedBytes, arrow_buffer
+from .mapped import MappedBytes, arrow_buffer, skip
 
 MAX_BAD_ROWS = 1000
 TICK_ROWS = 4096  # readers that loop in Python look at the clock this often
@@ -109,8 +109,7 @@ def plan_csv(raw: bytes | MappedBytes, spec: DatasetSpec, file_name: str, forced
         probe = detect_and_decode(head_bytes, forced_encoding)
         encoding, head = probe.encoding, probe.text
         if probe.encoding in ("utf-8", "utf-8-sig"):
-            bom = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
-            body, needs_nfc = (raw.after(bom) if isinstance(raw, MappedBytes) else raw[bom:]), True
+            body, needs_nfc = skip(raw, 3 if raw.startswith(b"\xef\xbb\xbf") else 0), True
             refuse_cut_utf8(body)  # before pyarrow, whose row handler would print its own decode error
         else:
             full = detect_and_decode(bytes(raw), probe.encoding)

@@ -29,6 +29,7 @@ from .casting import Conventions
 from .encodings import SAMPLE_BYTES, refuse_cut_utf8
 from .headers import match_headers
 from .limits import Budget
+from .mapped import MappedBytes, skip, window
 from .readers import MAX_BAD_ROWS, CsvPlan, kind_of, looks_utf16, plan_csv, refuse_nul
 from .table import ARROW_TYPES, UNPRINTABLE_EXAMPLES, NormalisedTable, convert_csv, extra_columns_issue, reading
 
@@ -48,53 +49,41 @@ def streams(spec: DatasetSpec, raw_path: Path, original_name: str, pages_root: P
 
 @dataclass(frozen=True)
 class Block:
-    body: bytes
+    body: bytes | MappedBytes  # a view of the mapped file (normalise.mapped), or bytes
     bytes_before: int  # the file's bytes before this block
     lines_before: int  # and its line ends
     last: bool
 
 
-def line_blocks(fh, size: int, limit: int, name: str, spec: DatasetSpec, first: int = 0) -> Iterator[Block]:
+def line_blocks(data: bytes | MappedBytes, size: int, limit: int, name: str, spec: DatasetSpec,
+                first: int = 0) -> Iterator[Block]:
     """The file in blocks of about ``size`` bytes, each ending at a line end that lies outside quotes
     (an even number of '"' before it: RFC 4180 doubles a quote inside a quoted cell); the first holds at
     least ``first`` bytes (the header). A quote that never closes would make one block of the rest of
-    the file: refused once a block passes ``limit`` bytes."""
-    pending: Block | None = None
-    for body, offset, lines in _line_cut(fh, size, limit, name, spec, first):
-        if pending is not None:
-            yield pending
-        pending = Block(body, offset, lines, False)
-    if pending is not None:
-        yield replace(pending, last=True)
-
-
-def _line_cut(fh, size: int, limit: int, name: str, spec: DatasetSpec, first: int) -> Iterator[tuple[bytes, int, int]]:
-    carry, offset, lines = b"", 0, 0
-    while True:
-        chunk = fh.read(max(size, first - len(carry)) if offset == 0 else size)
-        buf = carry + chunk if carry else chunk
-        if not chunk:
-            if buf:
-                yield buf, offset, lines
-            return
-        cut = _cut(buf)
-        if offset == 0 and cut < first:
-            cut = 0
-        if cut <= 0:
-            if len(buf) > limit:
+    the file: refused once a block passes ``limit`` bytes. The last block holds the rest of the file."""
+    total, offset, lines = len(data), 0, 0
+    while offset < total:
+        end = min(total, offset + (max(size, first) if offset == 0 else size))
+        while True:
+            body = window(data, offset, end)
+            if end == total:
+                break
+            cut = _cut(body)
+            if cut > 0 and (offset > 0 or cut >= first):
+                body = window(data, offset, offset + cut)
+                break
+            if end - offset > limit:
                 raise InputError(
-                    f"{name}, dòng/line {lines + 1}: không tìm thấy cuối dòng ngoài dấu ngoặc kép trong {len(buf):,} byte (một ô "
-                    f"mở dấu \" mà không đóng?) / no line end outside quotes in {len(buf):,} bytes (a cell opens a quote that "
-                    "never closes?). Kiểm tra dấu ngoặc kép / check the quotes", dataset=spec.key, stage="normalise")
-            carry = buf
-            continue
-        body, carry = buf[:cut], buf[cut:]
-        yield body, offset, lines
+                    f"{name}, dòng/line {lines + 1}: không tìm thấy cuối dòng ngoài dấu ngoặc kép trong {end - offset:,} byte "
+                    f"(một ô mở dấu \" mà không đóng?) / no line end outside quotes in {end - offset:,} bytes (a cell opens a "
+                    "quote that never closes?). Kiểm tra dấu ngoặc kép / check the quotes", dataset=spec.key, stage="normalise")
+            end = min(total, end + size)
+        yield Block(body, offset, lines, offset + len(body) == total)
         offset += len(body)
         lines += body.count(b"\n")
 
 
-def _cut(buf: bytes) -> int:
+def _cut(buf: bytes | MappedBytes) -> int:
     """Just past the last line end of ``buf`` with an even number of quotes before it; 0 if none."""
     end, quotes_before = len(buf), buf.count(b'"')
     while (at := buf.rfind(b"\n", 0, end)) >= 0:
@@ -130,9 +119,11 @@ def normalise_stream(spec: DatasetSpec, raw_path: Path, original_name: str, out_
     issues, failures, rows, dropped, extra = _Issues(), Counter(), 0, 0, []
     conventions: Conventions = {}  # a file writes its numbers one way: the first block that shows it decides
     writing = 0.0
-    with reading(spec, original_name, budget), open(raw_path, "rb") as fh:
-        budget.size(raw_path.stat().st_size)
-        head = fh.read(SAMPLE_BYTES)  # what the encoding, delimiter and header are judged on, as a whole file's
+    with reading(spec, original_name, budget):
+        size = raw_path.stat().st_size
+        budget.size(size)
+        data = MappedBytes.of(raw_path) if size else b""
+        head = data[:SAMPLE_BYTES]  # what the encoding, delimiter and header are judged on, as a whole file's
         forced = getattr(spec.source, "encoding", None)
         if looks_utf16(head) or (forced or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8", "utf-8-sig"):
             return None
@@ -142,12 +133,13 @@ def normalise_stream(spec: DatasetSpec, raw_path: Path, original_name: str, out_
             return None
         mapping = match_headers(plan.header.names, spec, original_name, plan.header_row, extra)
         header_bytes = _after_lines(head, plan.header_row)
-        fh.seek(0)
         writer = pq.ParquetWriter(parquet, schema, compression="lz4")
         try:
-            for block in line_blocks(fh, BLOCK_BYTES, 4 * BLOCK_BYTES, original_name, spec, header_bytes):
+            for block in line_blocks(data, BLOCK_BYTES, 4 * BLOCK_BYTES, original_name, spec, header_bytes):
                 budget.tick()
                 typed = _block(spec, plan, mapping, budget, block, conventions)
+                if isinstance(block.body, MappedBytes):
+                    block.body.release()  # its rows are typed now: its pages are let go
                 rows += len(typed.rows)
                 budget.rows(rows)
                 issues.add(typed.issues)
@@ -181,7 +173,7 @@ def _block(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budget: Bu
            conventions: Conventions):
     body = block.body
     if block.bytes_before == 0 and body.startswith(b"\xef\xbb\xbf"):
-        body = body[3:]
+        body = skip(body, 3)
     refuse_nul(body, spec, budget.file_name, block.bytes_before, block.lines_before)
     if block.last:
         refuse_cut_utf8(body, block.bytes_before, block.lines_before)
