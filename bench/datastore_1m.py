@@ -11,7 +11,9 @@ of the same column types in the same DataStore database (psql's \copy, no CKAN, 
 Prints rows/s of each and the column types each leaves in the DataStore. The publisher's load returns
 once the rows are in; ckanext-opendata's job then builds the full-text index (xloader builds it before
 it says 'complete'): the time until that index is valid is measured too, and a ``q`` search before and
-after it. Targets (issue 17): the
+after it. Then the same rows again, as the next delivery's replace of the table, while a visitor reads it
+every 50 ms: the longest a read waited (a replace truncates the table, which holds its readers until the
+load commits). Targets (issue 17): the
 publisher at least 2× xloader end to end, with typed columns, and at least half the rate of the bare
 COPY. Both test datasets are purged at the end. Writes its section of bench/RESULTS.md.
 """
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,6 +121,35 @@ def q_searches_ms(portal_url: str, rid: str) -> tuple[float, float]:
     return q_search_ms(portal_url, rid, "Hải"), q_search_ms(portal_url, rid, str(first))
 
 
+def replace_while_read(loader: DatastoreLoader, spec: DatasetSpec, rid: str, parquet: Path, portal_url: str) -> dict:
+    """The table replaced by the same rows (a new delivery) while a reader asks for its first row every
+    50 ms: the replace's seconds, and the longest and the median wait of a read meanwhile."""
+    waits: list[float] = []
+    done = threading.Event()
+
+    def read() -> None:
+        with requests.Session() as session:
+            while not done.is_set():
+                began = time.monotonic()
+                reply = session.get(f"{portal_url}/api/3/action/datastore_search", params={"resource_id": rid, "limit": 1},
+                                    timeout=600).json()
+                assert reply["success"], reply
+                waits.append(time.monotonic() - began)
+                time.sleep(0.05)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(0.5)
+    began = time.monotonic()
+    loaded = loader.load(spec, rid, parquet, "1" * 64, None, None, None, fresh=False)
+    seconds = time.monotonic() - began
+    time.sleep(0.5)
+    done.set()
+    reader.join()
+    assert loaded.mode == "bulk", loaded
+    return {"seconds": seconds, "longest": max(waits), "median": statistics.median(waits), "reads": len(waits)}
+
+
 def bare_copy(lay, spec: DatasetSpec, csv_path: Path) -> float:
     """Seconds for psql's \\copy of the CSV into a fresh table of the spec's DataStore types (the floor)."""
     from portal import psql
@@ -173,6 +206,7 @@ def main() -> int:
     full_text_index_ready(lay, pub.resource_id, args.timeout)
     index_s = time.monotonic() - started - whole  # after the publish returned
     q_after = q_searches_ms(lay.portal_url, pub.resource_id)
+    replaced = replace_while_read(loader, spec, pub.resource_id, table.parquet, lay.portal_url)
     ours_types = types_of(admin, pub.resource_id)
     load_s = pub.datastore["seconds"]
     total = requests.get(f"{lay.portal_url}/api/3/action/datastore_search",
@@ -198,7 +232,9 @@ def main() -> int:
                f"the load ({'met' if vs_x_indexed >= 2 else 'not met'}); DataStore load / bare COPY: **{vs_copy:.2f}×** "
                f"the rate (target ≥ 0.5×: {'met' if vs_copy >= 0.5 else 'not met'}). A search (`q`) of the 1M rows, "
                f"for a word in every row / in one row: {q_before[0]:,.0f} / {q_before[1]:,.0f} ms while the index is "
-               f"being built (a scan), {q_after[0]:,.0f} / {q_after[1]:,.0f} ms with it.")
+               f"being built (a scan), {q_after[0]:,.0f} / {q_after[1]:,.0f} ms with it. The next delivery's replace of "
+               f"the same rows took {replaced['seconds']:.1f} s; a visitor reading the table meanwhile ({replaced['reads']} "
+               f"reads) waited {replaced['longest']:.1f} s at most, {replaced['median'] * 1000:,.0f} ms in the median.")
     print("\n" + verdict.replace("**", ""))
     from results import write_section
 

@@ -27,4 +27,7 @@ ckan config-tool "$CKAN_INI" \
 if [ -s /run/opendata-secrets/ckan-sysadmin-token ]; then
   ckan config-tool "$CKAN_INI" "ckanext.xloader.api_token = $(cat /run/opendata-secrets/ckan-sysadmin-token)" >/dev/null
 fi
+if [ "${1:-}" = "gunicorn" ]; then  # the web server: the pages' JavaScript translations (`ckan run` built them at start)
+  ckan -c "$CKAN_INI" translation js >/dev/null
+fi
 exec "$@"

@@ -20,4 +20,4 @@ COPY deploy/ckan-configure.sh /opt/ckan/configure.sh
 USER ckan
 RUN ckan generate config /etc/ckan/ckan.ini
 ENTRYPOINT ["/opt/ckan/configure.sh"]
-CMD ["ckan", "-c", "/etc/ckan/ckan.ini", "run", "--disable-reloader", "-H", "0.0.0.0", "-p", "5000"]
+CMD ["gunicorn", "-c", "python:ckanext.opendata.gunicorn_conf", "ckanext.opendata.wsgi:application"]

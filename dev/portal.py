@@ -378,8 +378,10 @@ def up(lay: Layout) -> None:
     if read_pid(lay, "ckan") is None:
         if port_open(lay.host, lay.ckan_port):
             raise SystemExit(f"[portal] port {lay.ckan_port} is taken by another program; set OPENDATA_PORTAL_PORT")
-        start(lay, "ckan", [venv_bin("ckan", ".venv-ckan"), "-c", str(lay.ckan_ini), "run", "--disable-reloader",
-                            "-H", lay.host, "-p", str(lay.ckan_port)], cwd=lay.dev / "ckan")
+        ckan(lay, "translation", "js")  # the pages' JavaScript translations, which `ckan run` built at each start
+        # gunicorn, as in production (ckanext.opendata.wsgi): `ckan run` answered one request at a time
+        start(lay, "ckan", [venv_bin("gunicorn", ".venv-ckan"), *CKAN_WEB[1:]], cwd=lay.dev / "ckan",
+              env={"CKAN_INI": str(lay.ckan_ini), "CKAN_BIND": f"{lay.host}:{lay.ckan_port}"})
     wait_for("CKAN", lambda: ckan_answers(lay), 90, lay.logs / "ckan.log")
     if read_pid(lay, "ckan-worker") is None:
         start(lay, "ckan-worker", [venv_bin("ckan", ".venv-ckan"), "-c", str(lay.ckan_ini), "jobs", "worker"],
@@ -389,6 +391,7 @@ def up(lay: Layout) -> None:
 
 
 SERVICES = ("ckan-worker", "ckan", "searchindex", "redis")
+CKAN_WEB = ["gunicorn", "-c", "python:ckanext.opendata.gunicorn_conf", "ckanext.opendata.wsgi:application"]  # as in compose
 
 
 def down(lay: Layout) -> None:

@@ -1,6 +1,6 @@
 """The project's rules for docker-compose.yaml and the Dockerfiles, beyond what the Compose schema
 checks: images pinned, every long-running service health-checked and waited for, no secret literal,
-the images built from the lock files only. Each rule returns the problems it finds, as sentences."""
+no development server, the images built from the lock files only. Each rule returns the problems it finds, as sentences."""
 
 from __future__ import annotations
 
@@ -79,8 +79,26 @@ def dockerfile_problems(path: Path, lock: str) -> list[str]:
             out.append(f"{path.name}: installs a package by name, not from the lock: {args.strip()}")
     if "_PIP_ADDITIONAL_REQUIREMENTS" in text:
         out.append(f"{path.name}: installs packages at start")
+    for command in re.findall(r"^CMD\s+(.+)$", text, re.M):
+        if DEV_SERVER.search(command.replace('"', "").replace(",", " ")):
+            out.append(f"{path.name}: its command runs a development server")
+    return out
+
+
+DEV_SERVER = re.compile(r"\b(ckan\b.*\brun|flask\b.*\brun|airflow\b.*\bstandalone)\b")
+
+
+def development_servers(doc: dict) -> list[str]:
+    """A development server (``ckan run``, ``flask run``, ``airflow standalone``) answers one request at a time
+    and is not meant to face a city's visitors."""
+    out = []
+    for name, svc in doc["services"].items():
+        command = svc.get("command") or []
+        text = " ".join(command) if isinstance(command, list) else str(command)
+        if DEV_SERVER.search(text):
+            out.append(f"{name}: runs a development server ({text[:60]})")
     return out
 
 
 def all_problems(doc: dict) -> list[str]:
-    return unpinned_images(doc) + missing_health_checks(doc) + secret_literals(doc)
+    return unpinned_images(doc) + missing_health_checks(doc) + secret_literals(doc) + development_servers(doc)

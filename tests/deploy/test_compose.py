@@ -84,6 +84,8 @@ def test_the_project_rules_hold(doc) -> None:
     (lambda d: d["services"]["postgres"]["environment"].update(POSTGRES_PASSWORD="hunter2"), "is a literal"),
     (lambda d: d["services"]["ckan"]["environment"].update(CKAN_SQLALCHEMY_URL="postgresql://ckan:hunter2@postgres/ckan"),
      "password in its URL"),
+    (lambda d: d["services"]["ckan"].update(command=["ckan", "-c", "/etc/ckan/ckan.ini", "run", "-H", "0.0.0.0"]),
+     "development server"),
 ])
 def test_each_rule_catches_what_it_is_for(doc, break_it, says) -> None:
     broken = copy.deepcopy(doc)
@@ -97,9 +99,21 @@ def test_the_images_install_exactly_the_lock_files(dockerfile, lock, tmp_path) -
     assert rules.dockerfile_problems(path, lock) == []
     bad = tmp_path / dockerfile
     bad.write_text(path.read_text().replace("FROM python:3.11.11-slim-bookworm", "FROM python:latest")
-                   + "\nRUN pip install requests\n")
+                   + "\nRUN pip install requests\nCMD [\"ckan\", \"-c\", \"/etc/ckan/ckan.ini\", \"run\"]\n")
     found = rules.dockerfile_problems(bad, lock)
     assert any("not pinned" in p for p in found) and any("resolves dependencies" in p for p in found)
+    assert any("development server" in p for p in found)
+
+
+def test_the_portal_serves_as_the_dev_portal_does(doc) -> None:
+    """The same web server and settings in docker-compose.yaml, the image and dev/portal.py: what the tests
+    and benchmarks measure is what a city runs."""
+    sys.path.insert(0, str(ROOT / "dev"))
+    from portal import CKAN_WEB
+
+    assert doc["services"]["ckan"]["command"] == CKAN_WEB
+    assert f"CMD {json.dumps(CKAN_WEB)}" in (ROOT / "deploy" / "ckan.Dockerfile").read_text()
+    assert "gunicorn==" in (ROOT / "requirements" / "ckan.lock").read_text()
 
 
 def test_the_containers_run_the_commands_the_celery_test_runs(doc) -> None:

@@ -11,9 +11,11 @@ Speed: CKAN's per-row trigger fills ``_full_text`` (the words ``datastore_search
 GiST index row by row, which costs ~90 % of a plain load. Here the rows are copied into a scratch
 table, their ``_full_text`` computed by a parallel query (``to_tsvector`` is most of the work, and
 PostgreSQL splits it over its workers: a temporary table would keep it on one), then inserted with
-it (the trigger leaves a filled value alone). On a full replace the GiST index is dropped first and
-built again once, after the commit, by CKAN's job worker (``fulltext``): the table is locked against
-readers only while its rows change. The scratch tables are created inside the load's transaction: a failed or killed load
+it (the trigger leaves a filled value alone). The table itself is touched only for that insert: until
+then its readers read the old rows, and a replace (TRUNCATE) locks them out only while the rows go in
+(a seventh of the load at 1M rows), not while the file is uploaded and its words computed. On a full
+replace the GiST index is dropped and built again once, after the commit, by CKAN's job worker
+(``fulltext``). The scratch tables are created inside the load's transaction: a failed or killed load
 leaves none behind. The words are those of CKAN's trigger: every non-underscore column as text, in
 column order.
 """
@@ -78,13 +80,9 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
     try:
         with get_write_engine().begin() as conn:
             conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
-            rebuild = []
-            if replace:
-                fulltext.stop_building(conn, table)  # an earlier load's index build would hold the TRUNCATE up
-                conn.execute(sa.text(f"TRUNCATE TABLE {table} RESTART IDENTITY"))
-                for name, definition in conn.execute(sa.text(fulltext.FULL_TEXT_INDEXES), {"t": rid}).fetchall():
-                    conn.execute(sa.text(f"DROP INDEX {identifier(name)}"))  # built once after the load, not row by row
-                    rebuild.append([name, definition])
+            # one load of a table at a time: two would each hold a reader's lock on it (the scratch table is made
+            # from its columns) and deadlock when both came to truncate it; the second waits, as for the table itself
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:rid, 17))"), {"rid": rid})
             # scratch tables of this load only, gone with its transaction whatever happens (rolled back, or dropped)
             scratch = f"opendata_load_{uuid.uuid4().hex}"
             rows_in, words_in = identifier(scratch), identifier(scratch + "_ft")
@@ -92,9 +90,6 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             # each row's place in the file: the parallel query below returns rows in any order, so the row's _id (the
             # DataStore's order: its API and CSV download sort by it) is set from its place, not from the insert order
             conn.execute(sa.text(f"ALTER TABLE {rows_in} ADD COLUMN _opendata_n bigint GENERATED ALWAYS AS IDENTITY"))
-            if not replace:  # rows appended: no insert by the API may take the same _ids meanwhile (a replace has truncated)
-                conn.execute(sa.text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
-            before = conn.execute(sa.text(f"SELECT coalesce(max(_id), 0) FROM {table}")).scalar()
             cursor = conn.connection.cursor()
             cursor.copy_expert(f"COPY {rows_in} ({cols}) FROM STDIN WITH (FORMAT csv, ENCODING 'UTF8')", stream)
             conn.execute(sa.text(f"ANALYZE {rows_in}"))  # its size, so the planner splits the next scan over workers
@@ -105,6 +100,18 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             # its rows are in words_in now; a table made in this transaction is truncated in place: its disk comes back
             # before the insert (a DROP would free it only at commit), gigabytes for a file of tens of millions of rows
             conn.execute(sa.text(f"TRUNCATE TABLE {rows_in}"))
+            # Only now is the table itself touched: the upload, the COPY and the words (most of the load) are done
+            # while its readers go on reading the old rows; they wait only for the insert below.
+            rebuild = []
+            if replace:
+                fulltext.stop_building(conn, table)  # an earlier load's index build would hold the TRUNCATE up
+                conn.execute(sa.text(f"TRUNCATE TABLE {table} RESTART IDENTITY"))
+                for name, definition in conn.execute(sa.text(fulltext.FULL_TEXT_INDEXES), {"t": rid}).fetchall():
+                    conn.execute(sa.text(f"DROP INDEX {identifier(name)}"))  # built once after the load, not row by row
+                    rebuild.append([name, definition])
+            else:  # rows appended: no insert by the API may take the same _ids meanwhile (a replace has truncated)
+                conn.execute(sa.text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+            before = conn.execute(sa.text(f"SELECT coalesce(max(_id), 0) FROM {table}")).scalar()
             inserted = conn.execute(sa.text(
                 f"INSERT INTO {table} (_id, {cols}, _full_text) SELECT :before + s._opendata_n, "
                 f"{', '.join('s.' + identifier(c) for c in columns)}, s._opendata_words FROM {words_in} s"), {"before": before})
