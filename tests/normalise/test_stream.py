@@ -148,6 +148,30 @@ def test_blocks_of_a_mapped_file_are_the_blocks_of_its_bytes(tmp_path: Path) -> 
     assert bytes(viewed[0].body) == read[0].body
 
 
+def resident_kib(path: Path) -> int:
+    """How much of ``path`` this process's mappings hold in memory (Linux: /proc/self/smaps)."""
+    total, inside = 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        if "-" in line.split(" ", 1)[0]:
+            inside = line.rstrip().endswith(str(path))
+        elif inside and line.startswith("Rss:"):
+            total += int(line.split()[1])
+    return total
+
+
+def test_a_walk_through_a_mapped_file_holds_one_block_in_memory(tmp_path: Path) -> None:
+    from opendata.normalise.mapped import MappedBytes
+
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"ma,ten\n" + b"".join(b"%d,T\xc3\xaan %d\n" % (i, i) for i in range(2_500_000)))  # 40 MiB
+    mapped, block_size, most = MappedBytes.of(path), 2 << 20, 0
+    for block in stream.line_blocks(mapped, block_size, 8 << 20, "big.csv", small_spec()):
+        assert block.body.count(b"\n") > 0  # read: its pages are in memory
+        block.body.release()
+        most = max(most, resident_kib(path))
+    assert path.stat().st_size > 40 << 20 and 0 <= most < 2 * block_size // 1024, most
+
+
 def test_a_quote_that_never_closes_is_refused_at_the_limit() -> None:
     text = b"ma,ten\n1,x\n2,\"never closed\n" + b"y\n" * 5000
     with pytest.raises(InputError) as err:

@@ -78,9 +78,10 @@ def line_blocks(data: bytes | MappedBytes, size: int, limit: int, name: str, spe
                     f"(một ô mở dấu \" mà không đóng?) / no line end outside quotes in {end - offset:,} bytes (a cell opens a "
                     "quote that never closes?). Kiểm tra dấu ngoặc kép / check the quotes", dataset=spec.key, stage="normalise")
             end = min(total, end + size)
-        yield Block(body, offset, lines, offset + len(body) == total)
+        block = Block(body, offset, lines, offset + len(body) == total)
         offset += len(body)
-        lines += body.count(b"\n")
+        lines += body.count(b"\n")  # before the block is handed on: its reader lets its pages go (MappedBytes.release)
+        yield block
 
 
 def _cut(buf: bytes | MappedBytes) -> int:
