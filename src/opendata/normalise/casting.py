@@ -165,13 +165,15 @@ def _other_reading_better(col: ColumnSpec, plain_text: pa.ChunkedArray, typed: p
 
 
 def plain_reading_stands(col: ColumnSpec, head: pa.ChunkedArray, typed: pa.ChunkedArray) -> bool:
-    """Whether the plain reading of a column (``typed``) is settled by its first values' text (``head``,
-    null for empty) alone: it is in range, or the Vietnamese reading already puts as many of those first
-    values out of range as the plain reading does in the whole column, so it cannot put more inside.
-    False: the whole column's text must decide (_other_reading_better)."""
+    """Whether the plain reading of a column (``typed``) is settled by its first values' text (``head``)
+    alone: it is in range, or the Vietnamese reading already puts as many of those first values out of
+    range as the plain reading does in the whole column, so it cannot put more inside. False: the whole
+    column's text must decide (_other_reading_better)."""
     if col.type != ColumnType.number or not out_of_range(col, typed):
         return True
     outside = pc.count(typed).as_py() - _in_range(col, typed)
+    head = pc.utf8_trim_whitespace(head)  # as the plain reading was made: trimmed, empty is null
+    head = pc.if_else(pc.greater(pc.binary_length(head), ZERO), head, NULL_TEXT)
     try:
         vi_head = pc.cast(pc.replace_substring(head, ".", ""), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -233,17 +233,11 @@ def _numbers_in_doubt(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], co
         return set()
     heads = text_of(doubtful, min(keep, VI_SAMPLE))
     undecided = [pos for pos in doubtful if not plain_reading_stands(
-        spec.column(mapping[pos]), _present(heads[pos]), columns[mapping[pos]].slice(0, keep))]
+        spec.column(mapping[pos]), heads[pos], columns[mapping[pos]].slice(0, keep))]
     texts = text_of(undecided, None) if undecided else {}
     for pos, text in texts.items():
         columns[mapping[pos]] = text
     return {mapping[pos] for pos in texts}
-
-
-def _present(text: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Trimmed, null for empty: the text a plain reading was made from."""
-    text = pc.utf8_trim_whitespace(text)
-    return pc.if_else(pc.greater(pc.binary_length(text), ZERO), text, NULL_TEXT)
 
 
 def _unbundle(raw: bytes, original_name: str, pages_root: Path, budget: Budget) -> tuple[bytes, str]:
