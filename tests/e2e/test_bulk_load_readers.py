@@ -60,3 +60,50 @@ def test_a_replace_locks_its_readers_out_only_while_the_rows_go_in(portal, agenc
     assert changes[0] == truncated  # nothing locked the table for writing before
     found = client.call("datastore_search", {"resource_id": rid, "limit": 0})
     assert found["total"] == 400
+
+
+def csv_of(n: int, version: int) -> bytes:
+    lines = ["code,name,beds"] + [f"PK{i:06d},Phòng khám số {i},{(i + version) % 400}" for i in range(n)]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def test_two_loads_of_one_table_at_once_both_finish_and_one_of_them_is_the_table(portal, agency_connections,
+                                                                                 tmp_path: Path) -> None:
+    """Two editors (or a retry and its original) load the same table at the same moment. Each load reads the
+    table's columns early and truncates it late: without a lock of their own the two would deadlock there
+    and one would fail. They must queue: both finish, and the table is one of the two files, whole."""
+    import io
+    import threading
+
+    from opendata.publish.datastore import BULK_ACTION
+    from tests.e2e.test_publishing import scratch_tables
+
+    spec = small_spec(id="clinics-two-loads")
+    portal.purge(spec.ckan_name)
+    client = agency_client(agency_connections, SYT)
+    rid = publish(client, spec, clinics(100, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    client.retries = 0  # each load must succeed at its first attempt, not after a deadlock and a retry
+    bodies = {20_000: csv_of(20_000, 2), 25_000: csv_of(25_000, 3)}  # their words take long enough to overlap
+    results: dict[int, object] = {}
+    start = threading.Barrier(len(bodies))
+
+    def load(rows: int) -> None:
+        start.wait()
+        try:
+            results[rows] = client.call(BULK_ACTION, {"resource_id": rid, "replace": True},
+                                        files={"upload": io.BytesIO(bodies[rows])})["rows"]
+        except Exception as exc:  # noqa: BLE001 - what the test reports
+            results[rows] = exc
+
+    loads = [threading.Thread(target=load, args=(n,)) for n in bodies]
+    for t in loads:
+        t.start()
+    for t in loads:
+        t.join(120)
+    assert results == {20_000: 20_000, 25_000: 25_000}, results
+    total = client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"]
+    assert total in bodies
+    version = 2 if total == 20_000 else 3
+    found = client.call("datastore_search", {"resource_id": rid, "filters": {"code": "PK000007"}})["records"][0]
+    assert found["beds"] == (7 + version) % 400 and scratch_tables() == 0
+    portal.purge(spec.ckan_name)

@@ -165,6 +165,8 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
     (b"code,name,beds\nPK000001,X,many beds\n", "many beds"),  # a value of the wrong type
     (b"code,name,\"beds\"; DROP TABLE x; --\nPK000001,X,1\n", "unknown columns"),  # a column that is not the table's
     (b"code,name,beds\nPK000001,X,1,extra,cells\n", "extra data"),  # a row wider than its header
+    (b"_id,code,name,beds\n1,PK000001,X,1\n", "unknown columns"),  # the DataStore's own row id, chosen by the caller
+    (b"code,name,_full_text\nPK000001,X,'a' 'b'\n", "unknown columns"),  # its own search words, chosen by the caller
 ])
 def test_a_hostile_bulk_load_is_refused_whole_and_the_table_stays_as_it_was(portal, agency_connections, tmp_path: Path,
                                                                           body: bytes, refused_for: str) -> None:

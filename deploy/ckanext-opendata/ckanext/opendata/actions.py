@@ -74,7 +74,8 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
     types = {f["id"]: f["type"] for f in info["fields"]}
     cols = ", ".join(identifier(c) for c in columns)
     words = ", ".join(f"to_json(s.{identifier(c)}) #>> '{{}}'" if types[c].startswith("timestamp") else f"s.{identifier(c)}::text"
-                      for c in known if not c.startswith("_"))  # all columns, as the trigger does (JSON text for times)
+                      for c in known if not c.startswith("_") and c in columns)  # in the table's order, as the trigger
+    # does (JSON text for times); a column the file leaves out is empty in every row and adds no word
     import psycopg2
 
     try:
