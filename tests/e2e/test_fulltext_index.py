@@ -197,3 +197,25 @@ def test_searches_keep_vietnamese_words_an_english_dictionary_would_drop(portal,
     assert searched(client, rid, "An") == ["PK000007", "PK000008"]
     assert searched(client, rid, "Hội An") == ["PK000007"]
     assert sql("SHOW default_text_search_config") == "pg_catalog.simple"  # what CKAN's row trigger uses too
+
+
+def index_names(rid: str) -> list[str]:
+    return sql(f"SELECT indexname FROM pg_indexes WHERE tablename = '{rid}' AND indexdef LIKE '%(_full_text)%'").split()
+
+
+def test_a_table_that_lost_its_index_gets_ckans_own_back_at_its_next_load(portal, agency_connections,
+                                                                           tmp_path: Path) -> None:
+    """A load commits, then queues its index build: CKAN stopped in between leaves the table without one.
+    A load lists the indexes it drops to rebuild them, so without a remedy none would ever come back."""
+    spec = small_spec(id="clinics-lost-index")
+    portal.purge(spec.ckan_name)
+    client = agency_client(agency_connections, SYT)
+    rid = publish(client, spec, clinics(400, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "the first index")
+    [ckans] = index_names(rid)  # the name datastore_create gave it
+    sql(f'DROP INDEX "{ckans}"')
+    assert full_text_indexes(rid) == []
+    publish(client, spec, clinics(400, 2, tmp_path), tmp_path / "w2")
+    wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "CKAN's index back after the next load")
+    assert index_names(rid) == [ckans]  # the same name: a later datastore_create finds it, not a second one
+    assert searched(client, rid, "PK000123") == ["PK000123"]

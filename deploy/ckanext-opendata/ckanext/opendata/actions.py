@@ -11,7 +11,8 @@ Speed: CKAN's per-row trigger fills ``_full_text`` (the words ``datastore_search
 GiST index row by row, which costs ~90 % of a plain load. Here the rows are copied into a scratch
 table, their ``_full_text`` computed by a parallel query (``to_tsvector`` is most of the work, and
 PostgreSQL splits it over its workers: a temporary table would keep it on one), then inserted with
-it (the trigger leaves a filled value alone). The table itself is touched only for that insert: until
+it, CKAN's row trigger switched off for that insert (it would leave the filled value alone, at a call per
+row). The table itself is touched only for that insert: until
 then its readers read the old rows, and a replace (TRUNCATE) locks them out only while the rows go in
 (a seventh of the load at 1M rows), not while the file is uploaded and its words computed. On a full
 replace the GiST index is dropped and built again once, after the commit, by CKAN's job worker
@@ -56,7 +57,6 @@ def _text_stream(upload: Any) -> io.BufferedIOBase:
 
 
 def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
-    from ckanext.datastore.backend import DatastoreBackend
     from ckanext.datastore.backend.postgres import get_write_engine, identifier
 
     rid = tk.get_or_bust(data_dict, "resource_id")
@@ -103,28 +103,24 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             conn.execute(sa.text(f"TRUNCATE TABLE {rows_in}"))
             # Only now is the table itself touched: the upload, the COPY and the words (most of the load) are done
             # while its readers go on reading the old rows; they wait only for the insert below.
-            rebuild = []
-            if replace:
-                fulltext.stop_building(conn, table)  # an earlier load's index build would hold the TRUNCATE up
-                conn.execute(sa.text(f"TRUNCATE TABLE {table} RESTART IDENTITY"))
-                for name, definition in conn.execute(sa.text(fulltext.FULL_TEXT_INDEXES), {"t": rid}).fetchall():
-                    conn.execute(sa.text(f"DROP INDEX {identifier(name)}"))  # built once after the load, not row by row
-                    rebuild.append([name, definition])
-            else:  # rows appended: no insert by the API may take the same _ids meanwhile (a replace has truncated)
-                conn.execute(sa.text(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
+            # rows appended: no insert by the API may take the same _ids meanwhile (a replace has truncated)
+            fulltext.hold(conn, table, replace)
+            rebuild = fulltext.set_aside(conn, rid, drop=replace)
             before = conn.execute(sa.text(f"SELECT coalesce(max(_id), 0) FROM {table}")).scalar()
-            inserted = conn.execute(sa.text(
-                f"INSERT INTO {table} (_id, {cols}, _full_text) SELECT :before + s._opendata_n, "
-                f"{', '.join('s.' + identifier(c) for c in columns)}, s._opendata_words FROM {words_in} s"), {"before": before})
+            with fulltext.trigger_off(conn, rid):  # the words are there already: CKAN's row trigger would only
+                inserted = conn.execute(sa.text(  # return early, at a plpgsql call per row (a fifth of the insert)
+                    f"INSERT INTO {table} (_id, {cols}, _full_text) SELECT :before + s._opendata_n, "
+                    f"{', '.join('s.' + identifier(c) for c in columns)}, s._opendata_words FROM {words_in} s"),
+                    {"before": before})
             rows = inserted.rowcount
             conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence(:t, '_id'), greatest(max(_id), 1), max(_id) IS NOT NULL) "
                                  f"FROM {table}"), {"t": table})  # the next row added by the API follows on
             conn.execute(sa.text(f"DROP TABLE {words_in}, {rows_in}"))
+            # CKAN's cached row count, counted while the table is held; its calculate_record_count would also
+            # ANALYZE it after the commit, which deadlocks with an index build: the build's job analyses it
+            conn.execute(sa.text("SELECT update_cached_table_row_count(:t)"), {"t": rid})
     except (psycopg2.DataError, psycopg2.IntegrityError, sa.exc.DataError, sa.exc.IntegrityError) as exc:
         raise tk.ValidationError({"records": [str(getattr(exc, "orig", exc)).strip()[:1000]]}) from None
-    backend = DatastoreBackend.get_active_backend()
-    backend.clear_table_stats(rid)  # the cached row count is only computed where none is kept
-    backend.calculate_record_count(rid)
     index = fulltext.rebuild_later(rid, rebuild)
     log.info("opendata_datastore_load: %s rows into %s (replace=%s, full-text index %s)", rows, rid, replace, index)
     return {"resource_id": rid, "rows": rows, "replaced": replace, "full_text_index": index}
