@@ -93,7 +93,17 @@ def test_the_index_is_rebuilt_after_each_replace_and_searches_find_rows_meanwhil
     assert searched(client, rid, "PK002499") == ["PK002499"]
 
 
-@pytest.mark.parametrize("then", ["reload", "delete"])
+def append(client, rid: str, first: int, count: int) -> dict:
+    """``count`` rows after the first ``first``, appended through the bulk action (replace false)."""
+    import io
+
+    from opendata.publish.datastore import BULK_ACTION
+
+    body = "code,name,beds\n" + "".join(f"PK{i:06d},Phòng khám số {i},{i % 400}\n" for i in range(first, first + count))
+    return client.call(BULK_ACTION, {"resource_id": rid, "replace": False}, files={"upload": io.BytesIO(body.encode())})
+
+
+@pytest.mark.parametrize("then", ["reload", "append", "delete"])
 def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agency_connections, tmp_path: Path,
                                                                      then: str) -> None:
     """The first load's build is held (a session writing to the table: CREATE INDEX CONCURRENTLY waits
@@ -123,6 +133,7 @@ def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agen
         result: dict = {}
         second = threading.Thread(target=lambda: result.update(
             publish(client, spec, clinics(2_000, 2, tmp_path), tmp_path / "w2") if then == "reload"
+            else append(client, rid, 2_000, 300) if then == "append"
             else client.call("datastore_delete", {"resource_id": rid, "force": True})))
         second.start()
         wait_until(lambda: not building(rid), f"the first build cancelled by the {then}", timeout_s=30)
@@ -133,7 +144,12 @@ def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agen
             assert result.get("resource_id") == rid
             assert sql(f"SELECT count(*) FROM pg_class WHERE relname = '{rid}'") == "0"  # the table is gone
             return
-        assert result.get("resource_id") == rid and result["datastore"]["rows_sent"] == 2_000
+        if then == "append":  # the cancelled build left an invalid index, which the append's job builds again
+            assert result.get("rows") == 300 and result["replaced"] is False
+            assert client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"] == 2_300
+            assert sql(f'SELECT min(_id) || \' \' || max(_id) FROM "{rid}" WHERE code >= \'PK002000\'') == "2001 2300"
+        else:
+            assert result.get("resource_id") == rid and result["datastore"]["rows_sent"] == 2_000
         wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "one valid index, no invalid leftover")
         assert searched(client, rid, "PK001999") == ["PK001999"]
     finally:
