@@ -156,6 +156,44 @@ def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agen
         worker("start")
 
 
+def test_a_build_ended_by_a_deadlock_is_tried_again(portal, agency_connections, tmp_path: Path) -> None:
+    """A build waits for the table's writers; one of them then asks for a lock the build holds (as an ANALYZE
+    does: CKAN's own record-count job, on a second worker). PostgreSQL ends the deadlock by failing one of
+    the two, here the build (its deadlock check runs first). The job must build the index again, not fail
+    and leave the table without one until its next load."""
+    pg, lay = stack()
+    worker_log = lay.logs / "ckan-worker.log"
+    sql("ALTER SYSTEM SET deadlock_timeout = '3s'")  # time for the test to close the cycle before the check
+    sql("SELECT pg_reload_conf()")
+    writer = None
+    try:
+        _, client, rid = first_load_without_worker(portal, agency_connections, tmp_path, "clinics-full-text-deadlock", 800)
+        writer = subprocess.Popen(
+            ["psql", "-h", str(lay.pg_socket), "-p", str(lay.pg_port), "-U", "postgres", "-d", "datastore_default", "-q"],
+            stdin=subprocess.PIPE, text=True)
+        writer.stdin.write(f"SET deadlock_timeout = '60s'; BEGIN; LOCK TABLE \"{rid}\" IN ROW EXCLUSIVE MODE;\n")
+        writer.stdin.flush()
+        wait_until(lambda: sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
+                               f"c.relname = '{rid}' AND l.mode = 'RowExclusiveLock' AND l.granted") != "0", "the writer")
+        logged = worker_log.stat().st_size
+        worker("start")
+        wait_until(lambda: building(rid).startswith("waiting for"), "the build, waiting for the writer", timeout_s=30)
+        writer.stdin.write(f"LOCK TABLE \"{rid}\" IN SHARE UPDATE EXCLUSIVE MODE;\n")  # the build holds that: a cycle
+        writer.stdin.flush()
+        with open(worker_log, "rb") as fh:
+            wait_until(lambda: b"ended by a deadlock" in (fh.seek(logged), fh.read())[1], "the build ended by the deadlock",
+                       timeout_s=30)
+        writer.communicate("COMMIT;\n", timeout=30)
+        wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "the index, built by the next try")
+        assert searched(client, rid, "PK000777") == ["PK000777"]
+    finally:
+        if writer is not None and writer.poll() is None:
+            writer.kill()  # its transaction ends with it
+        sql("ALTER SYSTEM RESET deadlock_timeout")
+        sql("SELECT pg_reload_conf()")
+        worker("start")
+
+
 def test_with_the_job_worker_down_the_rows_are_in_and_the_index_follows(portal, agency_connections,
                                                                          tmp_path: Path) -> None:
     try:

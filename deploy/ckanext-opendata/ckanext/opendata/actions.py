@@ -102,8 +102,8 @@ def opendata_datastore_load(context: dict, data_dict: dict) -> dict:
             # before the insert (a DROP would free it only at commit), gigabytes for a file of tens of millions of rows
             conn.execute(sa.text(f"TRUNCATE TABLE {rows_in}"))
             # Only now is the table itself touched: the upload, the COPY and the words (most of the load) are done
-            # while its readers go on reading the old rows; they wait only for the insert below.
-            # rows appended: no insert by the API may take the same _ids meanwhile (a replace has truncated)
+            # while its readers go on reading the old rows; they wait only for the insert below. A replace truncates
+            # it; an append locks out other writers (no insert by the API may take the same _ids meanwhile)
             fulltext.hold(conn, table, replace)
             rebuild = fulltext.set_aside(conn, rid, drop=replace)
             before = conn.execute(sa.text(f"SELECT coalesce(max(_id), 0) FROM {table}")).scalar()

@@ -12,6 +12,9 @@ leaves an invalid index, which the load drops with the valid ones) and queues it
 A table found without any full-text index (CKAN stopped between a load's commit and the queueing of its
 build, or an index dropped by hand) gets CKAN's own definition back at its next load: otherwise no
 later load would list one to rebuild, and every search would scan the table for good.
+
+The words themselves (``_full_text``) are computed by the load; CKAN's row trigger, which computes them
+for rows added through its API, is off for the load's insert only (:func:`trigger_off`).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 FULL_TEXT_INDEXES = ("SELECT c.relname, pg_get_indexdef(i.indexrelid), i.indisvalid FROM pg_index i "
                      "JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = to_regclass(:t) "
                      "AND pg_get_indexdef(i.indexrelid) LIKE '%(_full_text)%'")
+BUILD_ATTEMPTS = 3
 HOLD_ATTEMPTS, HOLD_WAIT_S = 6, 5  # a reader's long query may hold the table: up to 30 s in all, as before
 JOB_TIMEOUT_S = 6 * 3600  # a build over tens of millions of rows takes minutes; CKAN's default job timeout is 180 s
 
@@ -140,12 +144,43 @@ def analyse(conn, resource_id: str) -> bool:
     return True
 
 
+def build_one(conn, name: str, definition: str) -> str:
+    """One index built concurrently, after the invalid leftover of an earlier try (if any) is dropped; an
+    index already there and valid is left alone. Returns built, gone (the table was deleted meanwhile),
+    cancelled (by a newer load, which builds it again) or deadlock (PostgreSQL chose this build to end a
+    deadlock, e.g. with an ANALYZE of CKAN's own record-count job on a second worker: worth another try)."""
+    import psycopg2.errorcodes as codes
+
+    from ckanext.datastore.backend.postgres import identifier
+
+    if not definition.startswith("CREATE INDEX "):
+        raise ValueError(f"not an index definition: {definition[:80]!r}")
+    valid = conn.execute(sa.text(
+        "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname = :name"),
+        {"name": name}).scalar()
+    if valid is False:
+        conn.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {identifier(name)}"))
+    try:
+        conn.execute(sa.text("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + definition[len("CREATE INDEX "):]))
+    except sa.exc.ProgrammingError as exc:
+        if "does not exist" not in str(exc.orig):
+            raise
+        return "gone"
+    except sa.exc.OperationalError as exc:
+        if getattr(exc.orig, "pgcode", None) == codes.DEADLOCK_DETECTED:
+            return "deadlock"
+        if "canceling statement due to user request" not in str(exc.orig):
+            raise
+        return "cancelled"
+    return "built"
+
+
 def build_indexes(resource_id: str, indexes: list[list[str]]) -> None:
-    """The job: each ``(name, definition)`` (as pg_indexes gave them before the load dropped them) built
-    again concurrently. An invalid leftover of a cancelled build is dropped first; an index already
-    there and valid is left alone, so a job run twice does nothing the second time. A table deleted
-    meanwhile is nothing to index."""
-    from ckanext.datastore.backend.postgres import get_write_engine, identifier
+    """The job: the table analysed, then each ``(name, definition)`` (as PostgreSQL gave them before the
+    load dropped them) built again, concurrently (:func:`build_one`); a build ended by a deadlock is tried
+    again. A job run twice does nothing the second time; a table deleted meanwhile is nothing to index."""
+    from ckanext.datastore.backend.postgres import get_write_engine
 
     with get_write_engine().connect() as conn:
         conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # CONCURRENTLY refuses a transaction block
@@ -153,25 +188,18 @@ def build_indexes(resource_id: str, indexes: list[list[str]]) -> None:
             log.info("full-text index of %s: the table is gone", resource_id)
             return
         for name, definition in indexes:
-            valid = conn.execute(sa.text(
-                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname = :name"),
-                {"name": name}).scalar()
-            if valid is False:
-                conn.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {identifier(name)}"))
-            if not definition.startswith("CREATE INDEX "):
-                raise ValueError(f"not an index definition: {definition[:80]!r}")
-            try:
-                conn.execute(sa.text("CREATE INDEX CONCURRENTLY IF NOT EXISTS " + definition[len("CREATE INDEX "):]))
-            except sa.exc.ProgrammingError as exc:
-                if "does not exist" not in str(exc.orig):
-                    raise
-                log.info("full-text index of %s: the table is gone", resource_id)
-                return
-            except sa.exc.OperationalError as exc:
-                if "canceling statement due to user request" not in str(exc.orig):
-                    raise
-                log.info("full-text index of %s: cancelled by a newer load, which builds it again", resource_id)
+            for attempt in range(1, BUILD_ATTEMPTS + 1):
+                outcome = build_one(conn, name, definition)
+                if outcome != "deadlock":
+                    break
+                log.warning("full-text index of %s: build %d of %d ended by a deadlock", resource_id, attempt,
+                            BUILD_ATTEMPTS)
+            if outcome == "deadlock":
+                raise RuntimeError(f"full-text index of {resource_id}: {BUILD_ATTEMPTS} builds ended by deadlocks; "
+                                   "the table's next load builds it again")
+            if outcome in ("gone", "cancelled"):
+                log.info("full-text index of %s: %s", resource_id, {
+                    "gone": "the table is gone", "cancelled": "cancelled by a newer load, which builds it again"}[outcome])
                 return
     log.info("full-text index of %s: built", resource_id)
 
