@@ -13,12 +13,12 @@ import logging
 from airflow.sdk import get_parsing_context
 
 from opendata.airflow.dag_builder import dataset_dags
-from opendata.settings import load_settings
+from opendata.settings import registry_root
 from opendata.spec.loader import load_registry
 
 
 def _dags() -> dict:
-    registry = load_registry(load_settings().paths.registry)
+    registry = load_registry(registry_root())
     for problem in registry.problems:
         logging.getLogger(__name__).error("dataset spec skipped: %s", problem)
     return dataset_dags(registry, only=get_parsing_context().dag_id)

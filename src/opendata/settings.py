@@ -1,14 +1,18 @@
 """The one reader of the environment: ``OPENDATA__SECTION__KEY`` variables, secrets as SecretStr.
 
-Nothing is read at import time: call :func:`load_settings` where the values are needed.
+Nothing is read at import time: call :func:`load_settings` where the values are needed. The module is
+cheap to import: :class:`Settings` (pydantic-settings, whose import alone takes 0.12 s) is built on its
+first use. The DAG processor imports the dataset DAG file in a fresh process at every parse, and that
+file needs only the registry's folder (:func:`registry_root`).
 """
 
 from __future__ import annotations
 
+import os
+from functools import cache
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,19 +85,48 @@ class LinkSettings(BaseModel):
     max_redirects: int = Field(5, ge=0, le=20)
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OPENDATA__", env_nested_delimiter="__", extra="ignore")
-
-    paths: PathSettings = PathSettings()
-    ckan: CkanSettings = CkanSettings()
-    compliance: ComplianceSettings = ComplianceSettings()
-    intake: IntakeSettings = IntakeSettings()
-    links: LinkSettings = LinkSettings()
-
-    def ledger_url(self) -> SecretStr:
-        """A secret: a database URL carries its password."""
-        return self.compliance.ledger_url or SecretStr(f"sqlite:///{self.paths.data / 'ledger.sqlite3'}")
+ENV_PREFIX = "OPENDATA__"
 
 
-def load_settings() -> Settings:
-    return Settings()
+@cache
+def _settings_class() -> type:
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    class Settings(BaseSettings):
+        model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore")
+
+        paths: PathSettings = PathSettings()
+        ckan: CkanSettings = CkanSettings()
+        compliance: ComplianceSettings = ComplianceSettings()
+        intake: IntakeSettings = IntakeSettings()
+        links: LinkSettings = LinkSettings()
+
+        def ledger_url(self) -> SecretStr:
+            """A secret: a database URL carries its password."""
+            return self.compliance.ledger_url or SecretStr(f"sqlite:///{self.paths.data / 'ledger.sqlite3'}")
+
+    Settings.__module__, Settings.__qualname__ = __name__, "Settings"
+    return Settings
+
+
+def __getattr__(name: str):
+    if name == "Settings":  # `from opendata.settings import Settings` builds it then
+        return _settings_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def load_settings() -> Settings:  # noqa: F821 - built on first use, see __getattr__
+    return _settings_class()()
+
+
+def registry_root() -> Path:
+    """``load_settings().paths.registry``, without building the settings when the registry's folder is
+    named by ``OPENDATA__PATHS__REGISTRY`` alone or not at all (the other paths do not change it). The
+    section given whole as JSON (``OPENDATA__PATHS``), or the key spelt twice, is left to pydantic-settings."""
+    section, key = ENV_PREFIX + "PATHS", ENV_PREFIX + "PATHS__REGISTRY"
+    names = [name for name in os.environ if name.upper() == section or name.upper().startswith(key)]
+    if not names:
+        return PathSettings().registry
+    if len(names) == 1 and names[0].upper() == key:
+        return PathSettings(registry=os.environ[names[0]]).registry
+    return load_settings().paths.registry
