@@ -160,3 +160,48 @@ def test_a_bulk_load_gives_each_row_the_words_ckans_trigger_would_and_leaves_the
     found = client.call("datastore_search", {"resource_id": rid, "q": "Xuân", "fields": "code"})["records"]
     assert [r["code"] for r in found] == ["PK999999"]
     portal.purge(spec.ckan_name)
+
+
+def test_a_replace_outwaits_a_long_reader_in_short_tries_and_then_goes_in(portal, agency_connections,
+                                                                           tmp_path: Path) -> None:
+    """A visitor's long read holds the table against the truncate. The load waits for it in tries of a few
+    seconds (between them it cancels any index build that began meanwhile, which would otherwise deadlock
+    with it), and goes in once the read is over: nothing fails, the table is the new file."""
+    import subprocess
+    import threading
+    import time
+
+    from tests.e2e.test_fulltext_index import wait_until
+
+    spec = small_spec(id="clinics-long-reader")
+    portal.purge(spec.ckan_name)
+    client = agency_client(agency_connections, SYT)
+    rid = publish(client, spec, clinics(300, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    pg, lay = stack()
+    ckan_log = lay.logs / "ckan.log"
+    reader = subprocess.Popen(  # a read left open in its transaction: it holds the table until it ends
+        ["psql", "-h", str(lay.pg_socket), "-p", str(lay.pg_port), "-U", "postgres", "-d", "datastore_default", "-q"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        reader.stdin.write(f'BEGIN; SELECT count(*) FROM "{rid}";\n')
+        reader.stdin.flush()
+        wait_until(lambda: sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
+                               f"c.relname = '{rid}' AND l.mode = 'AccessShareLock' AND l.granted") != "0", "the reader")
+        logged = ckan_log.stat().st_size
+        result: dict = {}
+        load = threading.Thread(target=lambda: result.update(publish(client, spec, clinics(450, 2, tmp_path), tmp_path / "w2")))
+        began = time.monotonic()
+        load.start()
+        with open(ckan_log, "rb") as fh:
+            wait_until(lambda: f'"{rid}": held up (55P03), attempt 1'.encode() in (fh.seek(logged), fh.read())[1],
+                       "the first try timed out", timeout_s=30)
+        assert load.is_alive()  # still waiting for the reader
+        reader.communicate("COMMIT;\n", timeout=30)
+        load.join(60)
+        assert result.get("resource_id") == rid and result["datastore"]["mode"] == "bulk", result
+        assert time.monotonic() - began >= 5  # it did wait for the reader
+        assert client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"] == 450
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    portal.purge(spec.ckan_name)
