@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_fulltext_index import sql, stack
+from tests.e2e.test_fulltext_index import first_load, idle_session, sql, stack, wait_for_log
 from tests.e2e.test_publishing import SYT, agency_client, clinics, publish
 from tests.factories import small_spec
 
@@ -31,10 +31,7 @@ def statements_of_the_load(log: Path, start: int, rid: str) -> list[str]:
 
 
 def test_a_replace_locks_its_readers_out_only_while_the_rows_go_in(portal, agency_connections, tmp_path: Path) -> None:
-    spec = small_spec(id="clinics-readers")
-    portal.purge(spec.ckan_name)
-    client = agency_client(agency_connections, SYT)
-    rid = publish(client, spec, clinics(300, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    spec, client, rid = first_load(portal, agency_connections, tmp_path, "clinics-readers", 300)
     pg, lay = stack()
     log = lay.pg_root / "postgres.log"
     sql("ALTER SYSTEM SET log_statement = 'all'")
@@ -78,10 +75,7 @@ def test_two_loads_of_one_table_at_once_both_finish_and_one_of_them_is_the_table
     from opendata.publish.datastore import BULK_ACTION
     from tests.e2e.test_publishing import scratch_tables
 
-    spec = small_spec(id="clinics-two-loads")
-    portal.purge(spec.ckan_name)
-    client = agency_client(agency_connections, SYT)
-    rid = publish(client, spec, clinics(100, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    spec, client, rid = first_load(portal, agency_connections, tmp_path, "clinics-two-loads", 100)
     # the first load's index build (CKAN's job worker) may be queued or running meanwhile: each load must
     # cancel it, or wait for it, without a deadlock (its ANALYZE after the commit once deadlocked with it)
     client.retries = 0  # each load must succeed at its first attempt, not after a deadlock and a retry
@@ -167,41 +161,24 @@ def test_a_replace_outwaits_a_long_reader_in_short_tries_and_then_goes_in(portal
     """A visitor's long read holds the table against the truncate. The load waits for it in tries of a few
     seconds (between them it cancels any index build that began meanwhile, which would otherwise deadlock
     with it), and goes in once the read is over: nothing fails, the table is the new file."""
-    import subprocess
     import threading
     import time
 
-    from tests.e2e.test_fulltext_index import wait_until
-
-    spec = small_spec(id="clinics-long-reader")
-    portal.purge(spec.ckan_name)
-    client = agency_client(agency_connections, SYT)
-    rid = publish(client, spec, clinics(300, 1, tmp_path), tmp_path / "w1")["resource_id"]
-    pg, lay = stack()
+    spec, client, rid = first_load(portal, agency_connections, tmp_path, "clinics-long-reader", 300)
+    _, lay = stack()
     ckan_log = lay.logs / "ckan.log"
-    reader = subprocess.Popen(  # a read left open in its transaction: it holds the table until it ends
-        ["psql", "-h", str(lay.pg_socket), "-p", str(lay.pg_port), "-U", "postgres", "-d", "datastore_default", "-q"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    try:
-        reader.stdin.write(f'BEGIN; SELECT count(*) FROM "{rid}";\n')
-        reader.stdin.flush()
-        wait_until(lambda: sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
-                               f"c.relname = '{rid}' AND l.mode = 'AccessShareLock' AND l.granted") != "0", "the reader")
+    # a read left open in its transaction: it holds the table until it ends
+    with idle_session(rid, f'BEGIN; SELECT count(*) FROM "{rid}";', "AccessShareLock") as reader:
         logged = ckan_log.stat().st_size
         result: dict = {}
         load = threading.Thread(target=lambda: result.update(publish(client, spec, clinics(450, 2, tmp_path), tmp_path / "w2")))
         began = time.monotonic()
         load.start()
-        with open(ckan_log, "rb") as fh:
-            wait_until(lambda: f'"{rid}": held up (55P03), attempt 1'.encode() in (fh.seek(logged), fh.read())[1],
-                       "the first try timed out", timeout_s=30)
+        wait_for_log(ckan_log, logged, f'"{rid}": held up (55P03), attempt 1', "the first try timed out")
         assert load.is_alive()  # still waiting for the reader
         reader.communicate("COMMIT;\n", timeout=30)
         load.join(60)
-        assert result.get("resource_id") == rid and result["datastore"]["mode"] == "bulk", result
-        assert time.monotonic() - began >= 5  # it did wait for the reader
-        assert client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"] == 450
-    finally:
-        if reader.poll() is None:
-            reader.kill()
+    assert result.get("resource_id") == rid and result["datastore"]["mode"] == "bulk", result
+    assert time.monotonic() - began >= 5  # it did wait for the reader
+    assert client.call("datastore_search", {"resource_id": rid, "limit": 0})["total"] == 450
     portal.purge(spec.ckan_name)

@@ -5,10 +5,13 @@ worker down the rows are in and the index follows when it is back."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -60,14 +63,57 @@ def worker(action: str) -> None:
     subprocess.run(command, check=True, capture_output=True)
 
 
-def first_load_without_worker(portal, agency_connections, tmp_path: Path, dataset: str, rows: int):
-    """(spec, client, resource id) of a first bulk load made while CKAN's job worker is stopped: its index
-    build is queued, not run. The caller starts the worker again."""
+def first_load(portal, agency_connections, tmp_path: Path, dataset: str, rows: int, without_worker: bool = False):
+    """(spec, client, resource id) of a first bulk load of ``rows`` clinics into a fresh dataset. With
+    ``without_worker`` CKAN's job worker is stopped first: the index build is queued, not run, and the
+    caller starts the worker again."""
     spec = small_spec(id=dataset)
     portal.purge(spec.ckan_name)
     client = agency_client(agency_connections, SYT)
-    worker("stop")
+    if without_worker:
+        worker("stop")
     return spec, client, publish(client, spec, clinics(rows, 1, tmp_path), tmp_path / "w1")["resource_id"]
+
+
+def first_load_without_worker(portal, agency_connections, tmp_path: Path, dataset: str, rows: int):
+    return first_load(portal, agency_connections, tmp_path, dataset, rows, without_worker=True)
+
+
+def holds(rid: str, mode: str, session: str) -> bool:
+    """The psql session named ``session`` (its application_name) holds ``mode`` (e.g. RowExclusiveLock) on the table."""
+    return sql("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation JOIN pg_stat_activity a "
+               f"ON a.pid = l.pid WHERE c.relname = '{rid}' AND l.mode = '{mode}' AND l.granted "
+               f"AND a.application_name = '{session}'") != "0"
+
+
+@contextmanager
+def idle_session(rid: str, statements: str, mode: str) -> Iterator[subprocess.Popen]:
+    """A psql session that runs ``statements`` (a transaction taking ``mode`` on the table) and stays idle in
+    it: yielded once it holds the lock, with its name as ``.name``. The caller ends it with
+    ``.communicate("COMMIT;" + newline)``; a session still open when the test leaves is killed, and its
+    transaction with it."""
+    import uuid
+
+    _, lay = stack()
+    name = f"opendata-test-{uuid.uuid4().hex[:12]}"
+    session = subprocess.Popen(
+        ["psql", "-h", str(lay.pg_socket), "-p", str(lay.pg_port), "-U", "postgres", "-d", "datastore_default", "-q"],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env={**os.environ, "PGAPPNAME": name})
+    session.name = name
+    try:
+        session.stdin.write(statements + "\n")
+        session.stdin.flush()
+        wait_until(lambda: holds(rid, mode, name), f"the session's {mode}")
+        yield session
+    finally:
+        if session.poll() is None:
+            session.kill()
+
+
+def wait_for_log(path: Path, start: int, text: str, what: str, timeout_s: float = 30) -> None:
+    """``text`` written to the log ``path`` after byte ``start``."""
+    with open(path, "rb") as fh:
+        wait_until(lambda: text.encode() in (fh.seek(start), fh.read())[1], what, timeout_s=timeout_s)
 
 
 def searched(client, rid: str, word: str) -> list[str]:
@@ -110,19 +156,13 @@ def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agen
     for it) so that it is surely running when a second load, or a delete of the table, starts. Either
     cancels it; its TRUNCATE or DROP then waits only for the writer, which lets go once the build is
     seen cancelled."""
+    sessions = ExitStack()
     try:
         spec, client, rid = first_load_without_worker(portal, agency_connections, tmp_path,
                                                       f"clinics-full-text-{then}", 2_000)
         assert full_text_indexes(rid) == []  # dropped by the load; its build waits for the worker
-        pg, lay = stack()
-        writer = subprocess.Popen(  # a transaction writing to the table, left open
-            ["psql", "-h", str(lay.pg_socket), "-p", str(lay.pg_port), "-U", "postgres", "-d", "datastore_default", "-q"],
-            stdin=subprocess.PIPE, text=True)
-        writer.stdin.write(f'BEGIN; LOCK TABLE "{rid}" IN ROW EXCLUSIVE MODE;\n')  # then idle in its transaction
-        writer.stdin.flush()
-        holding = (f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = '{rid}' "
-                   "AND l.mode = 'RowExclusiveLock' AND l.granted")
-        wait_until(lambda: sql(holding) != "0", "the writer")
+        writer = sessions.enter_context(
+            idle_session(rid, f'BEGIN; LOCK TABLE "{rid}" IN ROW EXCLUSIVE MODE;', "RowExclusiveLock"))
         worker("start")
         # the build starts ("initializing"), then waits for the writer: its phase says so within moments
         wait_until(lambda: building(rid).startswith("waiting for"), "the first build, running and held by the writer")
@@ -137,7 +177,7 @@ def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agen
             else client.call("datastore_delete", {"resource_id": rid, "force": True})))
         second.start()
         wait_until(lambda: not building(rid), f"the first build cancelled by the {then}", timeout_s=30)
-        assert sql(holding) != "0"  # the writer still holds: the build was cancelled, not finished
+        assert holds(rid, "RowExclusiveLock", writer.name)  # the writer still holds: the build was cancelled, not finished
         writer.communicate("COMMIT;\n", timeout=30)  # the writer lets go; the TRUNCATE or DROP goes on
         second.join(timeout=120)
         if then == "delete":
@@ -153,6 +193,7 @@ def test_a_build_still_running_is_cancelled_by_a_reload_or_a_delete(portal, agen
         wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "one valid index, no invalid leftover")
         assert searched(client, rid, "PK001999") == ["PK001999"]
     finally:
+        sessions.close()
         worker("start")
 
 
@@ -165,30 +206,22 @@ def test_a_build_ended_by_a_deadlock_is_tried_again(portal, agency_connections, 
     worker_log = lay.logs / "ckan-worker.log"
     sql("ALTER SYSTEM SET deadlock_timeout = '3s'")  # time for the test to close the cycle before the check
     sql("SELECT pg_reload_conf()")
-    writer = None
+    sessions = ExitStack()
     try:
         _, client, rid = first_load_without_worker(portal, agency_connections, tmp_path, "clinics-full-text-deadlock", 800)
-        writer = subprocess.Popen(
-            ["psql", "-h", str(lay.pg_socket), "-p", str(lay.pg_port), "-U", "postgres", "-d", "datastore_default", "-q"],
-            stdin=subprocess.PIPE, text=True)
-        writer.stdin.write(f"SET deadlock_timeout = '60s'; BEGIN; LOCK TABLE \"{rid}\" IN ROW EXCLUSIVE MODE;\n")
-        writer.stdin.flush()
-        wait_until(lambda: sql(f"SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE "
-                               f"c.relname = '{rid}' AND l.mode = 'RowExclusiveLock' AND l.granted") != "0", "the writer")
+        writer = sessions.enter_context(idle_session(
+            rid, f"SET deadlock_timeout = '60s'; BEGIN; LOCK TABLE \"{rid}\" IN ROW EXCLUSIVE MODE;", "RowExclusiveLock"))
         logged = worker_log.stat().st_size
         worker("start")
         wait_until(lambda: building(rid).startswith("waiting for"), "the build, waiting for the writer", timeout_s=30)
         writer.stdin.write(f"LOCK TABLE \"{rid}\" IN SHARE UPDATE EXCLUSIVE MODE;\n")  # the build holds that: a cycle
         writer.stdin.flush()
-        with open(worker_log, "rb") as fh:
-            wait_until(lambda: b"ended by a deadlock" in (fh.seek(logged), fh.read())[1], "the build ended by the deadlock",
-                       timeout_s=30)
+        wait_for_log(worker_log, logged, "ended by a deadlock", "the build ended by the deadlock")
         writer.communicate("COMMIT;\n", timeout=30)
         wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "the index, built by the next try")
         assert searched(client, rid, "PK000777") == ["PK000777"]
     finally:
-        if writer is not None and writer.poll() is None:
-            writer.kill()  # its transaction ends with it
+        sessions.close()
         sql("ALTER SYSTEM RESET deadlock_timeout")
         sql("SELECT pg_reload_conf()")
         worker("start")
@@ -261,10 +294,7 @@ def test_a_table_that_lost_its_index_gets_ckans_own_back_at_its_next_load(portal
                                                                            tmp_path: Path) -> None:
     """A load commits, then queues its index build: CKAN stopped in between leaves the table without one.
     A load lists the indexes it drops to rebuild them, so without a remedy none would ever come back."""
-    spec = small_spec(id="clinics-lost-index")
-    portal.purge(spec.ckan_name)
-    client = agency_client(agency_connections, SYT)
-    rid = publish(client, spec, clinics(400, 1, tmp_path), tmp_path / "w1")["resource_id"]
+    spec, client, rid = first_load(portal, agency_connections, tmp_path, "clinics-lost-index", 400)
     wait_until(lambda: full_text_indexes(rid) == [("gist", True)], "the first index")
     [ckans] = index_names(rid)  # the name datastore_create gave it
     sql(f'DROP INDEX "{ckans}"')

@@ -197,9 +197,11 @@ def build_indexes(resource_id: str, indexes: list[list[str]]) -> None:
             if outcome == "deadlock":
                 raise RuntimeError(f"full-text index of {resource_id}: {BUILD_ATTEMPTS} builds ended by deadlocks; "
                                    "the table's next load builds it again")
-            if outcome in ("gone", "cancelled"):
-                log.info("full-text index of %s: %s", resource_id, {
-                    "gone": "the table is gone", "cancelled": "cancelled by a newer load, which builds it again"}[outcome])
+            if outcome == "gone":
+                log.info("full-text index of %s: the table is gone", resource_id)
+                return
+            if outcome == "cancelled":
+                log.info("full-text index of %s: cancelled by a newer load, which builds it again", resource_id)
                 return
     log.info("full-text index of %s: built", resource_id)
 
