@@ -167,6 +167,8 @@ def test_a_publish_killed_half_way_converges_when_run_again(portal, agency_conne
     (b"code,name,beds\nPK000001,X,1,extra,cells\n", "extra data"),  # a row wider than its header
     (b"_id,code,name,beds\n1,PK000001,X,1\n", "unknown columns"),  # the DataStore's own row id, chosen by the caller
     (b"code,name,_full_text\nPK000001,X,'a' 'b'\n", "unknown columns"),  # its own search words, chosen by the caller
+    # a key twice: refused at the insert itself, after the truncate, with CKAN's row trigger switched off
+    (b"code,name,beds\nPK000001,X,1\nPK000001,Y,2\n", "duplicate key"),
 ])
 def test_a_hostile_bulk_load_is_refused_whole_and_the_table_stays_as_it_was(portal, agency_connections, tmp_path: Path,
                                                                           body: bytes, refused_for: str) -> None:
@@ -188,6 +190,10 @@ def test_a_hostile_bulk_load_is_refused_whole_and_the_table_stays_as_it_was(port
     assert portal.get("datastore_search", resource_id=rid, limit=0)["total"] == 500  # not emptied by the refused load
     row = portal.get("datastore_search", resource_id=rid, filters=json.dumps({"code": "PK000007"}))["records"][0]
     assert row["beds"] == 8 and scratch_tables() == 0
+    from tests.e2e.test_fulltext_index import sql
+
+    trigger = sql(f"SELECT tgenabled FROM pg_trigger WHERE tgrelid = '\"{rid}\"'::regclass AND tgname = 'zfulltext'")
+    assert trigger == "O"  # on, as it was: rows added through the API still get their words
     portal.purge(spec.ckan_name)
 
 
