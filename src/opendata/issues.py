@@ -35,6 +35,9 @@ class RowIssue:
     row: int | None = None  # line number in the agency's file (header = 1)
     column: str | None = None
     value: str | None = None
+    total: int | None = None  # how many cells (rows) broke this rule in this column; the examples are the first
+    fix_vi: str | None = None  # advice naming what is allowed (the list, the range, the format); else the rule's own
+    fix_en: str | None = None
 
     def asdict(self) -> dict:
         d = asdict(self)

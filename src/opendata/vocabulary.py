@@ -129,6 +129,26 @@ DRIFT_LABELS: dict[DriftKind, tuple[str, str]] = {
     DriftKind.unreachable: ("không kết nối được cổng", "portal unreachable"),
 }
 
+class DropReason(StrEnum):
+    """Why a row of an agency's sheet is not carried into the table (normalise.layout); the receipt says it."""
+
+    title = "title"  # above the header: the sheet's title block
+    caption = "caption"  # under the header: column numbers or units
+    total = "total"  # a total row ("Tổng cộng")
+    note = "note"  # notes after the table ("Ghi chú")
+    signature = "signature"  # the signing date, titles, "(Ký, ghi rõ họ tên)", names
+    no_key = "no_key"  # after the data, with no value in the key or required columns
+
+
+DROP_REASON_LABELS: dict[DropReason, tuple[str, str]] = {
+    DropReason.title: ("tiêu đề phía trên dòng tiêu đề cột", "title rows above the header"),
+    DropReason.caption: ("dòng số thứ tự cột hoặc đơn vị dưới tiêu đề cột", "column numbers or units under the header"),
+    DropReason.total: ("dòng tổng cộng", "a total row"),
+    DropReason.note: ("ghi chú sau bảng", "notes after the table"),
+    DropReason.signature: ("phần ký tên (ngày, chức danh, chữ ký, họ tên)", "the signature block (date, titles, names)"),
+    DropReason.no_key: ("dòng cuối không có giá trị ở cột mã và cột bắt buộc", "rows at the end with no key or required value"),
+}
+
 # the city's standard, in the order it is said: đúng, đủ, sạch, sống
 DIMENSIONS: tuple[tuple[Dimension, str, str], ...] = (
     (Dimension.correct, "Đúng", "Correct"), (Dimension.complete, "Đủ", "Complete"),

@@ -142,7 +142,7 @@ def cases() -> list[tuple[Case, bytes]]:
         (Case("ward-abolished.csv", "rejected", "phường, xã"), _edit(2, "Quận Hải Châu")),
         (Case("duplicate-key.csv", "rejected", "trùng"), _edit(0, rows[2][0])),
         (Case("latitude-out-of-range.csv", "rejected", "latitude"), _edit(4, "95.5")),
-        (Case("required-empty.csv", "rejected", "bắt buộc"), _edit(0, "")),
+        (Case("required-empty.csv", "rejected", "Thiếu mã"), _edit(0, "")),
         (Case("ragged-row.csv", "rejected", "ô thay vì"), _csv(rows[:3] + [rows[3] + ["x", "y"]] + rows[4:])),
         # a short row is a structural error too: never padded with empty cells
         (Case("short-row.csv", "rejected", "6 cells instead of"), _csv(rows[:3] + [rows[3][:6]] + rows[4:])),

@@ -55,7 +55,8 @@ def test_broken_rows_are_reported_with_row_column_value_and_dimension(sample: pd
     card = build_scorecard("t", "sha", len(bad), checks, issues)
     assert not card.accepted
     assert card.scores["dung"] < 100 and card.scores["sach"] < 100 and card.scores["du"] < 100
-    assert card.failed_checks["dung"]["blocking"] == 3  # latitude range, status set, ward set
+    # latitude range, status set, ward set, and the ward code no longer belonging to that name
+    assert card.failed_checks["dung"]["blocking"] == 4
 
 
 def test_warning_rules_do_not_block(sample: pd.DataFrame) -> None:

@@ -85,7 +85,9 @@ def _numbers(text: pa.ChunkedArray, col: ColumnSpec, conventions: Conventions | 
 
 def _canonical_datetime(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
     """Rewrite every accepted spelling as 'YYYY-MM-DD HH:MM:SS' (missing parts 00), else null."""
-    time = r"(?:[T ](?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?)?"
+    # ISO 8601 too: fractional seconds (dropped: the column holds whole seconds) and a zone (Z, ±hh, ±hh:mm,
+    # ±hhmm), which _zone_shift turns into the city's time
+    time = rf"(?:[T ](?P<H>\d{{1,2}}):(?P<M>\d{{2}})(?::(?P<S>\d{{2}})(?:[.,]\d{{1,9}})?)?(?:\s?{ZONE})?)?"
     shapes = [
         rf"^(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){time}$",
         rf"^(?P<d>\d{{1,2}})[/.-](?P<m>\d{{1,2}})[/.-](?P<y>\d{{4}}){time}$",
@@ -121,8 +123,33 @@ def _strptime_exact(iso: pa.ChunkedArray, fmt: str, with_time: bool) -> pa.Chunk
     return parsed if with_time else pc.cast(parsed, pa.date32())
 
 
+ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
+_ZONED = rf":\d{{2}}(?:[.,]\d{{1,9}})?\s?(?P<z>{ZONE})$"  # a zone only ever follows a time
+CITY_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh: UTC+7 all year, no daylight saving
+
+
+def _zone_shift(text: pa.ChunkedArray) -> pa.ChunkedArray | None:
+    """Seconds to add to each written time to make it the city's (a time written with no zone is the city's
+    already: 0); None when no value names a zone."""
+    if not pc.any(pc.match_substring_regex(text, _ZONED)).as_py():
+        return None
+    zone = pc.replace_substring(pc.struct_field(pc.extract_regex(text, _ZONED), "z"), ":", "")
+    utc = pc.equal(zone, scalar("Z"))
+    hours = pc.cast(pc.if_else(utc, scalar("0"), pc.utf8_slice_codeunits(zone, 1, 3)), pa.int64())
+    minutes_text = pc.utf8_slice_codeunits(zone, 3, 5)
+    minutes = pc.cast(pc.if_else(pc.equal(pc.utf8_length(minutes_text), ZERO), scalar("0"), minutes_text), pa.int64())
+    offset = pc.add(pc.multiply(hours, scalar(3600)), pc.multiply(minutes, scalar(60)))
+    offset = pc.if_else(pc.starts_with(zone, "-"), pc.negate(offset), offset)
+    return pc.fill_null(pc.subtract(scalar(CITY_OFFSET_S), offset), scalar(0))
+
+
 def _dates(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
-    return _strptime_exact(_canonical_datetime(text, with_time), "%Y-%m-%d %H:%M:%S", with_time)
+    """A time with a zone ('…Z', '…+09:00') is converted to the city's time (UTC+7)."""
+    parsed = _strptime_exact(_canonical_datetime(text, with_time), "%Y-%m-%d %H:%M:%S", True)
+    shift = _zone_shift(text)
+    if shift is not None:
+        parsed = pc.add(parsed, pc.cast(shift, pa.duration("s")))
+    return parsed if with_time else pc.cast(parsed, pa.date32())
 
 
 STRICT_TYPES = {ColumnType.integer: pa.int64(), ColumnType.number: pa.float64(), ColumnType.date: pa.date32(),

@@ -9,46 +9,32 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+import warnings
 
 import pyarrow as pa
 
 from ..exceptions import InputError
 from ..spec.models import DatasetSpec
-from .encodings import plausibility
-from .headers import locate_header
-from .legacy import decode_tcvn3, decode_vni
+from .fonts import fix_cells
+from .headers import SCAN_ROWS, HeaderLocation, locate_header
+from .layout import titles
 from .limits import Budget
 from .readers import TICK_ROWS, Grid, _cell_text, _error
 
+# What the readers say of a file that changes nothing in its cells: a size that is not a multiple of the
+# sector size (xlrd), features openpyxl does not read (data validation, conditional formatting, styles).
+_HARMLESS = re.compile(r"sector size|not supported and will be removed|no default style|Unknown extension|"
+                       r"Conditional Formatting|Data Validation|Cannot parse header or footer", re.IGNORECASE)
 
-def _fix_legacy_fonts(rows: list[list[str]]) -> tuple[list[list[str]], str]:
-    """Text typed in TCVN3 or VNI fonts reads as Latin-1 gibberish ('Phßng kh¸m'): convert it back."""
-    sample = " ".join(c for row in rows[:500] for c in row if c and not c.isascii())
-    if not sample:
-        return rows, "xlsx"
-    try:
-        as_bytes = sample.encode("cp1252")
-    except UnicodeEncodeError:
-        try:
-            as_bytes = sample.encode("latin-1")
-        except UnicodeEncodeError:
-            return rows, "unicode"  # real Vietnamese letters present: already Unicode
-    scores = {"unicode": plausibility(sample), "tcvn3": plausibility(decode_tcvn3(as_bytes)),
-              "vni": plausibility(decode_vni(as_bytes))}
-    best = max(scores, key=scores.get)
-    if best == "unicode":
-        return rows, "unicode"
-    convert = decode_tcvn3 if best == "tcvn3" else decode_vni
 
-    def fix(cell: str) -> str:
-        if cell.isascii():
-            return cell
-        try:
-            return convert(cell.encode("cp1252"))
-        except UnicodeEncodeError:
-            return convert(cell.encode("latin-1", errors="replace"))
+class _XlrdLog(io.StringIO):
+    """xlrd writes its notices to a log file (stdout by default): they are kept as warnings instead."""
 
-    return [[fix(c) for c in row] for row in rows], best
+    def write(self, text: str) -> int:
+        text = text.strip()
+        if text and not _HARMLESS.search(text):
+            warnings.warn(text.removeprefix("WARNING *** ").strip(), stacklevel=2)
+        return len(text)
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s[^>]*?ref="([A-Z]{1,3})(\d{1,7})(?::([A-Z]{1,3})(\d{1,7}))?"')
@@ -155,7 +141,7 @@ def _excel_rows_xls(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file
     import xlrd
 
     try:
-        book = xlrd.open_workbook(file_contents=raw, formatting_info=True, on_demand=True)
+        book = xlrd.open_workbook(file_contents=raw, formatting_info=True, on_demand=True, logfile=_XlrdLog(), verbosity=0)
         ws = _pick_sheet(book.sheet_names(), sheet, spec, file_name, book.sheet_by_name)
     except InputError:
         raise
@@ -202,12 +188,16 @@ def _pick_sheet(names: list[str], sheet: str | int | None, spec: DatasetSpec, fi
 
 def read_excel(raw: bytes, spec: DatasetSpec, file_name: str, sheet: str | int | None, budget: Budget) -> Grid:
     xls = raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary format, whatever the name says
-    grid = (_excel_rows_xls if xls else _excel_rows_xlsx)(raw, sheet, spec, file_name, budget)
-    grid, encoding = _fix_legacy_fonts(grid)
+    with warnings.catch_warnings(record=True) as said:  # a reader's own notices never reach the terminal raw
+        warnings.simplefilter("always")
+        grid = (_excel_rows_xls if xls else _excel_rows_xlsx)(raw, sheet, spec, file_name, budget)
+    notices = [str(w.message) for w in said if not _HARMLESS.search(str(w.message))]
     grid = [[unicodedata.normalize("NFC", c) for c in row] for row in grid]
-    loc = locate_header(grid, spec, file_name)
+    head = fix_cells(grid[: SCAN_ROWS + 2])  # a header typed in a legacy font is found too (its data: table.columns)
+    loc = locate_header(head, spec, file_name)
     header_row = loc.index + loc.depth
-    width = len(loc.names)
+    width = min(max([len(loc.names), *(len(r) for r in grid[header_row:])]), budget.limits.max_columns)
+    loc = HeaderLocation(loc.index, loc.depth, loc.names + [""] * (width - len(loc.names)))  # cells past the header: named
     cols: list[list[str]] = [[] for _ in range(width)]
     rows: list[int] = []
     for r in range(header_row, len(grid)):
@@ -218,4 +208,5 @@ def read_excel(raw: bytes, spec: DatasetSpec, file_name: str, sheet: str | int |
             cols[i].append(c)
         rows.append(r + 1)
     return Grid(loc, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
-                pa.chunked_array([pa.array(rows, pa.int64())]), f"excel:{encoding}", False)
+                pa.chunked_array([pa.array(rows, pa.int64())]), "excel:unicode", False, preamble=titles(head[: loc.index]),
+                notices=list(dict.fromkeys(notices))[:5])

@@ -7,7 +7,6 @@ footers below the data ("Người lập biểu", "Tổng cộng"). Matching igno
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from ..exceptions import InputError
@@ -15,8 +14,6 @@ from ..spec.models import DatasetSpec
 from .text import fold_key
 
 SCAN_ROWS = 40
-FOOTER_WORDS = ("tong cong", "nguoi lap", "lap bieu", "thu truong", "giam doc", "ky ten", "ghi chu", "xac nhan",
-                "kt giam doc", "tm ubnd", "ngay thang nam")
 
 
 @dataclass(frozen=True)
@@ -137,11 +134,3 @@ def match_headers(names: list[str], spec: DatasetSpec, file_name: str, header_ro
             dataset=spec.key, stage="normalise",
         )
     return mapping
-
-
-_SIGNED_ON = re.compile(r"ngay \d{1,2} thang \d{1,2} nam \d{4}")  # "Đà Nẵng, ngày 15 tháng 11 năm 2026"
-
-
-def is_footer(cells: list[str]) -> bool:
-    text = fold_key(" ".join(c for c in cells if c))
-    return not text or bool(_SIGNED_ON.search(text)) or any(text.startswith(w) or f" {w}" in f" {text}" for w in FOOTER_WORDS)

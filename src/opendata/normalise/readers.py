@@ -24,11 +24,12 @@ import pyarrow.csv as pacsv
 
 from ..arrow_values import EMPTY_TEXT, from_numpy
 from ..exceptions import InputError
-from ..records import records_at
+from ..records import keyed_records, records_at
 from ..spec.models import DatasetSpec
 from ..vocabulary import NO_WORDS, YES_WORDS, spellings
 from .encodings import SAMPLE_BYTES, detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
+from .layout import Dropped, titles
 from .limits import Budget, json_depth
 from .mapped import MappedBytes, arrow_buffer, skip
 
@@ -48,6 +49,8 @@ class Grid:
     needs_nfc: bool  # False when the decoder already produced NFC text
     bad_rows: list[tuple[int, str]] = field(default_factory=list)  # (row, why) for records that could not be split
     typed: frozenset[int] = frozenset()  # positions the CSV parser already gave their spec's type (nulls for empty)
+    preamble: list[Dropped] = field(default_factory=list)  # rows above the header (titles), named on the receipt
+    notices: list[str] = field(default_factory=list)  # what the file's reader warned of, for the receipt
 
 
 def _error(spec: DatasetSpec, msg: str) -> InputError:
@@ -82,6 +85,7 @@ class CsvPlan:
     simple: bool  # the fast readers may be tried (they give up when records and lines do not match)
     lines_before: int = 0  # a block of a larger file (normalise.stream): the file's lines before ``body``
     bytes_before: int = 0  # and its bytes
+    preamble: list[Dropped] = field(default_factory=list)  # rows above the header (titles)
 
 
 def refuse_nul(raw: bytes | MappedBytes, spec: DatasetSpec, file_name: str, base: int = 0, lines_before: int = 0) -> None:
@@ -125,7 +129,8 @@ def plan_csv(raw: bytes | MappedBytes, spec: DatasetSpec, file_name: str, forced
         for cell in row:
             budget.cell_text(cell)
     loc = locate_header(top, spec, file_name)
-    return CsvPlan(body, loc, loc.index + loc.depth, delimiter, encoding, needs_nfc, True)
+    return CsvPlan(body, loc, loc.index + loc.depth, delimiter, encoding, needs_nfc, True,
+                   preamble=titles(top[: loc.index]))
 
 
 def read_csv(plan: CsvPlan, budget: Budget) -> Grid:
@@ -194,7 +199,8 @@ def read_csv_typed(plan: CsvPlan, types: dict[int, pa.DataType], budget: Budget)
     typed = frozenset(i for i in types if i not in failed)
     columns = [table.column(n) for n in names]  # text ('' for empty) where not typed
     columns = [c if i in typed or not c.null_count else pc.fill_null(c, EMPTY_TEXT) for i, c in enumerate(columns)]
-    return Grid(plan.header, plan.header_row, columns, rows, plan.encoding, plan.needs_nfc, typed=typed)
+    return Grid(plan.header, plan.header_row, columns, rows, plan.encoding, plan.needs_nfc, typed=typed,
+                preamble=plan.preamble)
 
 
 def read_csv_text(plan: CsvPlan, positions: list[int], records: int | None = None) -> dict[int, pa.ChunkedArray]:
@@ -258,7 +264,8 @@ def _csv_fast(plan: CsvPlan, width: int) -> Grid | None:
     if irregular or not _one_line_per_record(body, header_row, table.num_rows):
         return None
     return Grid(plan.header, header_row, [table.column(n) for n in names],
-                _numbered(plan.lines_before + header_row + 1, table.num_rows), plan.encoding, plan.needs_nfc)
+                _numbered(plan.lines_before + header_row + 1, table.num_rows), plan.encoding, plan.needs_nfc,
+                preamble=plan.preamble)
 
 
 def _csv_records(reader, budget: Budget, lines_before: int = 0):
@@ -309,7 +316,7 @@ def _csv_exact(text: str, plan: CsvPlan, width: int, budget: Budget) -> Grid:
         rows.append(lines_before + start)
     budget.rows(len(rows))
     return Grid(plan.header, header_row, [pa.chunked_array([pa.array(c, pa.string())]) for c in cols],
-                pa.chunked_array([pa.array(rows, pa.int64())]), plan.encoding, plan.needs_nfc, bad)
+                pa.chunked_array([pa.array(rows, pa.int64())]), plan.encoding, plan.needs_nfc, bad, preamble=plan.preamble)
 
 
 # ------------------------------------------------------------------ Excel
@@ -353,7 +360,7 @@ def parse_json(raw: bytes, spec: DatasetSpec, file_name: str, budget: Budget) ->
 def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str | None, budget: Budget) -> Grid:
     """A list of records, found at ``records_path`` ('data.items') when it is not the top level."""
     data, encoding = parse_json(raw, spec, file_name, budget)
-    data = records_at(data, records_path)
+    data = keyed_records(records_at(data, records_path), spec.records_by_key)
     if isinstance(data, dict):
         data = next((v for v in data.values() if isinstance(v, list)), None)
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):

@@ -102,12 +102,21 @@ class _Issues:
         self.kept: list[RowIssue] = []
         self.seen: Counter = Counter()
 
+        self.totals: Counter = Counter()  # a problem's cells over all blocks (each block counts its own)
+
     def add(self, issues: list[RowIssue]) -> None:
+        block_totals: dict[tuple, int] = {}
         for issue in issues:
             key = (issue.rule, issue.column, issue.severity)
             self.seen[key] += 1
+            block_totals[key] = max(block_totals.get(key, 0), issue.total or 1)
             if self.seen[key] <= EXAMPLES.get(issue.rule, MAX_EXAMPLES):
                 self.kept.append(issue)
+        self.totals.update(block_totals)
+
+    def counted(self) -> list[RowIssue]:
+        """The kept examples, each with its problem's total over the whole file."""
+        return [replace(i, total=self.totals[(i.rule, i.column, i.severity)]) if i.total else i for i in self.kept]
 
 
 def normalise_stream(spec: DatasetSpec, raw_path: Path, original_name: str, out_dir: Path) -> NormalisedTable | None:
@@ -158,7 +167,7 @@ def normalise_stream(spec: DatasetSpec, raw_path: Path, original_name: str, out_
         issues.add([extra_columns_issue(extra)])
     total = time.perf_counter() - started
     seconds = {"convert": round(total - writing, 3), "write": round(writing, 3)}
-    return NormalisedTable(parquet, rows, plan.encoding, issues.kept, dict(failures), dropped,
+    return NormalisedTable(parquet, rows, plan.encoding, issues.counted(), dict(failures), dropped,
                            seconds).saved(out_dir / f"{raw_path.name}.normalised.json")
 
 

@@ -30,15 +30,17 @@ from ..spec.models import ColumnType, DatasetSpec
 from .casting import VI_SAMPLE, ColumnFailures, Conventions, cast_column, out_of_range, plain_reading_stands
 from .encodings import BrokenText
 from .excel import read_excel
-from .headers import is_footer, match_headers
+from .fonts import fix_column, font_issues
+from .headers import match_headers
+from .layout import data_rows, dropped_issues, unnamed_column_issue
 from .limits import Budget
 from .mapped import delivery_bytes
+from .markers import blank_markers, markers_of
 from .readers import CsvPlan, Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_text, read_csv_typed, read_json
 
 log = logging.getLogger(__name__)
 
 WORDY = (ColumnType.string, ColumnType.boolean)
-FOOTER_SCAN = 50
 ARROW_TYPES = {ColumnType.string: pa.string(), ColumnType.integer: pa.int64(), ColumnType.number: pa.float64(),
                ColumnType.boolean: pa.bool_(), ColumnType.date: pa.date32(), ColumnType.datetime: pa.timestamp("s")}
 
@@ -130,30 +132,6 @@ def printable(name: str, values: pa.ChunkedArray, rows: pa.ChunkedArray) -> tupl
     return values, issues
 
 
-def _is_empty(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _data_extent(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, n: int) -> int:
-    """How many leading records are data: the block at the end whose key cells are empty, that has at
-    most one filled cell (signatures, names, dates), or that starts with a footer phrase ('Tổng cộng',
-    'Người lập biểu', 'ngày … tháng … năm …') is not."""
-    keys = [c for c in spec.primary_key if c in columns] or [c.name for c in spec.columns if c.required and c.name in columns]
-    keys = keys or list(columns)
-    end = n
-    while end > 0 and n - end < FOOTER_SCAN:
-        i = end - 1
-        values = [columns[c][i].as_py() for c in columns]
-        # the first filled cell, as text: a typed number or date is filled too (it is never a footer phrase)
-        first = next((v if isinstance(v, str) else str(v) for v in values if not _is_empty(v)), "")
-        filled = sum(1 for v in values if not _is_empty(v))
-        if all(_is_empty(columns[c][i].as_py()) for c in keys) or (filled <= 1 < len(columns)) or is_footer([first]):
-            end -= 1
-        else:
-            break
-    return end
-
-
 @dataclass
 class _Typed:
     arrays: dict[str, pa.ChunkedArray]
@@ -161,13 +139,14 @@ class _Typed:
     issues: list[RowIssue]
     failures: dict[str, int]
     dropped: int
+    fonts: set[str] = field(default_factory=set)  # legacy fonts (tcvn3, vni) some of its text columns were typed in
 
 
 TextOf = Callable[[list[int], int | None], dict[int, pa.ChunkedArray]]  # (positions, first records or all) → text
 
 
 def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool = True,
-             conventions: Conventions | None = None, text_of: TextOf | None = None) -> _Typed:
+             conventions: Conventions | None = None, text_of: TextOf | None = None, first: bool = True) -> _Typed:
     """The spec's columns of a grid: those the CSV parser typed (``grid.typed``) kept as they are, the
     others converted from their text with the forgiving rules (Vietnamese numbers, dd/mm/yyyy …).
     Text is trimmed and NFC; ``last``: the grid ends the file (only there is a footer looked for);
@@ -177,14 +156,24 @@ def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool 
         # they are and trims only if that fails
         pos, name = item
         values = grid.columns[pos]
+        if pos not in grid.typed:
+            values = blank_markers(values, markers_of(spec, name))
         wordy = spec.column(name).type == ColumnType.string or (pos not in grid.typed and spec.column(name).type in WORDY)
-        return clean_text(values, grid.needs_nfc) if wordy else values
+        if not wordy:
+            return values, None
+        values, verdict = fix_column(values)
+        return clean_text(values, grid.needs_nfc), verdict
 
-    columns = dict(zip(mapping.values(), in_parallel(prepared, mapping.items()), strict=True))
+    prepared_columns = in_parallel(prepared, mapping.items())
+    columns = {name: values for name, (values, _) in zip(mapping.values(), prepared_columns, strict=True)}
+    fonts = {name: verdict for name, (_, verdict) in zip(mapping.values(), prepared_columns, strict=True)
+             if verdict is not None and (verdict.encoding or verdict.undecided)}
     from_text = {name for pos, name in mapping.items() if pos not in grid.typed}
     total = len(grid.rows)
-    keep = _data_extent(columns, spec, total) if total and last else total
-    rows = grid.rows.slice(0, keep)
+    start, keep, dropped = data_rows(columns, spec, grid.rows, first, last) if total else (0, 0, [])
+    columns = {name: values.slice(start, keep - start) for name, values in columns.items()}
+    rows = grid.rows.slice(start, keep - start)
+    keep -= start
     if text_of is not None:
         from_text |= _numbers_in_doubt(spec, grid, mapping, columns, keep, text_of)
     issues: list[RowIssue] = [
@@ -193,6 +182,13 @@ def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool 
                  message_en=f"Row does not split into the columns: {why}", row=row)
         for row, why in grid.bad_rows
     ]
+    issues += dropped_issues([*(grid.preamble if first else []), *dropped]) + font_issues(fonts)
+    if first:
+        issues += _unnamed_columns(grid, mapping, start, keep)
+        issues += [RowIssue(rule="reader_notice", dimension=Dimension.correct, severity=Severity.warning,
+                            message_vi=f"Trình đọc tệp cảnh báo: {text[:200]}",
+                            message_en=f"The file's reader warns: {text[:200]}")
+                   for text in grid.notices]
 
     def finished(item: tuple[str, pa.ChunkedArray]) -> tuple[pa.ChunkedArray, ColumnFailures | None, list[RowIssue]]:
         name, values = item
@@ -215,11 +211,24 @@ def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool 
             failures[name] = bad.count
             issues.extend(
                 RowIssue(rule=f"type:{col.type.value}", dimension=Dimension.correct, severity=Severity.blocking,
-                         message_vi=f"Giá trị '{value}' không phải {bad.expected_vi}",
-                         message_en=f"Value '{value}' is not {bad.expected_en}", row=row, column=name, value=value)
+                         message_vi=f"Giá trị không phải {bad.expected_vi}", message_en=f"The value is not {bad.expected_en}",
+                         row=row, column=name, value=value, total=bad.count)
                 for row, value in bad.examples
             )
-    return _Typed(arrays, rows, issues, failures, total - keep)
+    return _Typed(arrays, rows, issues, failures, total - keep, {v.encoding for v in fonts.values() if v.encoding})
+
+
+def _unnamed_columns(grid: Grid, mapping: dict[int, str], start: int, keep: int) -> list[RowIssue]:
+    """Columns with values under an empty header cell: named on the receipt by letter and first values."""
+    out = []
+    for pos, name in enumerate(grid.header.names):
+        if pos in mapping or name.strip() or pos >= len(grid.columns):
+            continue
+        text = pc.utf8_trim_whitespace(pc.cast(grid.columns[pos].slice(start, keep), pa.string()))
+        filled = pc.filter(text, pc.fill_null(pc.greater(pc.binary_length(text), ZERO), FALSE))
+        if len(filled):
+            out.append(unnamed_column_issue(pos, filled.slice(0, 3).to_pylist(), len(filled), grid.header_row))
+    return out
 
 
 def _numbers_in_doubt(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], columns: dict[str, pa.ChunkedArray],
@@ -302,7 +311,11 @@ def _read_typed(spec: DatasetSpec, raw: bytes, original_name: str, budget: Budge
         raise InputError(f"{original_name}: không đọc được mã ký tự / cannot decode the text: {exc}",
                          dataset=spec.key, stage="normalise") from None
     mapping = match_headers(grid.header.names, spec, original_name, grid.header_row, extra)
-    return _columns(spec, grid, mapping), grid.encoding
+    typed = _columns(spec, grid, mapping)
+    encoding = grid.encoding
+    if typed.fonts and encoding.endswith(":unicode"):  # a workbook whose text (some of it) was typed in a legacy font
+        encoding = encoding.replace(":unicode", ":" + "+".join(sorted(typed.fonts)))
+    return typed, encoding
 
 
 def convert_csv(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budget: Budget, last: bool = True,
@@ -315,10 +328,11 @@ def convert_csv(spec: DatasetSpec, plan: CsvPlan, mapping: dict[int, str], budge
     types = {pos: ARROW_TYPES[spec.column(name).type] for pos, name in mapping.items()
              if (conventions or {}).get(name) != "vi"}
     grid = read_csv_typed(plan, types, budget)
+    first = plan.lines_before == 0
     if grid is None:
-        return _columns(spec, read_csv(plan, budget), mapping, last, conventions)
+        return _columns(spec, read_csv(plan, budget), mapping, last, conventions, first=first)
     return _columns(spec, grid, mapping, last, conventions,
-                    lambda positions, records: read_csv_text(plan, positions, records))
+                    lambda positions, records: read_csv_text(plan, positions, records), first=first)
 
 
 @contextmanager

@@ -72,13 +72,15 @@ def joined_key(columns: list[pa.ChunkedArray]) -> pa.ChunkedArray:
 
 
 def duplicated_rows(keys: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
-    """True on every row whose (non-null) key appears more than once."""
+    """True on every row whose (non-null) key appears more than once. A missing key is not a duplicate
+    (value_counts counts nulls as one value: two empty key cells would read as the same key); the
+    missing-key rule names those rows."""
     if pa.types.is_integer(keys.type) or pa.types.is_temporal(keys.type):
         return _duplicated_sorted(keys)
     encoded = pc.dictionary_encode(keys).combine_chunks()
     counts = pc.value_counts(encoded.indices)
     repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), scalar(1)))
-    return pc.is_in(encoded.indices, value_set=repeated)
+    return pc.and_(pc.is_valid(encoded.indices), pc.is_in(encoded.indices, value_set=repeated, skip_nulls=True))
 
 
 def _duplicated_sorted(keys: pa.ChunkedArray) -> pa.Array:
@@ -125,6 +127,13 @@ def evaluate(table: pa.Table, cfg: dict, limit: int = 20,
         if any(c is None for c in cols):
             return None
         return _map_outcome(table, duplicated_rows(joined_key(cols)), limit)
+    if kind == "expect_column_pair_values_to_be_in_set":
+        a, b = _values(table, kw["column_A"]), _values(table, kw["column_B"])
+        if a is None or b is None or kw.get("ignore_row_if") != "either_value_is_missing":
+            return None
+        allowed = array([f"{x}\x1f{y}" for x, y in kw["value_pairs_set"]], pa.string())
+        inside = pc.is_in(joined_key([a, b]), value_set=allowed)
+        return _map_outcome(table, pc.and_(pc.and_(pc.is_valid(a), pc.is_valid(b)), pc.invert(inside)), limit)
     if kind == "expect_column_pair_values_a_to_be_greater_than_b":
         a, b = _values(table, kw["column_A"]), _values(table, kw["column_B"])
         if a is None or b is None or kw.get("ignore_row_if", "both_values_are_missing") != "either_value_is_missing":

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ..issues import RowIssue
+from ..spec.models import CITY_TIMEZONE
 from ..vocabulary import DIMENSION_NAMES
+from .advice import type_fix
 
 HOW_TO_FIX = {
     "expect_column_to_exist": ("Thêm cột theo đúng tên trong đặc tả.", "Add the column, named as in the specification."),
@@ -39,17 +43,54 @@ HOW_TO_FIX = {
     "unprintable": ("Xuất lại tệp từ dữ liệu gốc dạng UTF-8; xoá ký tự điều khiển.",
                     "Export the file again from the original data as UTF-8; remove control characters."),
     "structure": ("Kiểm tra dấu phân cách và dấu ngoặc kép trong dòng này.", "Check the separators and quotes in this row."),
+    "dropped_rows": ("Không cần sửa nếu đúng là tiêu đề, ghi chú hay chữ ký; nếu là dữ liệu, điền mã và các cột bắt buộc.",
+                     "Nothing to do if these are titles, notes or signatures; if they are data, fill in the key and "
+                     "required columns."),
+    "unnamed_column": ("Đặt tiêu đề cho cột (theo đặc tả) hoặc xoá cột.", "Give the column a header (as in the specification) "
+                       "or delete it."),
+    "legacy_font_converted": ("Nên gõ bằng phông Unicode (Times New Roman, Arial) từ lần sau.",
+                              "Type in a Unicode font (Times New Roman, Arial) from now on."),
+    "legacy_font": ("Chuyển toàn bộ tệp sang Unicode (Unikey: Công cụ chuyển mã, nguồn TCVN3 hoặc VNI, đích Unicode) "
+                    "rồi gửi lại.",
+                    "Convert the whole file to Unicode (Unikey's converter: from TCVN3 or VNI to Unicode) and send it again."),
 }
 
 
-def _fix(rule: str) -> tuple[str, str]:
+def _fix(issue: RowIssue) -> tuple[str, str]:
+    """The issue's own advice (naming what is allowed) when it has one, else its rule's."""
+    rule = issue.rule
+    if issue.fix_vi:
+        return issue.fix_vi, issue.fix_en or issue.fix_vi
     if rule.startswith("metadata:"):
         return ("Bổ sung trong đặc tả bộ dữ liệu (Sở KH&CN hỗ trợ).",
                 "Add it to the dataset specification (the portal team can help).")
     if rule.startswith("type:"):
-        return ("Nhập đúng kiểu dữ liệu (số dùng dấu phẩy thập phân, ngày dạng dd/mm/yyyy).",
-                "Use the column's type (numbers with a decimal comma, dates as dd/mm/yyyy).")
+        return type_fix(rule.removeprefix("type:"))
     return HOW_TO_FIX.get(rule, ("Xem quy tắc trong đặc tả bộ dữ liệu.", "See the rule in the dataset specification."))
+
+
+def local_time(moment: str | None) -> str:
+    """An ISO moment as the city reads it: dd/mm/yyyy hh:mm in Vietnam's time (UTC+7)."""
+    if not moment:
+        return ""
+    try:
+        at = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(ZoneInfo(CITY_TIMEZONE))
+    return f"{at:%d/%m/%Y %H:%M} (UTC+7)"
+
+
+def summary(problems: list[dict]) -> list[dict]:
+    """One line per problem kind (rule, column, message): how many cells broke it in all, how many are listed."""
+    out: dict[tuple, dict] = {}
+    for p in problems:
+        key = (p["rule"], p["column"], p["message_vi"])
+        line = out.setdefault(key, {"rule": p["rule"], "column": p["column"], "severity": p["severity"],
+                                    "message_vi": p["message_vi"], "message_en": p["message_en"], "total": 0, "listed": 0})
+        line["listed"] += 1
+        line["total"] = max(line["total"], p.get("total") or 0, line["listed"])
+    return list(out.values())
 
 
 @dataclass(frozen=True)
@@ -64,14 +105,14 @@ def receipt_dict(dataset: str, title: str, original_name: str, accepted: bool, s
     return {
         "dataset": dataset, "title": title, "file": original_name, "received_at": received_at, "accepted": accepted,
         "status_vi": "ĐƯỢC CHẤP NHẬN" if accepted else "BỊ TỪ CHỐI", "status_en": "ACCEPTED" if accepted else "REJECTED",
-        "scores": scores, "overall": overall, "error": error,
-        "problems": [{**i.asdict(), "fix_vi": _fix(i.rule)[0], "fix_en": _fix(i.rule)[1]} for i in issues],
+        "received_local": local_time(received_at), "scores": scores, "overall": overall, "error": error,
+        "problems": [{**i.asdict(), "fix_vi": _fix(i)[0], "fix_en": _fix(i)[1]} for i in issues],
     }
 
 
 def render_markdown(r: dict) -> str:
     lines = [f"# Biên nhận dữ liệu / Data receipt: {r['title']}", "",
-             f"- Tệp / File: `{r['file']}`", f"- Nhận lúc / Received: {r['received_at']}",
+             f"- Tệp / File: `{r['file']}`", f"- Nhận lúc / Received: {r.get('received_local') or r['received_at']}",
              f"- Kết quả / Result: **{r['status_vi']} / {r['status_en']}**"]
     if r.get("error"):
         lines += ["", "## Không đọc được tệp / The file could not be read", "", r["error"]]
@@ -80,6 +121,13 @@ def render_markdown(r: dict) -> str:
         lines += [f"| {DIMENSION_NAMES[d][0]} / {DIMENSION_NAMES[d][1]} | {s:.1f} |" for d, s in r["scores"].items()]
         lines.append(f"| **Tổng / Overall** | **{r['overall']:.1f}** |")
     if r["problems"]:
+        lines += ["", "## Tóm tắt / Summary", "",
+                  "| Mức / Severity | Cột / Column | Lỗi / Problem | Số ô (dòng) / Cells (rows) | Liệt kê / Listed |",
+                  "|---|---|---|---:|---:|"]
+        for p in summary(r["problems"]):
+            sev = "Chặn / blocking" if p["severity"] == "blocking" else "Cảnh báo / warning"
+            text = f"{p['message_vi']} / {p['message_en']}".replace("|", "\\|")
+            lines.append(f"| {sev} | {p['column'] or ''} | {text} | {p['total']:,} | {p['listed']} |")
         lines += ["", "## Cần sửa / To fix", "",
                   "| Mức / Severity | Dòng / Row | Cột / Column | Giá trị / Value | Lỗi / Problem | Cách sửa / How to fix |",
                   "|---|---:|---|---|---|---|"]

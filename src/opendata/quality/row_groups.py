@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from ..issues import MAX_EXAMPLES, ROW_COLUMN
 from .fast import RuleVerdict, duplicated_rows, evaluate, evaluate_all, joined_key
-from .runner import SuiteRun, report_checks, rule_column, run_gx
+from .runner import SuiteRun, cell_of, report_checks, rule_column, run_gx
 
 # Rules that judge the whole table at once; every other rule judges each row on its own.
 WHOLE_TABLE_RULES = {"expect_table_row_count_to_be_between", "expect_column_values_to_be_unique",
@@ -91,8 +91,8 @@ def run_suite_in_row_groups(parquet, configs: list[dict], suite_name: str) -> Su
             column = rule_column(configs[i])
             per_row = (outcome.checked == batch.num_rows) if i in gx_judged else \
                 (kinds[i] not in TABLE_LEVEL_RULES and _has_columns(batch, configs[i]))
-            tallies[i].add(outcome, [(rows[k].as_py(), batch.column(column)[k].as_py() if column in batch.column_names
-                                      else None) for k in outcome.rows[:MAX_EXAMPLES]], per_row)
+            tallies[i].add(outcome, [(rows[k].as_py(), cell_of(batch, column, k)) for k in outcome.rows[:MAX_EXAMPLES]],
+                           per_row)
         del batch, rows
     for i, found in maxima.items():
         column = configs[i]["kwargs"]["column"]
@@ -120,9 +120,8 @@ def run_suite_in_row_groups(parquet, configs: list[dict], suite_name: str) -> Su
             outcome = outcome[0]
             gx_judged.add(i)
         column = rule_column(configs[i])
-        value_of = keys.column(column) if column in keys.column_names else None
-        tallies[i].add(outcome, [(keys.column(ROW_COLUMN)[k].as_py(), value_of[k].as_py() if value_of is not None else None)
-                                 for k in outcome.rows[:MAX_EXAMPLES]], per_row=kind != "expect_table_row_count_to_be_between")
+        found = [(keys.column(ROW_COLUMN)[k].as_py(), cell_of(keys, column, k)) for k in outcome.rows[:MAX_EXAMPLES]]
+        tallies[i].add(outcome, found, per_row=kind != "expect_table_row_count_to_be_between")
         del keys
     checks, issues = report_checks(configs, [t.verdict() for t in tallies], lambda i, _column, _outcome: tallies[i].examples)
     return SuiteRun(checks, issues, None, {"arrow": len(configs) - len(gx_judged), "gx": len(gx_judged)})
@@ -215,6 +214,6 @@ def _unique_by_hashing(source, columns: list[str]) -> tuple[RuleVerdict, list[tu
         if judged.num_rows else pa.array([], pa.bool_())
     flagged = flagged.combine_chunks() if isinstance(flagged, pa.ChunkedArray) else flagged
     unexpected = pc.sum(flagged).as_py() or 0 if judged.num_rows else 0
-    examples = [(judged.column(ROW_COLUMN)[k].as_py(), judged.column(columns[0])[k].as_py() if len(columns) == 1 else None)
+    examples = [(judged.column(ROW_COLUMN)[k].as_py(), cell_of(judged, ",".join(columns), k))
                 for k in (pc.indices_nonzero(flagged).to_pylist()[:MAX_EXAMPLES] if unexpected else [])]
     return RuleVerdict(unexpected == 0, source.metadata.num_rows, unexpected, []), examples

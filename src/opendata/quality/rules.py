@@ -50,7 +50,13 @@ def mask_personal(text: str) -> str:
     return _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", _LONG_NUMBER.sub(digits, text))
 
 
-FORMULA = r"^[=+\-@].*[^\d\s.,]"  # a cell Excel would run as a formula (a signed number alone is fine)
+FORMULA = r"^[=+\-@].*[^\d\s.,\-]"  # a cell Excel would run as a formula (a signed number or dashes alone are fine)
+# Letters of Latin-1 that Vietnamese never writes but TCVN3 and VNI text read as Latin-1 is full of ("NguyÔn" has Ô,
+# fine, but "Hµ Néi", "Ñaø Naüng", "Gi¸o" have ¸ ø ü Ñ): one beside a letter is legacy-font text left unconverted.
+# Left out: µ (µg/m³), ©, ®, «, », ×, ÷, which real text uses as symbols. Literal characters: RE2 has no \u.
+_NOT_VIETNAMESE = "¡¢£¤¥¦§¨ª¬¶·¸¹¼½¾ÆÇËÎÏÐÑÖØÜÞßäåæçëîïñöøûüþ"
+_LETTER = "A-Za-z\u00c0-\u1ef9"
+LEGACY_FONT = f"[{_LETTER}][{_NOT_VIETNAMESE}]|[{_NOT_VIETNAMESE}][{_LETTER}]"
 NOT_CLEAN_TEXT = "^\\s|\\s$|[\u0300-\u036f]"  # untrimmed, or a combining mark left (not NFC); literal marks: RE2 has no \\u
 
 
@@ -94,7 +100,10 @@ def correct(spec: DatasetSpec, province_code: int | None, delivered_on: date | N
             out.append(_exp("expect_column_values_to_be_in_set", Dimension.correct, column=col.name,
                             value_set=list(col.allowed_values)))
         if col.pattern and col.type == ColumnType.string:
-            out.append(_exp("expect_column_values_to_match_regex", Dimension.correct, column=col.name, regex=col.pattern))
+            rule = _exp("expect_column_values_to_match_regex", Dimension.correct, column=col.name, regex=col.pattern)
+            if col.pattern_hint:
+                rule["meta"].update(hint_vi=col.pattern_hint.vi, hint_en=col.pattern_hint.en or col.pattern_hint.vi)
+            out.append(rule)
         if col.format:
             out.append(_exp("expect_column_values_to_match_regex", Dimension.correct, check=f"format_{col.format}",
                             column=col.name, regex=FORMATS[col.format]))
@@ -103,12 +112,27 @@ def correct(spec: DatasetSpec, province_code: int | None, delivered_on: date | N
             values = [code for code, _ in wards] if col.reference == "ward_code" else [name for _, name in wards]
             out.append(_exp("expect_column_values_to_be_in_set", Dimension.correct, check="ward_reference", column=col.name,
                             value_set=values))
+    out += _ward_pairs(spec, province_code)
     return out
+
+
+def _ward_pairs(spec: DatasetSpec, province_code: int | None) -> list[dict]:
+    """A ward code and a ward name in one row must belong together: after the 2025 reform most codes were
+    reused for another ward (20242 is now Phường Hải Châu, it was Phường Phước Ninh), so each is valid alone."""
+    codes = [c.name for c in spec.columns if c.reference == "ward_code"]
+    names = [c.name for c in spec.columns if c.reference == "ward_name"]
+    if not codes or not names or province_code is None:
+        return []
+    pairs = [[code, name] for code, name in current_wards(province_code)]
+    return [_exp("expect_column_pair_values_to_be_in_set", Dimension.correct, check="ward_pair", column_A=codes[0],
+                 column_B=names[0], value_pairs_set=pairs, ignore_row_if="either_value_is_missing")]
 
 
 def complete(spec: DatasetSpec, previous_rows: int | None) -> list[dict]:
     out = [_exp("expect_column_to_exist", Dimension.complete, column=c.name) for c in spec.columns]
-    out += [_exp("expect_column_values_to_not_be_null", Dimension.complete, column=c.name) for c in spec.columns if c.required]
+    keys = set(spec.primary_key)  # an empty key cell is a missing key (named so), never a duplicate
+    out += [_exp("expect_column_values_to_not_be_null", Dimension.complete, check="missing_key" if c.name in keys else None,
+                 column=c.name) for c in spec.columns if c.required or c.name in keys]
     out.append(_exp("expect_table_row_count_to_be_between", Dimension.complete,
                     min_value=spec.row_count.min, max_value=spec.row_count.max))
     if previous_rows:
@@ -129,6 +153,8 @@ def clean(spec: DatasetSpec) -> list[dict]:
             continue
         out.append(_exp("expect_column_values_to_not_match_regex", Dimension.clean, check="formula_injection",
                         column=col.name, regex=FORMULA))
+        out.append(_exp("expect_column_values_to_not_match_regex", Dimension.correct, check="legacy_font",
+                        column=col.name, regex=LEGACY_FONT))
         out.append(_exp("expect_column_values_to_not_match_regex", Dimension.clean, Severity.warning, check="clean_text",
                         column=col.name, regex=NOT_CLEAN_TEXT))
         if not col.public and col.format not in ("phone", "mobile", "email"):

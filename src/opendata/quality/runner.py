@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
+from . import advice
 from .fast import RuleVerdict, evaluate_all
 from .rules import mask_personal
 
@@ -85,18 +86,27 @@ def run_suite(data, configs: list[dict], suite_name: str, docs_dir: Path | None 
 
     def examples(_: int, column: str | None, outcome: RuleVerdict) -> list[tuple[int, object]]:
         """(file row, value) of the first rows the rule flags."""
-        return [(rows[i].as_py() if rows is not None else i + 2,
-                 table.column(column)[i].as_py() if column in table.column_names else None)
-                for i in outcome.rows[:MAX_EXAMPLES]]
+        return [(rows[i].as_py() if rows is not None else i + 2, cell_of(table, column, i)) for i in outcome.rows[:MAX_EXAMPLES]]
 
     checks, issues = report_checks(configs, outcomes, examples)
     engine = {"arrow": len(configs) - len(leftover), "gx": len(leftover)}
     return SuiteRun(checks, issues, docs_page, engine)
 
 
+def cell_of(table, column: str | None, i: int):
+    """A flagged row's value; for a rule on two or more columns, their values joined ('20242 | Phường Hải Châu')."""
+    names = [c for c in (column or "").split(",") if c in table.column_names]
+    if not names:
+        return None
+    if len(names) == 1:
+        return table.column(names[0])[i].as_py()
+    return " | ".join(str(table.column(c)[i].as_py()) for c in names)
+
+
 def rule_column(cfg: dict) -> str | None:
     kw = cfg.get("kwargs", {})
-    return kw.get("column") or ",".join(kw.get("column_list") or []) or None
+    pair = [kw[k] for k in ("column_A", "column_B") if kw.get(k)]
+    return kw.get("column") or ",".join(kw.get("column_list") or pair) or None
 
 
 def report_checks(configs: list[dict], outcomes: list[RuleVerdict], examples) -> tuple[list[CheckResult], list[RowIssue]]:
@@ -112,10 +122,12 @@ def report_checks(configs: list[dict], outcomes: list[RuleVerdict], examples) ->
         if outcome.success:
             continue
         found = examples(i, column, outcome)
+        total = outcome.unexpected if outcome.checked > 1 or found else None
         for row, value in found:
-            issues.append(_issue(cfg["type"], dim, sev, column, row, value, kw, meta.get("check")))
+            issues.append(_issue(cfg["type"], dim, sev, column, row, value, kw, meta, total))
         if not found:
-            issues.append(_issue(cfg["type"], dim, sev, column, None, outcome.observed, kw, meta.get("check")))
+            issues.append(_issue(cfg["type"], dim, sev, column, None, outcome.observed, kw, meta, total,
+                                 observed=outcome.observed))
     return checks, issues
 
 
@@ -186,6 +198,11 @@ RULE_TEXT = {
 
 
 CHECK_TEXT = {
+    "missing_key": ("Thiếu mã: ô khóa để trống", "Missing key: the key cell is empty"),
+    "legacy_font": ("Chữ gõ bằng phông cũ (TCVN3/VNI) chưa chuyển sang Unicode",
+                    "Text typed in a legacy font (TCVN3/VNI), not converted to Unicode"),
+    "ward_pair": ("Mã và tên phường, xã không khớp nhau theo danh mục hiện hành",
+                  "The ward code and the ward name do not belong together in the current list"),
     "personal_data": ("Có thông tin cá nhân (số CCCD/CMND, số di động, e-mail)", "Personal data (ID, mobile number, e-mail)"),
     "formula_injection": ("Ô bắt đầu bằng =, +, -, @ sẽ bị Excel chạy như công thức",
                           "A cell starting with =, +, -, @ runs as a formula in Excel"),
@@ -195,17 +212,17 @@ CHECK_TEXT = {
     "freshness": ("Độ mới nội dung: ngày mới nhất trong dữ liệu đã cũ hơn tần suất cập nhật đã cam kết",
                   "Content currency: the newest date in the data is older than the promised frequency"),
 }
-QUIET_KWARGS = ("column", "column_list", "result_format", "batch_id", "regex_list", "value_set")
-
-
 def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: int | None, value, kwargs: dict,
-           check: str | None = None) -> RowIssue:
+           meta: dict, total: int | None = None, observed=None) -> RowIssue:
+    check = meta.get("check")
     vi, en = CHECK_TEXT.get(check or "", RULE_TEXT.get(rule, ("Vi phạm quy tắc", "Rule broken")))
-    detail = {k: v for k, v in kwargs.items() if k not in QUIET_KWARGS and not (check and k == "regex")}
-    if detail:
-        vi, en = f"{vi} ({detail})", f"{en} ({detail})"
+    detail_vi, detail_en = advice.detail(rule, check, kwargs, observed)
+    if detail_vi:
+        vi, en = f"{vi} ({detail_vi})", f"{en} ({detail_en})"
+    fixed = advice.fix(rule, check, kwargs, meta)
     return RowIssue(rule=rule, dimension=dim, severity=sev, message_vi=vi, message_en=en, row=row, column=column,
-                    value=_shown(value, check))
+                    value=_shown(value, check), total=total, fix_vi=fixed[0] if fixed else None,
+                    fix_en=fixed[1] if fixed else None)
 
 
 def _shown(value, check: str | None) -> str | None:

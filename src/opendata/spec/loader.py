@@ -279,6 +279,7 @@ def _validate_dataset(reg: Registry, city: City, path: Path) -> DatasetSpec | No
         return None
     data.setdefault("city", city.code)
     data.setdefault("agency", path.parent.name)
+    data.setdefault("missing_values", list(city.missing_values))
     try:
         return DatasetSpec.model_validate(data)
     except ValidationError as exc:

@@ -15,6 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInf
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 COLUMN_NAME = r"^[a-z][a-z0-9_]{0,62}$"
+# Cells that mean "no value" in agency sheets, read as empty unless a spec says otherwise (case ignored)
+MISSING_VALUES = ("-", "--", "---", "----", "N/A", "#N/A", "…", "...")
 CITY_TIMEZONE = "Asia/Ho_Chi_Minh"  # Vietnam's one time zone: schedules, and the day a delivery arrived
 
 # A column's bound: a number for numbers; an ISO date or time, or `today` (the day the delivery
@@ -95,11 +97,14 @@ class ColumnSpec(Strict):
     minimum: Bound | None = Field(None, description="Lowest allowed value: a number, or for dates an ISO date or `today`")
     maximum: Bound | None = Field(None, description="Highest allowed value: a number, or for dates an ISO date or `today`")
     pattern: str | None = Field(None, description="Regular expression every non-empty value must match")
+    pattern_hint: Text | None = Field(None, description="The pattern in words, for the receipt ('DN-RG- then 4 digits')")
     format: Literal["phone", "mobile", "email", "tax_code", "url"] | None = Field(
         None, description="A well-known format checked for every value (đúng)")
     reference: Literal["ward_name", "ward_code"] | None = Field(
         None, description="Values must be in the city's current administrative units (vietnam-provinces)")
     public: bool = Field(False, description="Personal-looking values (phones, e-mails, ID numbers) here are meant to be public")
+    missing_values: list[str] = Field(default_factory=list, description="More cells meaning 'no value' in this column "
+                                      "('vắng' for an absent candidate), besides the dataset's")
     description: Text | None = None
 
     @field_validator("pattern")
@@ -284,6 +289,10 @@ class DatasetSpec(Strict):
     limits: InputLimits = InputLimits()
     extra_columns: Literal["warn", "reject"] = Field(
         "warn", description="A column outside the spec: dropped with a warning on the receipt, or the file refused")
+    missing_values: list[str] = Field(default_factory=lambda: list(MISSING_VALUES), description=(
+        "Cells meaning 'no value' in every column, read as empty (case ignored); the city's list when absent"))
+    records_by_key: str | None = Field(None, pattern=COLUMN_NAME, description=(
+        "JSON: records are the values of an object keyed by code ({'20194': {...}}); the key goes to this column"))
 
     @property
     def key(self) -> str:
@@ -345,6 +354,8 @@ class City(Strict):
     code: str = Field(pattern=SLUG)
     name: Text
     province_code: int = Field(description="Province code in the current administrative list (vietnam-provinces)")
+    missing_values: list[str] = Field(default_factory=lambda: list(MISSING_VALUES),
+                                      description="Cells meaning 'no value', for every dataset that does not set its own")
     agencies: list[Agency] = Field(min_length=1)
 
     def agency(self, code: str) -> Agency | None:

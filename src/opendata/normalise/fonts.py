@@ -1,0 +1,143 @@
+"""Text typed in the legacy TCVN3 (.VnTime) and VNI fonts inside a Unicode file, decided per column and
+per cell, never once per sheet.
+
+A clerk's workbook often has Unicode headers (typed later, or by another person) over names typed in
+.VnTime: "NguyÔn Thanh Hµ" is "Nguyễn Thanh Hà" read through the wrong font. Such a cell holds only
+characters of one 8-bit code page; read back as TCVN3 or VNI bytes, it becomes Vietnamese. A column's
+cells vote for the reading that makes them Vietnamese words (encodings.plausibility); each cell is then
+converted only if that reading reads better than the cell as it is, so a column that mixes Unicode and
+legacy cells comes out whole. A column whose votes do not settle between TCVN3 and VNI is not guessed:
+the caller refuses it, naming the column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..arrow_values import FALSE, array
+from ..issues import Dimension, RowIssue, Severity
+from .encodings import NAMES, plausibility
+from .legacy import decode_tcvn3, decode_vni
+
+SAMPLE = 400  # distinct cells a column's vote is taken on
+CANDIDATE = "[\\x{80}-\\x{FF}]"  # a character of the upper half of Latin-1: what legacy-font text shows
+_DECODERS = {"tcvn3": decode_tcvn3, "vni": decode_vni}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    encoding: str | None  # tcvn3, vni, or None: the column is Unicode
+    undecided: bool = False  # legacy text whose font cannot be told
+    converted: int = 0  # cells converted
+
+
+def _as_bytes(cell: str) -> bytes | None:
+    for codec in ("cp1252", "latin-1"):
+        try:
+            return cell.encode(codec)
+        except UnicodeEncodeError:
+            continue
+    return None  # a character outside both: real Unicode text (ễ, ạ …), not a legacy font
+
+
+@lru_cache(maxsize=65536)  # names and places repeat: each distinct cell is read once
+def readings(cell: str) -> dict[str, tuple[float, str]]:
+    """The cell's plausibility as it is and in each legacy reading, with that reading's text."""
+    raw = _as_bytes(cell)
+    out = {"unicode": (plausibility(cell), cell)}
+    if raw is not None:
+        for name, decode in _DECODERS.items():
+            text = decode(raw)
+            out[name] = (plausibility(text), text)
+    return out
+
+
+def vote(cells: list[str]) -> Verdict:
+    """The column's reading, from its candidate cells (distinct, non-ASCII)."""
+    totals = {"unicode": 0.0, "tcvn3": 0.0, "vni": 0.0}
+    legacy_cells = 0
+    for cell in cells[:SAMPLE]:
+        scores = readings(cell)
+        if len(scores) == 1:
+            totals["unicode"] += 3 * len(cell.split())  # real Unicode letters: a vote for Unicode
+            continue
+        for name, (score, _) in scores.items():
+            totals[name] += score
+        best = max(scores, key=lambda n: scores[n][0])
+        legacy_cells += best != "unicode" and scores[best][0] > scores["unicode"][0]
+    if not legacy_cells:
+        return Verdict(None)
+    tcvn3, vni = totals["tcvn3"], totals["vni"]
+    best = "tcvn3" if tcvn3 >= vni else "vni"
+    if max(tcvn3, vni) <= 0:
+        return Verdict(None, undecided=True)  # read as legacy cell by cell, but no reading makes the column Vietnamese
+    if abs(tcvn3 - vni) < max(3.0, 0.1 * max(tcvn3, vni)):
+        return Verdict(None, undecided=True)
+    return Verdict(best)
+
+
+def convert_cell(cell: str, encoding: str) -> str | None:
+    """The cell in ``encoding``'s reading when that reads better than the cell as it is; else None."""
+    scores = readings(cell)
+    if encoding not in scores:
+        return None
+    score, text = scores[encoding]
+    return text if score > scores["unicode"][0] else None
+
+
+def fix_column(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, Verdict]:
+    """A text column with its legacy-font cells converted (cell by cell, in the column's reading)."""
+    if values.type != pa.string() or not len(values):
+        return values, Verdict(None)
+    marked = pc.fill_null(pc.match_substring_regex(values, CANDIDATE), FALSE)
+    if not pc.any(marked).as_py():
+        return values, Verdict(None)
+    candidates = pc.unique(pc.filter(values, marked)).to_pylist()
+    verdict = vote(candidates)
+    if verdict.encoding is None:
+        return values, verdict
+    fixed = {c: t for c in candidates if (t := convert_cell(c, verdict.encoding)) is not None}
+    if not fixed:
+        return values, Verdict(None)
+    olds = array(list(fixed), pa.string())
+    news = array(list(fixed.values()), pa.string())
+    where = pc.index_in(values, value_set=olds)
+    replaced = pc.take(news, pc.fill_null(where, 0))
+    out = pc.if_else(pc.is_valid(where), replaced, values)
+    converted = pc.sum(pc.is_valid(where)).as_py() or 0
+    return out, Verdict(verdict.encoding, converted=converted)
+
+
+def fix_cells(rows: list[list[str]]) -> list[list[str]]:
+    """Each legacy-font cell of a few rows (a sheet's head, where its header is looked for) converted on its
+    own: a header has too few cells for a column vote."""
+    def fixed(cell: str) -> str:
+        if cell.isascii():
+            return cell
+        scores = readings(cell)
+        best = max(scores, key=lambda n: scores[n][0])
+        return scores[best][1] if best != "unicode" and scores[best][0] > max(0.0, scores["unicode"][0]) else cell
+
+    return [[fixed(c) for c in row] for row in rows]
+
+
+def font_issues(verdicts: dict[str, Verdict]) -> list[RowIssue]:
+    """A column converted from a legacy font is said (a warning); one that cannot be decided is refused."""
+
+    out = []
+    for column, v in verdicts.items():
+        if v.undecided:
+            out.append(RowIssue(rule="legacy_font", dimension=Dimension.correct, severity=Severity.blocking, column=column,
+                                message_vi="Cột có chữ gõ bằng phông cũ nhưng không xác định được là TCVN3 hay VNI",
+                                message_en="The column holds text in a legacy font that is neither clearly TCVN3 nor VNI"))
+        elif v.converted:
+            vi = en = NAMES[v.encoding]
+            out.append(RowIssue(rule="legacy_font_converted", dimension=Dimension.clean, severity=Severity.warning,
+                                column=column, total=v.converted,
+                                message_vi=f"{v.converted:,} ô gõ bằng phông {vi} đã được chuyển sang Unicode",
+                                message_en=f"{v.converted:,} cells typed in the {en} font were converted to Unicode"))
+    return out
