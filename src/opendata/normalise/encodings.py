@@ -71,22 +71,27 @@ def plausibility(text: str) -> float:
     """How much of the text reads as Vietnamese: known syllables score most, well-formed ones some,
     anything else (unknown letters, two tone marks, impossible spellings) counts against.
     Words of plain ASCII are the same in every candidate decoding and are not counted."""
+    return word_scores(text)[0]
+
+
+def word_scores(text: str) -> tuple[float, int]:
+    """plausibility, and how many words do not read as Vietnamese at all."""
     known = _known_syllables()
-    score = 0.0
+    score, bad = 0.0, 0
     for word in _WORD.findall(unicodedata.normalize("NFC", text)):
         if word.isascii():
             continue
         low = word.lower()
         tones = sum(1 for c in unicodedata.normalize("NFD", low) if c in _TONE_MARKS)
         if not all(c.isascii() or c in _VIET for c in word) or tones > 1:
-            score -= 3
+            score, bad = score - 3, bad + 1
         elif low in known:
             score += 3
         elif _SYLLABLE.match(_toneless(low)):
             score += 1
         else:
-            score -= 3
-    return score
+            score, bad = score - 3, bad + 1
+    return score, bad
 
 
 def detect_and_decode(raw: bytes, forced: str | None = None) -> Decoded:

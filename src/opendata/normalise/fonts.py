@@ -20,8 +20,8 @@ import pyarrow.compute as pc
 
 from ..arrow_values import FALSE, array
 from ..issues import Dimension, RowIssue, Severity
-from .encodings import NAMES, plausibility
-from .legacy import decode_tcvn3, decode_vni
+from .encodings import NAMES, word_scores
+from .legacy import all_letters, decode_tcvn3, decode_vni
 
 SAMPLE = 400  # distinct cells a column's vote is taken on
 CANDIDATE = "[\\x{80}-\\x{FF}]"  # a character of the upper half of Latin-1: what legacy-font text shows
@@ -45,48 +45,62 @@ def _as_bytes(cell: str) -> bytes | None:
 
 
 @lru_cache(maxsize=65536)  # names and places repeat: each distinct cell is read once
-def readings(cell: str) -> dict[str, tuple[float, str]]:
-    """The cell's plausibility as it is and in each legacy reading, with that reading's text."""
+def readings(cell: str) -> dict[str, tuple[float, str, int]]:
+    """The cell as it is and in each legacy reading: (plausibility, text, words that are not Vietnamese)."""
     raw = _as_bytes(cell)
-    out = {"unicode": (plausibility(cell), cell)}
+    out = {"unicode": _scored(cell)}
     if raw is not None:
         for name, decode in _DECODERS.items():
-            text = decode(raw)
-            out[name] = (plausibility(text), text)
+            out[name] = _scored(decode(raw))
     return out
 
 
+def _scored(text: str) -> tuple[float, str, int]:
+    score, bad = word_scores(text)
+    return score, text, bad + sum(1 for c in text if c in _ALIEN)
+
+
+# Latin-1 characters Vietnamese text never holds, that TCVN3 and VNI letters read as (the soft hyphen is TCVN3's
+# "ư", "·" its "ã", "®" its "đ", "©" "«" "µ" its "â" "ô" "à"); a cell holding one is converted only when a legacy
+# reading makes it read better. The measuring symbols (° ² ³ ± × ÷) are not among them.
+_ALIEN = frozenset(chr(c) for c in range(0xA0, 0x100)) - set("°²³±×÷") - set(all_letters()) - {"\xa0"}
+
+
+def _legacy_looking(scores: dict[str, tuple[float, str, int]]) -> bool:
+    """A cell that could be legacy-font bytes with a word that is not Vietnamese as it is ('Hè Thu' has none: left
+    alone), which a legacy reading makes read better."""
+    if len(scores) == 1 or not scores["unicode"][2]:
+        return False
+    best = max(scores["tcvn3"], scores["vni"])
+    return best[2] < scores["unicode"][2] and best[0] > scores["unicode"][0]
+
+
 def vote(cells: list[str]) -> Verdict:
-    """The column's reading, from its candidate cells (distinct, non-ASCII)."""
-    totals = {"unicode": 0.0, "tcvn3": 0.0, "vni": 0.0}
+    """The column's reading, from its candidate cells (distinct, non-ASCII): the legacy-looking ones vote."""
+    totals = {"tcvn3": 0.0, "vni": 0.0}
     legacy_cells = 0
     for cell in cells[:SAMPLE]:
         scores = readings(cell)
-        if len(scores) == 1:
-            totals["unicode"] += 3 * len(cell.split())  # real Unicode letters: a vote for Unicode
+        if not _legacy_looking(scores):
             continue
-        for name, (score, _) in scores.items():
-            totals[name] += score
-        best = max(scores, key=lambda n: scores[n][0])
-        legacy_cells += best != "unicode" and scores[best][0] > scores["unicode"][0]
-    if not legacy_cells:
-        return Verdict(None)
+        legacy_cells += 1
+        for name in totals:
+            totals[name] += scores[name][0]
     tcvn3, vni = totals["tcvn3"], totals["vni"]
-    best = "tcvn3" if tcvn3 >= vni else "vni"
-    if max(tcvn3, vni) <= 0:
-        return Verdict(None, undecided=True)  # read as legacy cell by cell, but no reading makes the column Vietnamese
+    if not legacy_cells or max(tcvn3, vni) <= 0:
+        return Verdict(None)  # not Vietnamese in any reading (a foreign name): the gate's legacy_font rule still looks
     if abs(tcvn3 - vni) < max(3.0, 0.1 * max(tcvn3, vni)):
         return Verdict(None, undecided=True)
-    return Verdict(best)
+    return Verdict("tcvn3" if tcvn3 > vni else "vni")
 
 
 def convert_cell(cell: str, encoding: str) -> str | None:
-    """The cell in ``encoding``'s reading when that reads better than the cell as it is; else None."""
+    """The cell in ``encoding``'s reading when it does not read as Vietnamese as it is and does in that reading."""
     scores = readings(cell)
-    if encoding not in scores:
+    if not _legacy_looking(scores):
         return None
-    score, text = scores[encoding]
-    return text if score > scores["unicode"][0] else None
+    score, text, bad = scores[encoding]
+    return text if bad < scores["unicode"][2] and score > scores["unicode"][0] else None
 
 
 def fix_column(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, Verdict]:
@@ -119,8 +133,10 @@ def fix_cells(rows: list[list[str]]) -> list[list[str]]:
         if cell.isascii():
             return cell
         scores = readings(cell)
-        best = max(scores, key=lambda n: scores[n][0])
-        return scores[best][1] if best != "unicode" and scores[best][0] > max(0.0, scores["unicode"][0]) else cell
+        if not _legacy_looking(scores):
+            return cell
+        best = max(("tcvn3", "vni"), key=lambda n: scores[n][0])
+        return scores[best][1]
 
     return [[fixed(c) for c in row] for row in rows]
 

@@ -70,7 +70,7 @@ def locate_header(rows: list[list[str]], spec: DatasetSpec, file_name: str) -> H
     best_score = 0
     for i, row in enumerate(rows[:SCAN_ROWS]):
         candidates = [HeaderLocation(i, 1, row)]
-        if i + 1 < len(rows):
+        if i + 1 < len(rows) and len({c.strip() for c in row if c.strip()}) >= 2:  # one value (a title, merged) is no parent
             candidates.append(HeaderLocation(i, 2, _two_row_names(row, rows[i + 1])))
         for cand in candidates:
             score = _score(cand.names, wanted)

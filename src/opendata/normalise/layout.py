@@ -63,8 +63,8 @@ def caption_rows(columns: dict[str, pa.ChunkedArray], n: int) -> int:
         filled = [c for c in _cells(columns, count) if c]
         numbered = [m.group(1) for c in filled if (m := _NUMBERING.match(c))]
         in_sequence = len(numbered) == len(filled) and _consecutive(numbered)
-        units = all(_UNIT.match(c) or _NUMBERING.match(c) for c in filled)
-        if len(filled) < 2 or not (in_sequence or units):
+        in_parentheses = all(_UNIT.match(c) for c in filled)  # (1) (2) or (người) (ha)
+        if len(filled) < 2 or not (in_sequence or in_parentheses):
             break
         count += 1
     return count
@@ -86,7 +86,7 @@ def _is_phrase(cell: str) -> bool:
 
 
 def _reason(cells: list[str], signature: bool) -> DropReason:
-    folded = fold_key(" ".join(c for c in cells if c))
+    folded = fold_key(" ".join(c for c in cells if c and not c.isdigit()))  # past an STT number
     if folded.startswith(("tong", "cong")):
         return DropReason.total
     if folded.startswith("ghi chu") or folded.startswith("chu thich"):
@@ -95,11 +95,14 @@ def _reason(cells: list[str], signature: bool) -> DropReason:
 
 
 def data_rows(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, rows: pa.ChunkedArray, first: bool,
-              last: bool) -> tuple[int, int, list[Dropped]]:
-    """(start, end, dropped): records [start, end) are data. ``first``/``last``: the records begin/end the file."""
+              last: bool, sheet: dict[str, pa.ChunkedArray] | None = None) -> tuple[int, int, list[Dropped]]:
+    """(start, end, dropped): records [start, end) are data. ``columns``: the spec's; ``sheet``: every column of
+    the sheet in its order (an STT column holds the '(1)' and the notes too), for the words of a footer and
+    what the receipt shows. ``first``/``last``: the records begin/end the file."""
+    sheet = sheet or columns
     n = len(rows)
-    start = caption_rows(columns, n) if first and n else 0
-    dropped = [Dropped(rows[i].as_py(), rows[i].as_py(), DropReason.caption, first_cells(_cells(columns, i)))
+    start = caption_rows(sheet, n) if first and n else 0
+    dropped = [Dropped(rows[i].as_py(), rows[i].as_py(), DropReason.caption, first_cells(_cells(sheet, i)))
                for i in range(start)]
     if not last or n <= start:
         return start, n, dropped
@@ -116,11 +119,12 @@ def data_rows(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, rows: pa.C
 
     window = range(max(start, n - FOOTER_SCAN), n)
     named = {i: dict(zip(columns, _cells(columns, i), strict=True)) for i in window}
+    whole = {i: _cells(sheet, i) for i in window}
     end = n
     signature = None
     for i in reversed(window):  # the earliest footer line with no full data row after it, but names after a blank row
         cells = named[i]
-        if any(_is_phrase(c) for c in cells.values()) and not key_data(cells):
+        if any(_is_phrase(c) for c in whole[i]) and not key_data(cells):
             later = [j for j in range(i + 1, n) if full(named[j])]
             if len(later) <= SIGNATURE_NAMES and all(line[j - offset] - line[i - offset] > j - i for j in later):
                 signature = i
@@ -129,7 +133,7 @@ def data_rows(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, rows: pa.C
     while end > start and n - end < FOOTER_SCAN and not key_data(named[end - 1]):
         end -= 1
     for i in range(end, n):
-        cells = list(named[i].values())
+        cells = whole[i]
         reason = _reason(cells, signature is not None and i >= signature)
         dropped.append(Dropped(line[i - offset], line[i - offset], reason, first_cells(cells)))
     return start, end, dropped

@@ -156,8 +156,7 @@ def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool 
         # they are and trims only if that fails
         pos, name = item
         values = grid.columns[pos]
-        if pos not in grid.typed:
-            values = blank_markers(values, markers_of(spec, name))
+        values = blank_markers(values, markers_of(spec, name))  # text only: a typed column had none (they fail the type)
         wordy = spec.column(name).type == ColumnType.string or (pos not in grid.typed and spec.column(name).type in WORDY)
         if not wordy:
             return values, None
@@ -170,7 +169,8 @@ def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool 
              if verdict is not None and (verdict.encoding or verdict.undecided)}
     from_text = {name for pos, name in mapping.items() if pos not in grid.typed}
     total = len(grid.rows)
-    start, keep, dropped = data_rows(columns, spec, grid.rows, first, last) if total else (0, 0, [])
+    sheet = {str(pos): columns[mapping[pos]] if pos in mapping else grid.columns[pos] for pos in range(len(grid.columns))}
+    start, keep, dropped = data_rows(columns, spec, grid.rows, first, last, sheet) if total else (0, 0, [])
     columns = {name: values.slice(start, keep - start) for name, values in columns.items()}
     rows = grid.rows.slice(start, keep - start)
     keep -= start
