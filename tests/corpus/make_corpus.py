@@ -68,6 +68,14 @@ def _xlsx(rows: list[list], mutate=None) -> bytes:
     return buf.getvalue()
 
 
+def _tcvn3(text: str) -> str:
+    """A cell typed in the .VnTime font, as a Unicode workbook shows it."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from opendata.normalise.legacy import encode_tcvn3
+
+    return encode_tcvn3(text).decode("latin-1")
+
+
 def _rezip(raw: bytes, part: str, old: bytes, new: bytes) -> bytes:
     """The same XLSX with ``old`` replaced by ``new`` once in one part's XML (which must hold it)."""
     src, out = zipfile.ZipFile(io.BytesIO(raw)), io.BytesIO()
@@ -140,6 +148,15 @@ def cases() -> list[tuple[Case, bytes]]:
         (Case("replacement-characters.csv", "rejected", "U+FFFD"), _edit(1, "Tr\ufffd\ufffdm đo m\ufffda")),
         (Case("formula-injection.csv", "rejected", "công thức"), _edit(1, "=HYPERLINK(\"http://x.invalid\",\"bấm\")")),
         (Case("ward-abolished.csv", "rejected", "phường, xã"), _edit(2, "Quận Hải Châu")),
+        # issue 30, one case per class: real sheets' shapes
+        (Case("names-in-tcvn3-under-a-unicode-header.xlsx", "accepted", "TCVN3"),
+         _xlsx([rows[0]] + [[_tcvn3(c) if i == 1 else c for i, c in enumerate(r)] for r in rows[1:]])),
+        (Case("title-and-signature-block.xlsx", "accepted", "signature block"),
+         _xlsx([["UBND THÀNH PHỐ ĐÀ NẴNG"], [], *rows, [], ["", "", "", "", "", "", "", "Đà Nẵng, ngày 1 tháng 12 năm 2026"],
+                ["", "Người lập biểu", "", "", "", "", "", "GIÁM ĐỐC"], [], ["", "Nguyễn Văn A", "Trần Thị B"]])),
+        (Case("iso-8601-dates-with-zone.csv", "accepted", "ĐƯỢC CHẤP NHẬN"), _edit(7, "2019-09-07T08:00:00+07:00")),
+        (Case("placeholder-dashes.csv", "accepted", "ĐƯỢC CHẤP NHẬN"), _edit(6, "----")),
+        (Case("ward-code-of-another-ward.csv", "rejected", "không khớp"), _edit(3, rows[2][3])),
         (Case("duplicate-key.csv", "rejected", "trùng"), _edit(0, rows[2][0])),
         (Case("latitude-out-of-range.csv", "rejected", "latitude"), _edit(4, "95.5")),
         (Case("required-empty.csv", "rejected", "Thiếu mã"), _edit(0, "")),
