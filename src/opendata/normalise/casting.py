@@ -123,7 +123,7 @@ def _strptime_exact(iso: pa.ChunkedArray, fmt: str, with_time: bool) -> pa.Chunk
     return parsed if with_time else pc.cast(parsed, pa.date32())
 
 
-ZONE = r"(?:Z|[+-]\d{2}(?::?\d{2})?)"
+ZONE = r"(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)"  # UTC-14 to UTC+14
 _ZONED = rf":\d{{2}}(?:[.,]\d{{1,9}})?\s?(?P<z>{ZONE})$"  # a zone only ever follows a time
 CITY_OFFSET_S = 7 * 3600  # Asia/Ho_Chi_Minh: UTC+7 all year, no daylight saving
 

@@ -76,22 +76,24 @@ def plausibility(text: str) -> float:
 
 def word_scores(text: str) -> tuple[float, int]:
     """plausibility, and how many words do not read as Vietnamese at all."""
-    known = _known_syllables()
     score, bad = 0.0, 0
     for word in _WORD.findall(unicodedata.normalize("NFC", text)):
-        if word.isascii():
-            continue
-        low = word.lower()
-        tones = sum(1 for c in unicodedata.normalize("NFD", low) if c in _TONE_MARKS)
-        if not all(c.isascii() or c in _VIET for c in word) or tones > 1:
-            score, bad = score - 3, bad + 1
-        elif low in known:
-            score += 3
-        elif _SYLLABLE.match(_toneless(low)):
-            score += 1
-        else:
-            score, bad = score - 3, bad + 1
+        if not word.isascii():
+            points = _word_score(word)
+            score, bad = score + points, bad + (points < 0)
     return score, bad
+
+
+@lru_cache(maxsize=65536)  # a language repeats its words: each is judged once
+def _word_score(word: str) -> int:
+    """+3 a known syllable, +1 a well-formed one, -3 anything else (unknown letters, two tone marks)."""
+    low = word.lower()
+    tones = sum(1 for c in unicodedata.normalize("NFD", low) if c in _TONE_MARKS)
+    if not all(c.isascii() or c in _VIET for c in word) or tones > 1:
+        return -3
+    if low in _known_syllables():
+        return 3
+    return 1 if _SYLLABLE.match(_toneless(low)) else -3
 
 
 def detect_and_decode(raw: bytes, forced: str | None = None) -> Decoded:

@@ -72,7 +72,7 @@ def _legacy_looking(scores: dict[str, tuple[float, str, int]]) -> bool:
     if len(scores) == 1 or not scores["unicode"][2]:
         return False
     best = max(scores["tcvn3"], scores["vni"])
-    return best[2] < scores["unicode"][2] and best[0] > scores["unicode"][0]
+    return best[0] > 0 and best[2] < scores["unicode"][2] and best[0] > scores["unicode"][0]  # Vietnamese only then
 
 
 def vote(cells: list[str]) -> Verdict:
@@ -95,12 +95,16 @@ def vote(cells: list[str]) -> Verdict:
 
 
 def convert_cell(cell: str, encoding: str) -> str | None:
-    """The cell in ``encoding``'s reading when it does not read as Vietnamese as it is and does in that reading."""
-    scores = readings(cell)
-    if not _legacy_looking(scores):
+    """The cell in ``encoding``'s reading when it does not read as Vietnamese as it is and does in that reading
+    (only that reading is made: a decided column's cells need no other)."""
+    raw = _as_bytes(cell)
+    if raw is None:
         return None
-    score, text, bad = scores[encoding]
-    return text if bad < scores["unicode"][2] and score > scores["unicode"][0] else None
+    score, _, bad = _scored(cell)
+    if not bad:
+        return None
+    legacy_score, text, legacy_bad = _scored(_DECODERS[encoding](raw))
+    return text if legacy_score > 0 and legacy_bad < bad and legacy_score > score else None
 
 
 def fix_column(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, Verdict]:

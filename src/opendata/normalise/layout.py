@@ -108,8 +108,8 @@ def data_rows(columns: dict[str, pa.ChunkedArray], spec: DatasetSpec, rows: pa.C
         return start, n, dropped
     keys = [c for c in dict.fromkeys([*spec.primary_key, *(c.name for c in spec.columns if c.required)]) if c in columns]
     keys = keys or list(columns)
-    line = rows.to_pylist()[max(start, n - FOOTER_SCAN - 1):]
-    offset = n - len(line)
+    offset = max(start, n - FOOTER_SCAN - 1)
+    line = rows.slice(offset).to_pylist()  # the file lines of the rows looked at (never the whole column)
 
     def key_data(cells: dict[str, str]) -> bool:
         return any(cells[k] and not _is_phrase(cells[k]) for k in keys)

@@ -16,57 +16,7 @@ from zoneinfo import ZoneInfo
 from ..issues import RowIssue
 from ..spec.models import CITY_TIMEZONE
 from ..vocabulary import DIMENSION_NAMES
-from .advice import type_fix
-
-HOW_TO_FIX = {
-    "expect_column_to_exist": ("Thêm cột theo đúng tên trong đặc tả.", "Add the column, named as in the specification."),
-    "expect_column_values_to_not_be_null": ("Điền giá trị cho ô bắt buộc.", "Fill in the required cell."),
-    "expect_column_values_to_be_between": ("Kiểm tra lại giá trị, đơn vị và dấu thập phân.",
-                                           "Check the value, its unit and the decimal separator."),
-    "expect_column_values_to_be_in_set": ("Dùng một giá trị trong danh mục (tên phường, xã theo danh mục hiện hành).",
-                                          "Use a value from the list (current ward/commune names)."),
-    "expect_column_values_to_match_regex": ("Sửa theo đúng định dạng yêu cầu.", "Write the value in the required format."),
-    "expect_column_values_to_be_unique": ("Mỗi mã chỉ xuất hiện một lần: xóa dòng trùng.",
-                                          "Each key once: remove the duplicate row."),
-    "expect_compound_columns_to_be_unique": ("Xóa dòng trùng khóa.", "Remove the rows with a duplicate key."),
-    "expect_table_row_count_to_be_between": ("Gửi đủ số dòng như cam kết (tệp có bị cắt?).",
-                                             "Send all the rows promised (was the file cut short?)."),
-    "expect_column_values_to_not_match_regex": ("Bỏ ký tự =, +, -, @ ở đầu ô và khoảng trắng thừa.",
-                                                "Remove a leading =, +, -, @ and stray spaces."),
-    "expect_column_values_to_not_match_regex_list": (
-        "Dữ liệu mở không được chứa thông tin cá nhân (số CCCD/CMND, số di động, e-mail cá nhân): xóa hoặc ẩn.",
-        "Open data must not hold personal data (ID numbers, mobile numbers, personal e-mail): remove or mask it."),
-    "expect_column_max_to_be_between": ("Cập nhật dữ liệu mới nhất theo tần suất đã cam kết.",
-                                        "Send current data, as often as promised."),
-    "extra_column": ("Bỏ cột này, hoặc đề nghị bổ sung vào đặc tả nếu cần công bố.",
-                     "Remove the column, or ask for it to be added to the specification if it should be published."),
-    "unprintable": ("Xuất lại tệp từ dữ liệu gốc dạng UTF-8; xoá ký tự điều khiển.",
-                    "Export the file again from the original data as UTF-8; remove control characters."),
-    "structure": ("Kiểm tra dấu phân cách và dấu ngoặc kép trong dòng này.", "Check the separators and quotes in this row."),
-    "dropped_rows": ("Không cần sửa nếu đúng là tiêu đề, ghi chú hay chữ ký; nếu là dữ liệu, điền mã và các cột bắt buộc.",
-                     "Nothing to do if these are titles, notes or signatures; if they are data, fill in the key and "
-                     "required columns."),
-    "unnamed_column": ("Đặt tiêu đề cho cột (theo đặc tả) hoặc xoá cột.", "Give the column a header (as in the specification) "
-                       "or delete it."),
-    "legacy_font_converted": ("Nên gõ bằng phông Unicode (Times New Roman, Arial) từ lần sau.",
-                              "Type in a Unicode font (Times New Roman, Arial) from now on."),
-    "legacy_font": ("Chuyển toàn bộ tệp sang Unicode (Unikey: Công cụ chuyển mã, nguồn TCVN3 hoặc VNI, đích Unicode) "
-                    "rồi gửi lại.",
-                    "Convert the whole file to Unicode (Unikey's converter: from TCVN3 or VNI to Unicode) and send it again."),
-}
-
-
-def _fix(issue: RowIssue) -> tuple[str, str]:
-    """The issue's own advice (naming what is allowed) when it has one, else its rule's."""
-    rule = issue.rule
-    if issue.fix_vi:
-        return issue.fix_vi, issue.fix_en or issue.fix_vi
-    if rule.startswith("metadata:"):
-        return ("Bổ sung trong đặc tả bộ dữ liệu (Sở KH&CN hỗ trợ).",
-                "Add it to the dataset specification (the portal team can help).")
-    if rule.startswith("type:"):
-        return type_fix(rule.removeprefix("type:"))
-    return HOW_TO_FIX.get(rule, ("Xem quy tắc trong đặc tả bộ dữ liệu.", "See the rule in the dataset specification."))
+from .advice import for_issue
 
 
 def local_time(moment: str | None) -> str:
@@ -106,7 +56,7 @@ def receipt_dict(dataset: str, title: str, original_name: str, accepted: bool, s
         "dataset": dataset, "title": title, "file": original_name, "received_at": received_at, "accepted": accepted,
         "status_vi": "ĐƯỢC CHẤP NHẬN" if accepted else "BỊ TỪ CHỐI", "status_en": "ACCEPTED" if accepted else "REJECTED",
         "received_local": local_time(received_at), "scores": scores, "overall": overall, "error": error,
-        "problems": [{**i.asdict(), "fix_vi": _fix(i)[0], "fix_en": _fix(i)[1]} for i in issues],
+        "problems": [{**i.asdict(), "fix_vi": for_issue(i)[0], "fix_en": for_issue(i)[1]} for i in issues],
     }
 
 
