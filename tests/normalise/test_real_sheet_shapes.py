@@ -33,7 +33,8 @@ def vni(text: str) -> str:
 def run(tmp_path: Path, name: str, data: bytes, **spec):
     path = tmp_path / name
     path.write_bytes(data)
-    table = normalise_file(small_spec(source={"kind": "drop_zone", "pattern": "*"}, **spec), path, name, tmp_path / "out")
+    spec = {"source": {"kind": "drop_zone", "pattern": "*"}, **spec}
+    table = normalise_file(small_spec(**spec), path, name, tmp_path / "out")
     return table, pq.read_table(table.parquet).to_pylist()
 
 
@@ -183,3 +184,15 @@ def test_an_xls_readers_notices_stay_off_the_terminal(tmp_path: Path, capfd) -> 
     table, rows = run(tmp_path, "pk.xls", data)
     printed = capfd.readouterr()
     assert len(rows) == 2 and "WARNING" not in printed.out + printed.err and "sector" not in printed.out + printed.err
+
+
+def test_a_json_field_outside_the_spec_is_never_made_one_huge_cell(tmp_path: Path) -> None:
+    """Found with a real administrative-unit list: each province record carries its districts and wards as a
+    nested list (36,000 characters as text), outside the spec. It was turned into a cell and refused by
+    max_cell_chars; now it is named as a column outside the spec and the file is read."""
+    children = [{"id": f"{i:05d}", "name": f"Phường {i}", "wards": [{"id": j} for j in range(40)]} for i in range(100)]
+    doc = {"data": [{"Mã": "PK001", "Tên phòng khám": "Phòng khám A", "children": children}]}
+    table, rows = run(tmp_path, "pk.json", json.dumps(doc, ensure_ascii=False).encode(),
+                      source={"kind": "drop_zone", "pattern": "*", "records_path": "data"})
+    assert [r["code"] for r in rows] == ["PK001"]
+    assert [i.column for i in table.issues if i.rule == "extra_column"] == ["children"]

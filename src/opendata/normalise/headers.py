@@ -87,6 +87,11 @@ def locate_header(rows: list[list[str]], spec: DatasetSpec, file_name: str) -> H
     return best
 
 
+def spec_column_of(name: str, spec: DatasetSpec) -> str | None:
+    """The spec column a header names, or None (a column outside the spec)."""
+    return _match(name, _wanted(spec))
+
+
 SERIAL_NUMBER = {"stt", "tt", "so tt", "so thu tu", "thu tu", "no", "so", "#", "n o"}  # 'STT', 'Số TT', 'No.'
 
 

@@ -24,13 +24,12 @@ import pyarrow.csv as pacsv
 
 from ..arrow_values import EMPTY_TEXT, from_numpy
 from ..exceptions import InputError
-from ..records import keyed_records, records_at
 from ..spec.models import DatasetSpec
 from ..vocabulary import NO_WORDS, YES_WORDS, spellings
 from .encodings import SAMPLE_BYTES, detect_and_decode, refuse_broken_utf8, refuse_cut_utf8
 from .headers import SCAN_ROWS, HeaderLocation, locate_header
 from .layout import Dropped, titles
-from .limits import Budget, json_depth
+from .limits import Budget
 from .mapped import MappedBytes, arrow_buffer, skip
 
 MAX_BAD_ROWS = 1000
@@ -337,56 +336,6 @@ def _cell_text(value) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return unicodedata.normalize("NFC", str(value))
-
-
-# ------------------------------------------------------------------ JSON
-
-
-def parse_json(raw: bytes, spec: DatasetSpec, file_name: str, budget: Budget) -> tuple[object, str]:
-    """The JSON document (any encoding detect_and_decode knows), bounded in size and depth."""
-    budget.size(len(raw), json=True)
-    decoded = detect_and_decode(raw)
-    try:
-        data = json.loads(decoded.text)
-    except json.JSONDecodeError as exc:
-        raise _error(spec, f"{file_name}: JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno} / invalid JSON at "
-                           f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except RecursionError:
-        raise budget.refuse("max_depth", "độ sâu lồng nhau của JSON", "the JSON nesting depth", 1000,
-                            budget.limits.max_depth) from None
-    return data, decoded.encoding
-
-
-def read_json(raw: bytes, spec: DatasetSpec, file_name: str, records_path: str | None, budget: Budget) -> Grid:
-    """A list of records, found at ``records_path`` ('data.items') when it is not the top level."""
-    data, encoding = parse_json(raw, spec, file_name, budget)
-    data = keyed_records(records_at(data, records_path), spec.records_by_key)
-    if isinstance(data, dict):
-        data = next((v for v in data.values() if isinstance(v, list)), None)
-    if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise _error(spec, f"{file_name}: không thấy danh sách bản ghi ('{records_path or '.'}') / no list of records at "
-                           f"'{records_path or '.'}'")
-    if not data:
-        raise _error(spec, f"{file_name}: không có bản ghi nào / the delivery holds no records")
-    budget.rows(len(data))
-    names: list[str] = []
-    seen: set[str] = set()
-    for i, record in enumerate(data):
-        for k, v in record.items():
-            if k not in seen:
-                seen.add(k)
-                names.append(k)
-                budget.columns(len(names))
-            if isinstance(v, dict | list):
-                budget.depth(json_depth(v, budget.limits.max_depth) + 2)  # the list of records and the record
-        if i % TICK_ROWS == 0:
-            budget.tick()
-    budget.cells(len(data) * len(names))
-    loc = locate_header([names], spec, file_name)
-    cols = [pa.chunked_array([pa.array([_cell_text(r.get(n)) for r in data], pa.string())]) for n in names]
-    rows = _numbered(1, len(data))
-    budget.text_columns(cols, rows)
-    return Grid(loc, 0, cols, rows, f"json:{encoding}", False)
 
 
 def kind_of(path: Path, original_name: str) -> str:

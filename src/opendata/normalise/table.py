@@ -32,11 +32,12 @@ from .encodings import BrokenText
 from .excel import read_excel
 from .fonts import fix_column, font_issues
 from .headers import match_headers
+from .jsonfile import parse_json, read_json
 from .layout import data_rows, dropped_issues, unnamed_column_issue
 from .limits import Budget
 from .mapped import delivery_bytes
 from .markers import blank_markers, markers_of
-from .readers import CsvPlan, Grid, kind_of, parse_json, plan_csv, read_csv, read_csv_text, read_csv_typed, read_json
+from .readers import CsvPlan, Grid, kind_of, plan_csv, read_csv, read_csv_text, read_csv_typed
 
 log = logging.getLogger(__name__)
 
