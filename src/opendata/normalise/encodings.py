@@ -93,7 +93,9 @@ def _word_score(word: str) -> int:
         return -3
     if low in _known_syllables():
         return 3
-    return 1 if _SYLLABLE.match(_toneless(low)) else -3
+    if _SYLLABLE.match(_toneless(low)):
+        return 1
+    return 0 if word.isupper() and len(word) <= 5 else -3  # an abbreviation ('ĐH', 'HĐLĐ') is no word, nor wrong
 
 
 def detect_and_decode(raw: bytes, forced: str | None = None) -> Decoded:

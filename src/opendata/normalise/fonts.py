@@ -12,6 +12,7 @@ the caller refuses it, naming the column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,13 +58,19 @@ def readings(cell: str) -> dict[str, tuple[float, str, int]]:
 
 def _scored(text: str) -> tuple[float, str, int]:
     score, bad = word_scores(text)
-    return score, text, bad + sum(1 for c in text if c in _ALIEN)
+    return score, text, bad + len(_ALIEN_BY_A_LETTER.findall(text)) + len(_MIXED_CASE.findall(text))
 
 
 # Latin-1 characters Vietnamese text never holds, that TCVN3 and VNI letters read as (the soft hyphen is TCVN3's
-# "ư", "·" its "ã", "®" its "đ", "©" "«" "µ" its "â" "ô" "à"); a cell holding one is converted only when a legacy
-# reading makes it read better. The measuring symbols (° ² ³ ± × ÷) are not among them.
-_ALIEN = frozenset(chr(c) for c in range(0xA0, 0x100)) - set("°²³±×÷") - set(all_letters()) - {"\xa0"}
+# "ư", "·" its "ã", "®" its "đ", "©" "«" "µ" its "â" "ô" "à", "×" its "ì"); counted beside a letter only ("B×nh" is
+# TCVN3's "Bình", 25×30 is a size), and the degree and power signs never.
+_ALIEN = "".join(sorted(frozenset(chr(c) for c in range(0xA0, 0x100)) - set("°²³") - set(all_letters()) - {"\xa0"}))
+_LETTER = "A-Za-z" + "".join(sorted(set(all_letters())))
+_ALIEN_BY_A_LETTER = re.compile(f"(?<=[{_LETTER}])[{re.escape(_ALIEN)}]|[{re.escape(_ALIEN)}](?=[{_LETTER}])")
+# A lowercase letter then a toned or hatted capital inside a word ("cÊp", "nghÒ"): TCVN3 reads its lowercase
+# letters ấ, ề as Latin-1 capitals; Vietnamese words never change case there.
+_MIXED_CASE = re.compile("[a-z" + "".join(sorted({c for c in all_letters() if c.islower()})) + "]["
+                         + "".join(sorted({c for c in all_letters() if c.isupper()})) + "]")
 
 
 def _legacy_looking(scores: dict[str, tuple[float, str, int]]) -> bool:
@@ -95,16 +102,19 @@ def vote(cells: list[str]) -> Verdict:
 
 
 def convert_cell(cell: str, encoding: str) -> str | None:
-    """The cell in ``encoding``'s reading when it does not read as Vietnamese as it is and does in that reading
-    (only that reading is made: a decided column's cells need no other)."""
+    """The cell in the reading its column was decided in, when that reads as Vietnamese, better than the cell as
+    it is. A TCVN3 cell nearly always has a word that is not Vietnamese as it is ("NguyÔn"): one without is left
+    alone ("Hè Thu" would read "Hố Thu"). VNI spells with Vietnamese letters ("Sôn La" for "Sơn La", "Xaõ" for
+    "Xã"), so in a column decided VNI a cell is converted when its reading is better and no worse in any word."""
     raw = _as_bytes(cell)
     if raw is None:
         return None
     score, _, bad = _scored(cell)
-    if not bad:
+    if encoding == "tcvn3" and not bad:
         return None
     legacy_score, text, legacy_bad = _scored(_DECODERS[encoding](raw))
-    return text if legacy_score > 0 and legacy_bad < bad and legacy_score > score else None
+    fewer = legacy_bad < bad if encoding == "tcvn3" else legacy_bad <= bad
+    return text if legacy_score > 0 and fewer and legacy_score > score and text != cell else None
 
 
 def fix_column(values: pa.ChunkedArray) -> tuple[pa.ChunkedArray, Verdict]:
