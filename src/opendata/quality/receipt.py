@@ -40,7 +40,7 @@ def summary(problems: list[dict]) -> list[dict]:
                                     "message_vi": p["message_vi"], "message_en": p["message_en"], "total": 0, "listed": 0})
         line["listed"] += 1
         line["total"] = max(line["total"], p.get("total") or 0, line["listed"])
-    return list(out.values())
+    return sorted(out.values(), key=lambda line: line["severity"] != "blocking")  # what blocks, first
 
 
 @dataclass(frozen=True)
