@@ -81,11 +81,13 @@ def test_the_token_never_leaves_the_connections_host(two_hosts, tmp_path, how) -
 
 
 def test_a_downgrade_to_plain_http_is_refused() -> None:
-    from opendata.sources.http import Origin
+    from opendata.outbound import Destination
 
-    origin = Origin("https://api.danang.gov.vn")
-    assert origin.same("https://api.danang.gov.vn:443/next") and not origin.same("http://api.danang.gov.vn/next")
-    assert not origin.same("https://api.danang.gov.vn.evil.example/") and not origin.same("https://api.danang.gov.vn:8443/")
+    origin = Destination.of("https://api.danang.gov.vn")
+    assert Destination.of("https://API.danang.gov.vn:443/next") == origin
+    assert Destination.of("http://api.danang.gov.vn/next") != origin
+    assert Destination.of("https://api.danang.gov.vn.evil.example/") != origin
+    assert Destination.of("https://api.danang.gov.vn:8443/") != origin
 
 
 def test_publishing_never_falls_back_to_the_sysadmin_token(monkeypatch) -> None:

@@ -53,13 +53,17 @@ def fetch(spec: DatasetSpec, ctx: RunContext, resolve: Resolver) -> RawDelivery 
         delivery = next_drop(spec, ctx, drop_zone(ctx), RawArchive(ctx.data / "archive"), incoming)
         return delivery if delivery is not None else unsettled(spec, ctx)
     conn = resolve(spec.source.conn_id)
-    if kind == "http":
-        from ..sources.http import fetch_http
+    try:
+        if kind == "http":
+            from ..sources.http import fetch_http
 
-        return fetch_http(spec, conn, incoming, ctx.now)
-    from ..sources.sql import fetch_sql
+            return fetch_http(spec, conn, incoming, ctx.now)
+        from ..sources.sql import fetch_sql
 
-    return fetch_sql(spec, conn, incoming, ctx.now, DatasetState.load(ctx, spec).watermark)
+        return fetch_sql(spec, conn, incoming, ctx.now, DatasetState.load(ctx, spec).watermark)
+    except InputError as exc:  # what the API or database gave cannot be used: the agency gets a receipt too
+        _refusal_receipt(spec, ctx, f"{spec.id} ({kind})", ctx.now.isoformat(), exc)
+        raise
 
 
 def archive(spec: DatasetSpec, ctx: RunContext, delivery: RawDelivery) -> ArchivedDelivery:
@@ -240,14 +244,16 @@ def latest_accepted(spec: DatasetSpec, ctx: RunContext) -> Checked | None:
     return Checked.from_dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
 
 
-def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: ArchivedDelivery, exc: InputError) -> None:
-    """An unreadable delivery is kept with its error; its bytes are in the archive already."""
+def _refusal_receipt(spec: DatasetSpec, ctx: RunContext, name: str, received: str, exc: InputError) -> None:
     from ..quality.receipt import receipt_dict
 
-    received = archived.received_at or ctx.now.isoformat()
-    write_agency_receipt(spec, ctx, archived.original_name, received,
-                         receipt_dict(spec.key, spec.title.vi, archived.original_name, False, {}, None, [], received,
-                                      error=exc.message))
+    write_agency_receipt(spec, ctx, name, received,
+                         receipt_dict(spec.key, spec.title.vi, name, False, {}, None, [], received, error=exc.message))
+
+
+def _quarantine_unreadable(spec: DatasetSpec, ctx: RunContext, archived: ArchivedDelivery, exc: InputError) -> None:
+    """An unreadable delivery is kept with its error; its bytes are in the archive already."""
+    _refusal_receipt(spec, ctx, archived.original_name, archived.received_at or ctx.now.isoformat(), exc)
     target = ctx.quarantine(spec) / archived.sha256
     target.mkdir(parents=True, exist_ok=True)
     (target / "error.json").write_text(json.dumps({

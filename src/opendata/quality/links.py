@@ -7,17 +7,17 @@ The report is kept under <data>/links/ for the stewards and the compliance figur
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
+
+from ..outbound import AddressRule, Deadline, Destination, RefusedAddress, guarded_session
 
 
 @dataclass(frozen=True)
@@ -44,59 +44,46 @@ class LinkPolicy:
 
     @classmethod
     def from_settings(cls, links, portal_url: str | None = None) -> LinkPolicy:
-        hosts = tuple(links.allowed_hosts) + ((urlsplit(portal_url).hostname or "",) if portal_url else ())
+        hosts = tuple(links.allowed_hosts) + ((Destination.of(portal_url).host,) if portal_url else ())
         return cls(links.allow_private, hosts, links.timeout_s, links.max_redirects, links.budget_s)
-
-
-def _refused_address(url: str, policy: LinkPolicy) -> str | None:
-    """Why the check must not fetch ``url``: not http(s), or a host that resolves to a private,
-    loopback, link-local or otherwise internal address (cloud metadata services among them)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "not an http(s) address"
-    if policy.allow_private or parts.hostname in policy.allowed_hosts:
-        return None
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   proto=socket.IPPROTO_TCP)
-    except OSError:
-        return None  # does not resolve: the request itself fails and says so
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not ip.is_global or ip.is_multicast:
-            return f"a private or internal address ({ip})"
-    return None
 
 
 def check_url(dataset: str, resource: str, url: str, policy: LinkPolicy = LinkPolicy(),
               deadline: float | None = None) -> LinkResult:
-    """HEAD (GET without reading the body where HEAD is refused), redirects followed by hand so that
-    each hop is checked against the policy."""
+    """HEAD (GET without reading the body where HEAD is refused), redirects followed by hand. Where each
+    hop may connect is decided by the connection itself (opendata.outbound), never from the URL's text;
+    the whole check of one link, every hop included, ends within the policy's timeout."""
     started = time.monotonic()
     deadline = started + policy.budget_s if deadline is None else deadline
 
     def done(status, ok, error=""):
         return LinkResult(dataset, resource, url, status, ok, round(time.monotonic() - started, 3), error)
 
+    if time.monotonic() > deadline:
+        return done(None, False, "not checked: the run's time budget was spent")
+    rule = AddressRule(allow_private=policy.allow_private, allowed_hosts=frozenset(h.lower() for h in policy.allowed_hosts))
     current = url
-    for _ in range(policy.max_redirects + 1):
-        if time.monotonic() > deadline:
-            return done(None, False, "not checked: the run's time budget was spent")
-        refused = _refused_address(current, policy)
-        if refused:
-            return done(None, False, f"refused: {refused}")
-        timeout = max(0.5, min(policy.timeout_s, deadline - time.monotonic()))
-        try:
-            r = requests.head(current, timeout=timeout, allow_redirects=False)
-            if r.status_code in (405, 501):  # HEAD not supported: a GET, reading nothing of the body
-                r = requests.get(current, timeout=timeout, stream=True, allow_redirects=False)
-                r.close()
-        except requests.RequestException as exc:
-            return done(None, False, type(exc).__name__)
-        if r.is_redirect and r.headers.get("location"):
-            current = urljoin(current, r.headers["location"])
-            continue
-        return done(r.status_code, r.status_code < 400)
+    with Deadline(max(0.5, min(policy.timeout_s, deadline - time.monotonic()))) as bound:
+        session = guarded_session(rule, bound)
+        for _ in range(policy.max_redirects + 1):
+            try:
+                Destination.of(current)
+                r = session.head(current, timeout=bound.left() or 0.001, allow_redirects=False)
+                if r.status_code in (405, 501):  # HEAD not supported: a GET, reading nothing of the body
+                    r = session.get(current, timeout=bound.left() or 0.001, stream=True, allow_redirects=False)
+                    r.close()
+                location = urljoin(current, r.headers["location"]) if r.is_redirect and r.headers.get("location") else None
+            except RefusedAddress as exc:
+                return done(None, False, f"refused: {exc}")
+            except (requests.RequestException, ValueError) as exc:
+                why = f"no answer within {bound.seconds:g} s" if bound.expired else type(exc).__name__
+                return done(None, False, why)
+            if bound.expired:  # the answer was cut at the deadline: it is no answer
+                return done(None, False, f"no answer within {bound.seconds:g} s")
+            if location:
+                current = location
+                continue
+            return done(r.status_code, r.status_code < 400)
     return done(None, False, f"more than {policy.max_redirects} redirects")
 
 
@@ -105,10 +92,17 @@ def check_packages(packages: dict[str, dict], workers: int = 8, timeout_s: float
     """``packages``: dataset key → the portal's package dict. One time budget for all of them."""
     policy = policy or LinkPolicy(timeout_s=timeout_s)
     deadline = time.monotonic() + policy.budget_s
-    jobs = [(key, r.get("name") or r["id"], r["url"]) for key, pkg in packages.items() for r in pkg.get("resources", [])
-            if r.get("url")]
+    jobs = [(key, str(r.get("name") or r.get("id")), str(r["url"]))
+            for key, pkg in packages.items() for r in pkg.get("resources", []) if r.get("url")]
+
+    def one(job) -> LinkResult:  # one resource's failure, whatever it is, is that resource's result alone
+        try:
+            return check_url(*job, policy=policy, deadline=deadline)
+        except Exception as exc:  # noqa: BLE001 - reported for this link, the others are still checked
+            return LinkResult(*job, None, False, 0.0, f"not checked: {type(exc).__name__}")
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda job: check_url(*job, policy=policy, deadline=deadline), jobs))
+        return list(pool.map(one, jobs))
 
 
 def latest_answers(folder: Path) -> dict[str, bool]:

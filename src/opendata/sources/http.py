@@ -6,18 +6,19 @@ small bundle file listing them (``<id>.bundle.json``), which the archive stores 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from ..exceptions import InputError, SourceError, TransientError
+from ..outbound import AddressRule, Deadline, Destination, RefusedAddress, guarded_session
 from ..records import records_at
 from ..spec.models import DatasetSpec, HttpSource
 from .base import RawDelivery
@@ -28,80 +29,101 @@ log = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 
 
-class Origin:
-    """scheme://host:port of the connection: the only place the token may go."""
-
-    def __init__(self, url: str) -> None:
-        parts = urlsplit(url)
-        self.scheme, self.host = parts.scheme.lower(), (parts.hostname or "").lower()
-        self.port = parts.port or {"http": 80, "https": 443}.get(self.scheme)
-
-    def same(self, url: str) -> bool:
-        other = Origin(url)
-        return (other.scheme, other.host, other.port) == (self.scheme, self.host, self.port)
-
-
-def _session(src: HttpSource) -> requests.Session:
+def _session(src: HttpSource, origin: Destination, deadline: Deadline) -> requests.Session:
+    """Connections only to the connection's own origin (opendata.outbound), within the fetch's deadline."""
     retry = Retry(total=src.retries, connect=src.retries, read=src.retries, status=src.retries, backoff_factor=0.5,
                   status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",), raise_on_status=False,
                   redirect=0)
-    session = requests.Session()
-    session.mount("http://", HTTPAdapter(max_retries=retry))
-    session.mount("https://", HTTPAdapter(max_retries=retry))
-    session.headers["User-Agent"] = "opendata-harvester/0.1"
-    session.trust_env = False  # no proxy or .netrc credentials from the worker's environment
-    return session
+    return guarded_session(AddressRule(only=origin), deadline, retries=retry, user_agent="opendata-harvester/0.1")
 
 
-def _records_in(page: bytes, src: HttpSource) -> int:
+def _page_json(body: bytes, url: str, page: int, spec: DatasetSpec):
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise InputError(f"{url}: trang {page} không phải JSON đọc được / page {page} is not readable JSON",
+                         dataset=spec.key, stage="fetch") from None
+
+
+def _records_in(page: bytes, src: HttpSource, url: str, number: int, spec: DatasetSpec) -> int:
     if src.format == "csv":
         return max(0, page.count(b"\n") - 1)
-    data = records_at(json.loads(page), src.records_path)
+    data = records_at(_page_json(page, url, number, spec), src.records_path)
     return len(data) if isinstance(data, list) else 0
 
 
-def _get(session: requests.Session, url: str, origin: Origin, params: dict, headers: dict, src: HttpSource,
-         spec: DatasetSpec, max_bytes: int) -> requests.Response:
+def _refused(origin: Destination, why: str, spec: DatasetSpec) -> SourceError:
+    return SourceError(f"{origin}: the API pointed to {why}; the platform only fetches from the connection's own "
+                       "scheme, host and port, and never sends its token elsewhere / API trỏ ra ngoài máy chủ của kết "
+                       "nối: bị từ chối", dataset=spec.key, stage="fetch")
+
+
+def _get(session: requests.Session, url: str, origin: Destination, params: dict, headers: dict, src: HttpSource,
+         spec: DatasetSpec, max_bytes: int, deadline: Deadline) -> requests.Response:
     """One page: redirects followed by hand, only within the connection's origin (scheme, host, port),
-    so neither the token nor the request ever leaves it; the body read up to ``max_bytes``."""
+    so neither the token nor the request ever leaves it; the body read, decompressed, up to ``max_bytes``."""
     for _ in range(MAX_REDIRECTS + 1):
-        if not origin.same(url):
-            downgrade = origin.scheme == "https" and urlsplit(url).scheme == "http"
-            why = "a downgrade to plain http" if downgrade else f"another host ({urlsplit(url).hostname})"
-            raise SourceError(f"{origin.scheme}://{origin.host}: the API pointed to {why}; the platform only fetches from the "
-                              "connection's own scheme and host, and never sends its token elsewhere / API trỏ ra ngoài "
-                              "máy chủ của kết nối: bị từ chối", dataset=spec.key, stage="fetch")
         try:
-            resp = session.get(url, params=params, headers=headers, timeout=src.timeout_s, allow_redirects=False, stream=True)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise TransientError(f"{origin.scheme}://{origin.host}: {type(exc).__name__} after {src.retries} retries",
-                                 dataset=spec.key, stage="fetch") from None
-        if resp.is_redirect and resp.headers.get("location"):
-            url, params = urljoin(resp.url, resp.headers["location"]), {}
-            resp.close()
-            continue
-        body = bytearray()
-        for block in resp.iter_content(1 << 16):
-            body.extend(block)
-            if len(body) > max_bytes:
+            target = Destination.of(url)
+        except RefusedAddress as exc:
+            raise _refused(origin, str(exc), spec) from None
+        if target != origin:
+            downgrade = origin.scheme == "https" and target.scheme == "http"
+            raise _refused(origin, "a downgrade to plain http" if downgrade else f"another host ({target.host})", spec)
+        try:
+            resp = session.get(url, params=params, headers=headers, timeout=min(src.timeout_s, deadline.left() or 0.001),
+                               allow_redirects=False, stream=True)
+            if resp.is_redirect and resp.headers.get("location"):
+                url, params = urljoin(resp.url, resp.headers["location"]), {}
                 resp.close()
-                raise InputError(f"{url.split('?')[0]}: trang API lớn hơn {max_bytes:,} byte / an API page is larger than "
-                                 f"{max_bytes:,} bytes (limits.max_bytes)", dataset=spec.key, stage="fetch")
+                continue
+            body = bytearray()
+            for block in resp.iter_content(1 << 16):
+                body.extend(block)
+                if len(body) > max_bytes:
+                    resp.close()
+                    raise InputError(f"{url.split('?')[0]}: trang API lớn hơn {max_bytes:,} byte (sau khi giải nén) / an "
+                                     f"API page is larger than {max_bytes:,} bytes once decompressed (limits.max_bytes, "
+                                     "limits.max_json_bytes)", dataset=spec.key, stage="fetch")
+        except RefusedAddress as exc:
+            raise _refused(origin, str(exc), spec) from None
+        except (requests.RequestException, OSError) as exc:
+            if deadline.expired:
+                raise _too_slow(origin, deadline, spec) from None
+            raise TransientError(f"{origin}: {type(exc).__name__} after {src.retries} retries", dataset=spec.key,
+                                 stage="fetch") from None
+        if deadline.expired:
+            raise _too_slow(origin, deadline, spec)
         resp._content = bytes(body)  # noqa: SLF001 - the body as read, bounded
         return resp
-    raise SourceError(f"{origin.scheme}://{origin.host}: more than {MAX_REDIRECTS} redirects", dataset=spec.key, stage="fetch")
+    raise SourceError(f"{origin}: more than {MAX_REDIRECTS} redirects", dataset=spec.key, stage="fetch")
 
 
-def fetch_http(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: datetime) -> RawDelivery:
+def _too_slow(origin: Destination, deadline: Deadline, spec: DatasetSpec) -> InputError:
+    return InputError(f"{origin}: API không trả xong trong {deadline.seconds:g} giây (source.deadline_s): đã dừng / the "
+                      f"API did not finish answering within {deadline.seconds:g} s (source.deadline_s): given up",
+                      dataset=spec.key, stage="fetch")
+
+
+def _endless(url: str, why_vi: str, why_en: str, spec: DatasetSpec) -> InputError:
+    return InputError(f"{url}: phân trang không dừng ({why_vi}) / the pagination never ends ({why_en}). Kiểm tra tham số "
+                      "phân trang của API, hoặc nâng pagination.max_pages / check the API's paging parameters, or raise "
+                      "pagination.max_pages if that many pages are expected", dataset=spec.key, stage="fetch")
+
+
+def _fetch_pages(spec: DatasetSpec, conn: ConnectionInfo, url: str, deadline: Deadline) -> list[bytes]:
+    """Every page, in order, each bounded by what is left of ``limits.max_bytes`` (and, for JSON, by
+    ``limits.max_json_bytes``: a page is parsed whole); pagination that repeats itself is refused."""
     src: HttpSource = spec.source  # type: ignore[assignment]
-    url = conn.base_url() + (("/" + src.path.lstrip("/")) if src.path else "")
-    origin = Origin(conn.base_url())
+    origin = Destination.of(conn.base_url())
     headers = {}
     if src.auth is not None and conn.password is not None:
         headers[src.auth.header] = src.auth.prefix + conn.password.get_secret_value()
-    session = _session(src)
+    session = _session(src, origin, deadline)
     pages: list[bytes] = []
-    next_url: str | None = url
+    seen_pages: dict[str, int] = {}
+    seen_urls: set[str] = set()
+    next_url: str = url
     p = src.pagination
     total = 0
     for i in range(p.max_pages):
@@ -112,7 +134,10 @@ def fetch_http(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: dat
             params[p.offset_param] = i * p.size
         if p.style in ("page", "offset") and p.size_param:
             params[p.size_param] = p.size
-        resp = _get(session, next_url, origin, params, headers, src, spec, spec.limits.max_bytes - total)
+        page_limit = spec.limits.max_bytes - total
+        if src.format == "json":
+            page_limit = min(page_limit, spec.limits.max_json_bytes)
+        resp = _get(session, next_url, origin, params, headers, src, spec, page_limit, deadline)
         if resp.status_code >= 500 or resp.status_code == 429:
             raise TransientError(f"{url}: HTTP {resp.status_code} after {src.retries} retries", dataset=spec.key, stage="fetch")
         if resp.status_code >= 400:
@@ -120,23 +145,35 @@ def fetch_http(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: dat
             raise SourceError(f"{url}: HTTP {resp.status_code}: {why}", dataset=spec.key, stage="fetch")
         body = resp.content
         total += len(body)
+        digest = hashlib.sha256(body).hexdigest()
+        if p.style != "none" and digest in seen_pages and body:
+            raise _endless(url, f"trang {i + 1} giống hệt trang {seen_pages[digest]}",
+                           f"page {i + 1} is the same as page {seen_pages[digest]}", spec)
+        seen_pages[digest] = i + 1
         pages.append(body)
         if p.style == "none":
             break
         if p.style == "next_link":
-            try:
-                nxt = records_at(json.loads(body), p.next_path)
-            except ValueError:
-                raise InputError(f"{url}: trang {i + 1} không phải JSON / page {i + 1} is not JSON", dataset=spec.key,
-                                 stage="fetch") from None
+            nxt = records_at(_page_json(body, url, i + 1, spec), p.next_path)
             if not nxt:
                 break
+            seen_urls.add(next_url)
             next_url = urljoin(conn.base_url() + "/", str(nxt))
-        elif _records_in(body, src) < p.size:
+            if next_url in seen_urls:
+                raise _endless(url, "liên kết trang sau trỏ về một trang đã đọc", "the next link points to a page already read",
+                               spec)
+        elif _records_in(body, src, url, i + 1, spec) < p.size:
             break
     else:
-        raise SourceError(f"{url}: more than {p.max_pages} pages; raise pagination.max_pages if that is expected",
-                          dataset=spec.key, stage="fetch")
+        raise _endless(url, f"hơn {p.max_pages} trang", f"more than {p.max_pages} pages", spec)
+    return pages
+
+
+def fetch_http(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: datetime) -> RawDelivery:
+    src: HttpSource = spec.source  # type: ignore[assignment]
+    url = conn.base_url() + (("/" + src.path.lstrip("/")) if src.path else "")
+    with Deadline(src.deadline_s) as deadline:
+        pages = _fetch_pages(spec, conn, url, deadline)
     incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = now.strftime("%Y%m%dT%H%M%S")
     ext = ".csv" if src.format == "csv" else ".json"

@@ -226,7 +226,8 @@ class HttpSource(Strict):
     params: dict[str, str | int | float | bool] = Field(default_factory=dict)
     pagination: Pagination = Pagination()
     auth: HeaderAuth | None = None
-    timeout_s: float = Field(30, gt=0, le=600)
+    timeout_s: float = Field(30, gt=0, le=600, description="Longest wait for any one answer (connect, or between bytes)")
+    deadline_s: float = Field(900, gt=0, le=86_400, description="The whole fetch, every page and retry, ends within this")
     retries: int = Field(3, ge=0, le=10)
 
 
