@@ -13,9 +13,9 @@ SAMPLE_DROP = ROOT / "include" / "samples" / "danang" / "snnmt" / "rain-gauge-st
 RAIN_SPEC = ROOT / "include" / "datasets" / "danang" / "snnmt" / "rain-gauge-stations.yaml"
 
 
-def rain_spec() -> DatasetSpec:
+def rain_spec(**overrides) -> DatasetSpec:
     data = yaml.safe_load(RAIN_SPEC.read_text(encoding="utf-8"))
-    return DatasetSpec.model_validate({"city": "danang", "agency": "snnmt", **data})
+    return DatasetSpec.model_validate({"city": "danang", "agency": "snnmt", **data, **overrides})
 
 
 def small_spec(**overrides) -> DatasetSpec:

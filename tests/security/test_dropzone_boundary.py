@@ -196,3 +196,57 @@ def test_the_watcher_wakes_the_dataset_for_a_refusal_too(ctx, secret) -> None:
     fresh = announce(drop_zone(ctx), [SPEC], ctx.now, seen)
     assert fresh == {SPEC.key: ["refused|tram.csv"]}  # its run refuses it with a receipt, now, not next quarter
     assert announce(drop_zone(ctx), [SPEC], ctx.now, seen) == {}  # announced once
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+def test_a_file_over_max_bytes_is_refused_by_its_size_before_a_byte_is_copied(ctx, sparse) -> None:
+    """Class 3: a 64 GiB sparse file (it costs no disk) or a real file one byte over the bound is set
+    aside by its size alone: nothing copied, hashed or archived, nothing left in incoming/."""
+    spec = rain_spec(limits={"max_bytes": 1 << 20})
+    path = folder(ctx) / "tram.csv"
+    with open(path, "wb") as f:
+        if sparse:
+            f.truncate(64 << 30)
+        else:
+            f.write(SAMPLE_DROP.read_bytes()[:1] * ((1 << 20) + 1))
+    aged(path)
+    started = time.monotonic()
+    assert stages.fetch(spec, ctx, None) is None
+    assert time.monotonic() - started < 5
+    [refusal] = RawArchive(ctx.data / "archive").refused(spec.key)
+    assert refusal["reason"] == "too_large" and refusal["sha256"] is None and refusal["size"] == path_size(sparse)
+    assert not any(p.is_file() for p in (ctx.data / "incoming").rglob("*"))
+    assert not any(p.is_file() for p in (ctx.data / "archive").rglob("objects/**/*"))
+    [receipt] = (folder(ctx) / "receipts").glob("*.receipt.md")
+    said = receipt.read_text(encoding="utf-8")
+    assert "limits.max_bytes" in said and f"{path_size(sparse):,}" in said
+    assert (folder(ctx) / refusal["moved_as"]).stat().st_size == path_size(sparse)  # kept as it was, not lost
+
+
+def path_size(sparse: bool) -> int:
+    return (64 << 30) if sparse else (1 << 20) + 1
+
+
+def test_a_file_that_grows_while_it_is_copied_leaves_no_copy(ctx, monkeypatch) -> None:
+    from opendata.pipeline.receipts import drop_zone
+    from opendata.sources import dropzone
+
+    path = folder(ctx) / "tram.csv"
+    path.write_bytes(SAMPLE_DROP.read_bytes())
+    st = aged(path).stat()
+    real_fstat, grown = os.fstat, []
+
+    def fstat_then_grow(fd):  # the clerk's copy program appends just after the platform checked the handle
+        found = real_fstat(fd)
+        if not grown:
+            grown.append(True)
+            with open(path, "ab") as more:
+                more.write(b"\nTRAM999,late row")
+        return found
+
+    monkeypatch.setattr(dropzone.os, "fstat", fstat_then_grow)
+    zone = drop_zone(ctx)
+    with dropzone.open_below(zone.root, zone.parts(SPEC)) as fd:
+        look = dropzone.Look(path.name, st.st_size, st.st_mtime_ns, st.st_ino)
+        assert dropzone._copy_out(fd, look, ctx.data / "incoming", ctx.now) is None  # noqa: SLF001
+    assert grown and not any((ctx.data / "incoming").iterdir())

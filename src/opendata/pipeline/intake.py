@@ -60,9 +60,8 @@ def refuse(spec: DatasetSpec, ctx: RunContext, zone: DropZone, archive: RawArchi
              "size": refusal.size, "link_target": refusal.link_target, "moved_as": moved_as, "sha256": sha256,
              "at": ctx.now.isoformat(), "run": ctx.run_id}
     archive.record_refusal(entry)
-    _receipt(spec, ctx, refusal.name, f"Tệp '{refusal.name}' bị từ chối: {refusal.detail_vi}. Hãy nộp một tệp thông thường, "
-             f"tên ngắn, không có ký tự đặc biệt. / The file '{refusal.name}' was refused: it {refusal.detail_en}. Drop a "
-             "plain file with a short, plain name.")
+    _receipt(spec, ctx, refusal.name, f"Tệp '{refusal.name}' bị từ chối: {refusal.detail_vi}. {refusal.fix_vi} / The file "
+             f"'{refusal.name}' was refused: it {refusal.detail_en}. {refusal.fix_en}")
     log.warning("refused %s in %s: %s", refusal.name, zone.folder(spec), refusal.detail_en)
     return entry
 

@@ -52,12 +52,14 @@ class Refusal:
     """An entry of the drop folder that is not taken, and why (the name as text a person can read)."""
 
     name: str
-    reason: str  # symlink | not_regular | hard_link | bad_name
+    reason: str  # symlink | not_regular | hard_link | bad_name | too_large
     detail_vi: str
     detail_en: str
     size: int | None = None
     link_target: str | None = None
     entry: str = ""  # the name as it is on disk (for moving it aside), not for showing
+    fix_vi: str = "Hãy nộp một tệp thông thường, tên ngắn, không có ký tự đặc biệt."
+    fix_en: str = "Drop a plain file with a short, plain name."
 
 
 @dataclass
@@ -122,7 +124,7 @@ class DropZone:
                     st = os.stat(name, dir_fd=fd, follow_symlinks=False)
                 except FileNotFoundError:
                     continue  # gone since it was listed
-                refusal = _refusal(fd, name, st)
+                refusal = _refusal(fd, name, st, spec.limits.max_bytes)
                 if refusal is not None:
                     scan.refused.append(refusal)
                 elif now.timestamp() - st.st_mtime >= self.settle_seconds:
@@ -226,7 +228,7 @@ def stable(first: list[Look], second: list[Look]) -> list[Look]:
     return [lk for lk in second if lk in seen]
 
 
-def _refusal(fd: int, name: str, st: os.stat_result) -> Refusal | None:
+def _refusal(fd: int, name: str, st: os.stat_result, max_bytes: int) -> Refusal | None:
     """Why this entry is not taken (the entry's own name kept for moving it aside); None: it may be."""
     problem = name_problem(name)
     if stat.S_ISLNK(st.st_mode):
@@ -244,12 +246,18 @@ def _refusal(fd: int, name: str, st: os.stat_result) -> Refusal | None:
                        f"has {st.st_nlink} hard links to the same bytes", size=st.st_size, entry=name)
     if problem is not None:
         return Refusal(printable_name(name), "bad_name", problem[0], problem[1], size=st.st_size, entry=name)
+    if st.st_size > max_bytes:  # the size the file says it has (a sparse file's too): judged before a byte is read
+        return Refusal(printable_name(name), "too_large", f"lớn {st.st_size:,} byte, vượt giới hạn {max_bytes:,} byte",
+                       f"is {st.st_size:,} bytes, over the limit of {max_bytes:,} bytes", size=st.st_size, entry=name,
+                       fix_vi="Chia nhỏ tệp, hoặc đề nghị Sở KH&CN nâng giới hạn `limits.max_bytes` của bộ dữ liệu.",
+                       fix_en="Split the file, or ask the portal team to raise the dataset's `limits.max_bytes`.")
     return None
 
 
 def _copy_out(dir_fd: int, look: Look, incoming: Path, now: datetime) -> tuple[Path, str] | None:
     """Open ``look.name`` once (no follow, no blocking on a pipe), check the handle is the regular,
-    single-link file that was looked at, and copy it into ``incoming`` while hashing it."""
+    single-link file that was looked at, and copy exactly the size it had then into ``incoming`` while
+    hashing it. A file that grows while it is copied is left for the next run and no copy stays behind."""
     try:
         handle = os.open(look.name, FILE_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
@@ -263,13 +271,22 @@ def _copy_out(dir_fd: int, look: Look, incoming: Path, now: datetime) -> tuple[P
         incoming.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = incoming / f"{now.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(8)}.delivery"
         digest = hashlib.sha256()
-        with open(target, "xb") as out:
-            os.fchmod(out.fileno(), 0o600)
-            while block := src.read(1 << 20):
-                digest.update(block)
-                out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
+        left = look.size
+        try:
+            with open(target, "xb") as out:
+                os.fchmod(out.fileno(), 0o600)
+                while left and (block := src.read(min(1 << 20, left))):
+                    digest.update(block)
+                    out.write(block)
+                    left -= len(block)
+                out.flush()
+                os.fsync(out.fileno())
+            if left or src.read(1):  # shorter or longer than it was when looked at
+                target.unlink()
+                return None
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
     return target, digest.hexdigest()
 
 
