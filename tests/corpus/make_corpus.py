@@ -89,8 +89,9 @@ def _rezip(raw: bytes, part: str, old: bytes, new: bytes) -> bytes:
     return out.getvalue()
 
 
-def _zip_bomb(raw: bytes) -> bytes:
-    """A small file that unzips to more than a gigabyte: a sheet padded with spaces inside its XML."""
+def _zip_bomb(raw: bytes, mebibytes: int = 70 * 16) -> bytes:
+    """A small file that unzips to ``mebibytes`` MiB (1.1 GiB unless told): a sheet padded with spaces
+    inside its XML."""
     src, out = zipfile.ZipFile(io.BytesIO(raw)), io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
         for info in src.infolist():
@@ -101,11 +102,26 @@ def _zip_bomb(raw: bytes) -> bytes:
             head, tail = data.split(b"<sheetData>", 1)
             with dst.open(info.filename, "w", force_zip64=True) as f:
                 f.write(head + b"<sheetData>")
-                block = b" " * (16 << 20)
-                for _ in range(70):  # 1.1 GiB of padding
+                block = b" " * (1 << 20)
+                for _ in range(mebibytes):
                     f.write(block)
                 f.write(tail)
     return out.getvalue()
+
+
+def _lying_sizes(raw: bytes, part: str = "xl/worksheets/sheet1.xml", declared: int = 1000) -> bytes:
+    """The same zip whose ``part`` declares (in its local header and the central directory) that it
+    unpacks to ``declared`` bytes, whatever it really unpacks to."""
+    data, name = bytearray(raw), part.encode()
+    for signature, size_at in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        at = data.find(signature)
+        while at >= 0:
+            name_at = at + (30 if signature == b"PK\x03\x04" else 46)
+            length = int.from_bytes(data[at + size_at + 4: at + size_at + 6], "little")
+            if data[name_at: name_at + length] == name:
+                data[at + size_at: at + size_at + 4] = declared.to_bytes(4, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
 
 
 def _deep_json(depth: int) -> bytes:
@@ -196,6 +212,8 @@ def cases() -> list[tuple[Case, bytes]]:
         (Case("one-mb-cell.xlsx", "unreadable", "max_cell_chars", heavy=True),
          _rezip(xlsx, "xl/worksheets/sheet1.xml", "<t>Trạm đo mưa".encode(), b"<t>" + b"a" * (1 << 20))),
         (Case("zip-bomb.xlsx", "unreadable", "max_unpacked_bytes", heavy=True), _zip_bomb(xlsx)),
+        (Case("zip-bomb-under-the-size-limit.xlsx", "unreadable", "max_zip_ratio", heavy=True), _zip_bomb(xlsx, 300)),
+        (Case("zip-part-lies-about-its-size.xlsx", "unreadable", "damaged", heavy=True), _lying_sizes(_zip_bomb(xlsx, 200))),
         # over the limits of a spec that sets small ones
         (Case("over-max-bytes.csv", "unreadable", "max_bytes", strict=True), base + b"\n" * 300_000),
         (Case("over-max-rows.csv", "unreadable", "max_rows", strict=True), base),

@@ -64,8 +64,11 @@ def _merged_ranges(open_part, budget: Budget) -> list[tuple[int, int, int, int]]
 
 
 def _check_zip(raw: bytes, budget: Budget) -> None:
-    """The parts of an XLSX are zipped: their declared unzipped sizes bound what is read (Python's
-    zipfile stops at the declared size), so a zip bomb is refused before it is opened."""
+    """The parts of an XLSX are zipped. Before openpyxl sees them: their number, their declared
+    unzipped total (limits.max_unpacked_bytes), each large part's compression ratio (limits.max_zip_ratio:
+    a bomb packs hundreds of MB of repeated XML into one or two), and then the sizes they really unpack
+    to, read once in C without keeping them (a part that unpacks to more or other than it declares is
+    damaged: Python's zipfile stops at the declared size and checks the CRC)."""
     import zipfile
 
     with zipfile.ZipFile(io.BytesIO(raw)) as zf:
@@ -73,7 +76,19 @@ def _check_zip(raw: bytes, budget: Budget) -> None:
         if len(infos) > 10_000:
             raise budget.refuse("max_unpacked_bytes", "số phần trong tệp Excel", "the number of parts in the Excel file",
                                 len(infos), 10_000)
-        budget.unpacked(sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels", ".vml"))))
+        budget.unpacked(sum(i.file_size for i in infos))
+        for info in infos:
+            budget.zip_ratio(info.filename, info.file_size, info.compress_size)
+        actual = 0
+        for info in infos:
+            try:
+                with zf.open(info) as part:
+                    while block := part.read(1 << 22):
+                        actual += len(block)
+                        budget.unpacked(actual)
+                        budget.tick()
+            except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+                raise budget.refuse_damaged(f"{info.filename}: {type(exc).__name__}") from None
 
 
 def _excel_rows_xlsx(raw: bytes, sheet: str | int | None, spec: DatasetSpec, file_name: str,

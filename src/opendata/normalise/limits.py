@@ -16,6 +16,7 @@ from ..exceptions import InputError
 from ..spec.models import DatasetSpec, InputLimits
 
 FIX_VI = "Chia nhỏ tệp, hoặc đề nghị Sở KH&CN nâng giới hạn `limits.{field}` trong đặc tả bộ dữ liệu."
+ZIP_RATIO_FLOOR = 8 << 20  # smaller parts unpack in a blink, whatever their ratio
 FIX_EN = "Split the file, or ask the portal team to raise `limits.{field}` in the dataset's specification."
 
 
@@ -46,6 +47,24 @@ class Budget:
         if size > self.limits.max_unpacked_bytes:
             raise self.refuse("max_unpacked_bytes", "dung lượng giải nén của tệp Excel (byte)",
                               "the Excel file's unzipped size in bytes", size, self.limits.max_unpacked_bytes)
+
+    def zip_ratio(self, part: str, unpacked: int, packed: int) -> None:
+        """A part large unpacked (over 8 MiB) and packed more than ``max_zip_ratio`` times: a zip bomb."""
+        ratio = unpacked / max(packed, 1)
+        if unpacked > ZIP_RATIO_FLOOR and ratio > self.limits.max_zip_ratio:
+            raise InputError(
+                f"{self.file_name}: phần '{part[:80]}' của tệp Excel giải nén ra {unpacked:,} byte từ {packed:,} byte (nén "
+                f"{ratio:,.0f} lần, giới hạn {self.limits.max_zip_ratio:,} lần): giống một \"bom nén\", không mở / the Excel "
+                f"file's part '{part[:80]}' unpacks to {unpacked:,} bytes from {packed:,} (a ratio of {ratio:,.0f} to 1, over "
+                f"the limit of {self.limits.max_zip_ratio:,} to 1, limits.max_zip_ratio): it looks like a zip bomb and is not "
+                f"opened. {FIX_VI.format(field='max_zip_ratio')} / {FIX_EN.format(field='max_zip_ratio')}",
+                dataset=self.spec.key, stage="normalise")
+
+    def refuse_damaged(self, why: str) -> InputError:
+        return InputError(f"{self.file_name}: tệp Excel bị hỏng, một phần không giải nén đúng như nó khai ({why}) / the "
+                          f"Excel file is damaged: a part does not unpack to what it declares ({why}). Lưu lại tệp bằng "
+                          "Excel rồi nộp lại / save it again from Excel and deliver it again.",
+                          dataset=self.spec.key, stage="normalise")
 
     def columns(self, count: int) -> None:
         if count > self.limits.max_columns:

@@ -253,6 +253,8 @@ class InputLimits(Strict):
     max_bytes: int = Field(1 << 30, ge=1, description="Largest delivery, in bytes (any format)")
     max_json_bytes: int = Field(256 << 20, ge=1, description="Largest JSON delivery (JSON is read whole into memory)")
     max_unpacked_bytes: int = Field(1 << 30, ge=1, description="XLSX: largest total of the parts read, once unzipped")
+    max_zip_ratio: int = Field(100, ge=2, description="XLSX: how many times a large part (over 8 MiB unzipped) may be "
+                               "packed; real sheets pack 5 to 30 times, zip bombs hundreds or thousands")
     max_rows: int = Field(5_000_000, ge=1)
     max_columns: int = Field(500, ge=1)
     max_cells: int = Field(20_000_000, ge=1, description="Excel and JSON: rows × columns (they are held as Python objects)")
