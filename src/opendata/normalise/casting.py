@@ -18,6 +18,7 @@ from ..issues import MAX_EXAMPLES
 from ..spec.models import ColumnSpec, ColumnType
 from ..vocabulary import NO_WORDS, YES_WORDS
 
+EXACT_IN_FLOAT = 2**53  # every whole number below it is held exactly by a float64
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
@@ -76,11 +77,36 @@ def _numbers(text: pa.ChunkedArray, col: ColumnSpec, conventions: Conventions | 
         chosen = ("vi" if has_comma else "en") if not integer else ("en" if has_comma else "vi")
         if conventions is not None and has_comma:  # a comma is evidence; its absence in one block is not
             conventions[col.name] = chosen
-    values = readings[chosen]
+    values = _only_finite(readings[chosen])
     if not integer:
         return values
-    whole = pc.equal(pc.floor(values), values)
+    # a whole number a float holds exactly: beyond 2^53 the reading would silently change the digits
+    whole = pc.and_(pc.equal(pc.floor(values), values), pc.less(pc.abs(values), scalar(float(EXACT_IN_FLOAT))))
     return pc.cast(pc.if_else(whole, values, pa.nulls(len(values), pa.float64())), pa.int64())
+
+
+def typed_not_finite(col: ColumnSpec, typed: pa.ChunkedArray,
+                     rows: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ColumnFailures | None]:
+    """A number column the file's parser typed itself (Arrow's CSV reader reads 'NaN', 'inf' and
+    '1e999' as floats): its values that are not finite become null and are reported like any value
+    that does not fit the type."""
+    if col.type != ColumnType.number or not len(typed):
+        return typed, None
+    bad = pc.fill_null(pc.invert(pc.is_finite(typed)), FALSE)
+    count = pc.sum(bad).as_py() or 0
+    if not count:
+        return typed, None
+    where = pc.indices_nonzero(bad.combine_chunks() if isinstance(bad, pa.ChunkedArray) else bad)[:MAX_EXAMPLES]
+    shown = [str(v) for v in pc.take(typed, where).to_pylist()]
+    vi, en = EXPECTED[col.type]
+    failures = ColumnFailures(col.name, vi, en, count, list(zip(pc.take(rows, where).to_pylist(), shown, strict=True)))
+    return _only_finite(typed), failures
+
+
+def _only_finite(values):
+    """NaN, Infinity and overflowing values ('1e999') are not numbers: they pass every comparison a
+    range rule makes, so they become null here and are reported as values that do not fit."""
+    return pc.if_else(pc.is_finite(values), values, pa.nulls(len(values), values.type))
 
 
 def _canonical_datetime(text: pa.ChunkedArray, with_time: bool) -> pa.ChunkedArray:
@@ -216,6 +242,8 @@ def _strict(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArray) ->
         typed = pc.cast(plain_text, STRICT_TYPES[col.type])
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
+    if col.type == ColumnType.number and pc.any(pc.invert(pc.is_finite(typed))).as_py():
+        return None  # 'nan', 'inf', '1e999' are taken by Arrow's cast: the forgiving rules refuse them
     return None if _other_reading_better(col, plain_text, typed) else typed
 
 
@@ -254,6 +282,8 @@ def _mostly_plain(col: ColumnSpec, text: pa.ChunkedArray, present: pa.ChunkedArr
             typed = pc.cast(plain_text, STRICT_TYPES[col.type])
             if _other_reading_better(col, plain_text, typed):
                 return None
+            if col.type == ColumnType.number:
+                typed = _only_finite(typed)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None  # e.g. an integer beyond 64 bits: the forgiving rules report it
     typed = typed.combine_chunks() if isinstance(typed, pa.ChunkedArray) else typed
@@ -272,8 +302,10 @@ def _booleans(text: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 EXPECTED = {
-    ColumnType.integer: ("số nguyên", "an integer"),
-    ColumnType.number: ("số", "a number"),
+    ColumnType.integer: ("số nguyên (không quá 9.223.372.036.854.775.807, hoặc 9.007.199.254.740.991 khi viết có dấu "
+                         "phân cách)", "an integer (at most 9,223,372,036,854,775,807, or 9,007,199,254,740,991 when "
+                         "written with separators)"),
+    ColumnType.number: ("số hữu hạn (NaN, Infinity không phải là số)", "a finite number (NaN and Infinity are not numbers)"),
     ColumnType.date: ("ngày hợp lệ (yyyy-mm-dd hoặc dd/mm/yyyy)", "a valid date (yyyy-mm-dd or dd/mm/yyyy)"),
     ColumnType.datetime: ("thời điểm hợp lệ (dd/mm/yyyy hh:mm)", "a valid date and time (yyyy-mm-dd hh:mm)"),
     ColumnType.boolean: ("có/không", "yes/no (true/false)"),

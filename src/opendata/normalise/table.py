@@ -27,7 +27,7 @@ from ..issues import ROW_COLUMN, Dimension, RowIssue, Severity
 from ..records import records_at
 from ..sources.bundle import BUNDLE_SUFFIX, read_bundle
 from ..spec.models import ColumnType, DatasetSpec
-from .casting import VI_SAMPLE, ColumnFailures, Conventions, cast_column, out_of_range, plain_reading_stands
+from .casting import VI_SAMPLE, ColumnFailures, Conventions, cast_column, out_of_range, plain_reading_stands, typed_not_finite
 from .encodings import BrokenText
 from .excel import read_excel
 from .fonts import fix_column, font_issues
@@ -195,7 +195,9 @@ def _columns(spec: DatasetSpec, grid: Grid, mapping: dict[int, str], last: bool 
         name, values = item
         col, values = spec.column(name), values.slice(0, keep)
         if col.type != ColumnType.string:
-            return (*cast_column(col, values, rows, conventions), []) if name in from_text else (values, None, [])
+            if name in from_text:
+                return (*cast_column(col, values, rows, conventions), [])
+            return (*typed_not_finite(col, values, rows), [])
         values, found = printable(name, values, rows)
         # empty is null: '' (text) or cells of spaces, which became '' when trimmed
         if len(values) and (pc.min(pc.binary_length(values)).as_py() or 0) == 0 and pc.count(values).as_py():

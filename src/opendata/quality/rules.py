@@ -12,45 +12,28 @@ Every rule carries its dimension and severity in ``meta``; the configurations ar
 from __future__ import annotations
 
 import math
-import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ..issues import Dimension, Severity
 from ..spec.models import CITY_TIMEZONE, ColumnSpec, ColumnType, DatasetSpec
 from .liveness import THRESHOLDS
+from .personal import CONTACT_PATTERNS, PII_PATTERNS
 from .reference import current_wards
 
 FORMATS = {
     "phone": r"^(?:\+84|0)[\d\s.\-]{8,13}$",
     "mobile": r"^(?:\+84|0)[35789]\d{8}$",
-    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+    "email": r"^[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+$",  # labels between single dots: one way to match, linear
     "tax_code": r"^\d{10}(?:-\d{3})?$",
     "url": r"^https?://\S+$",
 }
-# Personal data that must not reach open data unless the spec declares the column public. No
-# look-arounds: the same pattern runs in Python's re (GX) and in RE2 (the vectorised path).
-PII_PATTERNS = {
-    "cccd": r"(?:^|\D)0\d{11}(?:\D|$)",  # citizen ID (CCCD): 12 digits, province code first
-    "cmnd": r"(?:^|[^\d/])\d{9}(?:[^\d/]|$)",  # old ID card (CMND): 9 digits
-    "mobile": r"(?:^|[^\d+])(?:\+84|0)[35789]\d{8}(?:\D|$)",
-    "email": r"[\w.+-]+@[\w-]+\.[\w.-]+",
-}
-_LONG_NUMBER = re.compile(r"\+?\d[\d .-]{5,}\d")
-_EMAIL = re.compile(r"([\w.+-])[\w.+-]*(@[\w-]+\.[\w.-]+)")
-
-
-def mask_personal(text: str) -> str:
-    """Personal data as a receipt, report or page may show it: '0791234567 89' → '079******789', an
-    e-mail as 'n***@example.vn'; the receipt must not republish what the file was rejected for."""
-    def digits(m: re.Match) -> str:
-        d = re.sub(r"\D", "", m.group(0))
-        return d[:3] + "*" * max(len(d) - 6, 3) + d[-3:] if len(d) >= 7 else m.group(0)
-
-    return _EMAIL.sub(lambda m: f"{m.group(1)}***{m.group(2)}", _LONG_NUMBER.sub(digits, text))
-
-
-FORMULA = r"^[=+\-@].*[^\d\s.,\-]"  # a cell Excel would run as a formula (a signed number or dashes alone are fine)
+# What a spreadsheet skips before it reads a cell's first character: whitespace, control and invisible format
+# characters (zero-width space, BOM, direction marks). Literal characters, no \\s: RE2's \\s is ASCII only.
+_IGNORED_FIRST = "\x01-\x20\x7f-\xa0\u1680\u180e\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff"
+# A cell a spreadsheet would run as a formula, its sign also full-width (＝＋－＠, which IMEs type and some
+# spreadsheets take as the ASCII sign); a signed number or dashes alone are fine.
+FORMULA = f"^[{_IGNORED_FIRST}]*[=+\\-@\uff1d\uff0b\uff0d\uff20].*[^\\d\\s.,\\-]"
 # Letters of Latin-1 that Vietnamese never writes but TCVN3 and VNI text read as Latin-1 is full of ("NguyÔn" has Ô,
 # fine, but "Hµ Néi", "Ñaø Naüng", "Gi¸o" have ¸ ø ü Ñ): one beside a letter is legacy-font text left unconverted.
 # Left out: µ (µg/m³), ©, ®, «, », ×, ÷, which real text uses as symbols. Literal characters: RE2 has no \u.
@@ -162,7 +145,7 @@ def clean(spec: DatasetSpec) -> list[dict]:
                             column=col.name, regex_list=list(PII_PATTERNS.values())))
         elif not col.public:  # a contact column not declared public: personal numbers and addresses stay out
             out.append(_exp("expect_column_values_to_not_match_regex_list", Dimension.clean, check="personal_data",
-                            column=col.name, regex_list=[PII_PATTERNS["cccd"], PII_PATTERNS["mobile"], PII_PATTERNS["email"]]))
+                            column=col.name, regex_list=[PII_PATTERNS[k] for k in CONTACT_PATTERNS]))
     return out
 
 

@@ -18,7 +18,7 @@ from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
 from . import advice
 from .fast import RuleVerdict, evaluate_all
-from .rules import mask_personal
+from .personal import mask_personal
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -6,12 +6,13 @@ YAML file is an error naming the field, not a silently ignored setting.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .patterns import pattern_problem
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 COLUMN_NAME = r"^[a-z][a-z0-9_]{0,62}$"
@@ -110,11 +111,9 @@ class ColumnSpec(Strict):
     @field_validator("pattern")
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        problem = None if value is None else pattern_problem(value)
+        if problem:
+            raise ValueError(problem)
         return value
 
     @field_validator("minimum", "maximum", mode="before")
