@@ -62,3 +62,30 @@ def to_cp1258(text: str) -> bytes:
         tones = "".join(c for c in parts if c in TONE_MARKS)
         out.append(base.encode("cp1258") + tones.encode("cp1258"))
     return b"".join(out)
+
+
+# The `opendata` command's own entry point, then the process's peak memory as VmHWM: getrusage's ru_maxrss
+# would also count the pages of the test process it was started from (kept across fork and exec).
+_MEASURED = ("import sys\nfrom opendata.cli import main\ntry:\n    code = main(sys.argv[1:])\nfinally:\n"
+             "    print(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')), file=sys.stderr)\n"
+             "sys.exit(code)\n")
+
+
+def measured_cli(args: list[str], folder: Path, env: dict, kill_after: float = 120) -> tuple[int, str, str, float, int]:
+    """``opendata *args`` in a process of its own: (exit code, stdout, stderr, seconds, peak RSS in KiB)."""
+    import subprocess
+    import threading
+    import time
+
+    started = time.monotonic()
+    with open(folder / "out", "wb") as out, open(folder / "err", "wb") as err:
+        proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "-c", _MEASURED, *args], stdout=out, stderr=err,
+                                env=env, cwd=folder)
+        killer = threading.Timer(kill_after, proc.kill)
+        killer.start()
+        code = proc.wait()
+        killer.cancel()
+    said = (folder / "out").read_text(encoding="utf-8", errors="replace")
+    errors = (folder / "err").read_text(encoding="utf-8", errors="replace")
+    peak = int(errors.split("VmHWM:")[1].split()[0]) if "VmHWM:" in errors else -1
+    return code, said, errors, time.monotonic() - started, peak

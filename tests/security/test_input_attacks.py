@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +19,7 @@ from opendata.pipeline import stages
 from opendata.pipeline.context import RunContext
 from opendata.settings import IntakeSettings, PathSettings, Settings
 from tests.corpus.make_corpus import _csv, _lying_sizes, _records, _rows, _xlsx, _zip_bomb
-from tests.factories import ROOT, rain_spec
+from tests.factories import measured_cli, rain_spec
 
 KEY = "danang.snnmt.rain-gauge-stations"
 NAME, WARD_CODE, LATITUDE, ELEVATION = 1, 3, 4, 6  # columns of the sample rain-gauge file
@@ -29,18 +27,10 @@ NAME, WARD_CODE, LATITUDE, ELEVATION = 1, 3, 4, 6  # columns of the sample rain-
 
 def opendata_check(path: Path, tmp_path: Path) -> tuple[int, str, float, int]:
     """``opendata check`` in its own process: (exit code, what it said, seconds, peak RSS in KiB)."""
-    started = time.monotonic()
-    with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
-        proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "opendata"), "check", "--dataset", KEY, str(path)],
-                                stdout=out, stderr=err, env={**os.environ, "COLUMNS": "1000"}, cwd=tmp_path)
-        killer = threading.Timer(120, proc.kill)
-        killer.start()
-        _, status, usage = os.wait4(proc.pid, 0)
-        killer.cancel()
-    said = " ".join((tmp_path / "out").read_text(encoding="utf-8", errors="replace").split())
-    errors = (tmp_path / "err").read_text(encoding="utf-8", errors="replace")
-    assert "Traceback" not in errors, errors[-2000:]
-    return os.waitstatus_to_exitcode(status), said, time.monotonic() - started, usage.ru_maxrss
+    code, said, errors, seconds, peak = measured_cli(["check", "--dataset", KEY, str(path)], tmp_path,
+                                                     {**os.environ, "COLUMNS": "1000"})
+    assert "Traceback" not in errors and peak > 0, errors[-2000:]
+    return code, " ".join(said.split()), seconds, peak
 
 
 def untouched(tmp_path: Path, before: set[str]) -> None:

@@ -9,6 +9,8 @@ from datetime import datetime
 from html import escape
 from pathlib import Path
 
+from ..quality.report_html import REPORT_STYLE
+from ..ui import csp
 from .kpi import CityKpi, dataset_rows
 
 AGENCY_COLUMNS = [("agency", "Mã đơn vị / Agency"), ("name_vi", "Đơn vị"), ("published", "Đã công bố / Published"),
@@ -106,9 +108,8 @@ def _html(city: CityKpi, period: str, agencies: list[dict], datasets: list[dict]
         body = "".join("<tr>" + "".join(f"<td>{escape(str(r[k]))}</td>" for k, _ in columns) + "</tr>" for r in rows)
         return f"<table><tr>{head}</tr>{body}</table>"
 
-    return (f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo dữ liệu mở {city.city} {period}"
-            "</title><style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:.25rem .5rem}</style></head><body>"
+    return (f"<!doctype html><html lang='vi'><head><meta charset='utf-8'>{csp.meta(REPORT_STYLE)}"
+            f"<title>Báo cáo dữ liệu mở {escape(city.city)} {escape(period)}</title><style>{REPORT_STYLE}</style></head><body>"
             f"<h1>Báo cáo dữ liệu mở / Open-data compliance: {escape(city.city)} {escape(period)}</h1>"
             f"<p>Lúc / at {escape(city.at)} · tỷ lệ đơn vị đạt / agencies meeting the target: {city.share_meeting:.0%}</p>"
             f"<h2>Đơn vị / Agencies</h2>{table(agencies, AGENCY_COLUMNS)}"

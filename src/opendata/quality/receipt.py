@@ -60,12 +60,21 @@ def receipt_dict(dataset: str, title: str, original_name: str, accepted: bool, s
     }
 
 
+_MARKDOWN_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|",
+                                "`": "\\`", "\n": " ", "\r": " "})
+
+
+def _md(text) -> str:
+    """Agency text as Markdown text: a viewer renders raw HTML and link syntax, so neither survives."""
+    return str(text if text is not None else "").translate(_MARKDOWN_TEXT)
+
+
 def render_markdown(r: dict) -> str:
     lines = [f"# Biên nhận dữ liệu / Data receipt: {r['title']}", "",
-             f"- Tệp / File: `{r['file']}`", f"- Nhận lúc / Received: {r.get('received_local') or r['received_at']}",
+             f"- Tệp / File: {_md(r['file'])}", f"- Nhận lúc / Received: {r.get('received_local') or r['received_at']}",
              f"- Kết quả / Result: **{r['status_vi']} / {r['status_en']}**"]
     if r.get("error"):
-        lines += ["", "## Không đọc được tệp / The file could not be read", "", r["error"]]
+        lines += ["", "## Không đọc được tệp / The file could not be read", "", _md(r["error"])]
     if r["scores"]:
         lines += ["", "## Điểm chất lượng / Quality scores", "", "| Tiêu chí / Dimension | Điểm / Score |", "|---|---:|"]
         lines += [f"| {DIMENSION_NAMES[d][0]} / {DIMENSION_NAMES[d][1]} | {s:.1f} |" for d, s in r["scores"].items()]
@@ -76,16 +85,15 @@ def render_markdown(r: dict) -> str:
                   "|---|---|---|---:|---:|"]
         for p in summary(r["problems"]):
             sev = "Chặn / blocking" if p["severity"] == "blocking" else "Cảnh báo / warning"
-            text = f"{p['message_vi']} / {p['message_en']}".replace("|", "\\|")
-            lines.append(f"| {sev} | {p['column'] or ''} | {text} | {p['total']:,} | {p['listed']} |")
+            text = _md(f"{p['message_vi']} / {p['message_en']}")
+            lines.append(f"| {sev} | {_md(p['column'])} | {text} | {p['total']:,} | {p['listed']} |")
         lines += ["", "## Cần sửa / To fix", "",
                   "| Mức / Severity | Dòng / Row | Cột / Column | Giá trị / Value | Lỗi / Problem | Cách sửa / How to fix |",
                   "|---|---:|---|---|---|---|"]
         for p in r["problems"]:
             sev = "Chặn / blocking" if p["severity"] == "blocking" else "Cảnh báo / warning"
-            value = str(p["value"] if p["value"] is not None else "").replace("|", "\\|")
-            lines.append(f"| {sev} | {p['row'] or ''} | {p['column'] or ''} | {value} | {p['message_vi']} / {p['message_en']} "
-                         f"| {p['fix_vi']} / {p['fix_en']} |")
+            lines.append(f"| {sev} | {p['row'] or ''} | {_md(p['column'])} | {_md(p['value'])} | "
+                         f"{_md(p['message_vi'])} / {_md(p['message_en'])} | {_md(p['fix_vi'])} / {_md(p['fix_en'])} |")
     elif not r.get("error"):
         lines += ["", "Không có lỗi. / No problems found."]
     return "\n".join(lines) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
+from ..ui import csp
 from ..vocabulary import DIMENSION_NAMES
 from .receipt import local_time, summary
 
@@ -42,6 +43,7 @@ def render_html(receipt: dict, checked_at: str) -> str:
         for p in receipt["problems"])
     overall = receipt["overall"]
     return f"""<!doctype html><html lang="vi"><head><meta charset="utf-8">
+{csp.meta(REPORT_STYLE)}
 <title>Báo cáo chất lượng / Quality report: {escape(receipt['title'])}</title><style>{REPORT_STYLE}</style></head><body>
 <h1>Báo cáo chất lượng dữ liệu / Data quality report</h1>
 <p><b>{escape(receipt['title'])}</b> ({escape(receipt['dataset'])})<br>

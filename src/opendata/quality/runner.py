@@ -163,13 +163,14 @@ def run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
     if docs_dir is None:
         result = definition.run(batch_parameters={"dataframe": frame}, result_format={"result_format": "COMPLETE"})
     else:
-        from great_expectations.checkpoint import UpdateDataDocsAction
+        from . import datadocs
 
         before = set(docs_dir.glob("validations/**/*.html"))
         checkpoint = ctx.checkpoints.add(gx.Checkpoint(
             name=f"{suite_name}-checkpoint", validation_definitions=[definition], result_format={"result_format": "COMPLETE"},
-            actions=[UpdateDataDocsAction(name="data_docs", site_names=["opendata"])]))
-        result = next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()))
+            actions=[]))
+        identifier, result = next(iter(checkpoint.run(batch_parameters={"dataframe": frame}).run_results.items()))
+        datadocs.build(ctx, "opendata", suite_name, identifier, result)  # from a copy with the data's values escaped
         docs_page = next(iter(set(docs_dir.glob("validations/**/*.html")) - before), None)
     by_id = {res.expectation_config.id: res for res in result.results}  # GX does not keep the suite's order
     outcomes = []

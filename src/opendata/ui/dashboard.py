@@ -15,9 +15,11 @@ from pathlib import Path
 
 from .. import ledger
 from ..compliance.kpi import CityKpi, compute
+from ..quality.report_html import REPORT_STYLE
 from ..settings import load_settings
 from ..spec.loader import load_registry
 from ..vocabulary import CURRENCY_LABELS, DIMENSION_NAMES, REFRESH_LABELS
+from . import csp
 
 LIGHTS = {"green": "#1a7f37", "amber": "#d29922", "red": "#cf222e"}
 STATE_COLOURS = {"fresh": "#1a7f37", "due": "#9a6700", "overdue": "#bc4c00", "delinquent": "#cf222e", "never": "#8c959f"}
@@ -41,12 +43,18 @@ DASHBOARD_STYLE = """body{font-family:system-ui,sans-serif;margin:1.2rem;color:#
 table{border-collapse:collapse;margin:.6rem 0}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .6rem;text-align:left}
 th{background:#f6f8fa}.dot{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem}
 .charts{display:flex;gap:1.5rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}
-.muted{color:#656d76}a{color:#0969da}"""
+.muted{color:#656d76}a{color:#0969da}""" + "".join(
+    f".dot.{name}{{background:{colour}}}" for name, colour in {**LIGHTS, **STATE_COLOURS}.items())
 
 
 def _t(key: str, lang: str, **kw) -> str:
     vi, en = T[key]
     return (en if lang == "en" else vi).format(**kw)
+
+
+def _web(url: str | None) -> bool:
+    """Only an http(s) address becomes a link (never javascript: or data:, whatever the ledger holds)."""
+    return bool(url) and url.lower().startswith(("http://", "https://"))
 
 
 def _page(title: str, body: str, lang: str) -> str:
@@ -104,7 +112,7 @@ def city_nav(city: CityKpi, cities: list[CityKpi], lang: str) -> str:
 def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float, cities: list[CityKpi] | None = None) -> str:
     rows = []
     for a in city.agencies:
-        light = f"<span class='dot' style='background:{LIGHTS[a.light]}'></span>"
+        light = f"<span class='dot {a.light}'></span>"
         verdict = _t("meets", lang) if a.meets else (_t("below", lang) if a.published else _t("none", lang))
         name = a.name_en if lang == "en" else a.name_vi
         rows.append(f"<tr><td>{light}<a href='agency/{escape(a.agency)}?city={escape(city.city)}&lang={lang}'>"
@@ -140,17 +148,16 @@ def agency_page(city: CityKpi, code: str, lang: str) -> str | None:
         return None
     rows = []
     for d in agency.datasets:
-        colour = STATE_COLOURS[d.refresh_state]
         dims = " · ".join(f"{(en if lang == 'en' else vi)} {d.scores[k]:g}"
                           for k, (vi, en) in DIMENSION_NAMES.items() if k in d.scores)
         if d.mqa_score is not None:  # the metadata on the EU scale, beside the data's four dimensions
             dims += f"<br>MQA {d.mqa_score:g}/405 ({escape(d.mqa_rating or '')})"
         receipt = (f"<a href='../receipt/{escape(d.dataset)}?lang={lang}'>{_t('receipt', lang)}</a>"
                    if d.receipt else "")
-        title = f"<a href='{escape(d.url)}'>{escape(d.title)}</a>" if d.url else escape(d.title)
+        title = f"<a href='{escape(d.url)}'>{escape(d.title)}</a>" if _web(d.url) else escape(d.title)
         rows.append(f"<tr><td>{title}<br><span class='muted'>{escape(d.dataset)}</span></td>"
                     f"<td>{'' if d.overall is None else f'{d.overall:g}'}<br><span class='muted'>{dims}</span></td>"
-                    f"<td><span class='dot' style='background:{colour}'></span>{_t(f'{d.refresh_state}_state', lang)}</td>"
+                    f"<td><span class='dot {d.refresh_state}'></span>{_t(f'{d.refresh_state}_state', lang)}</td>"
                     f"<td>{(d.last_refreshed_at or '')[:10]}</td>"
                     f"<td>{_t(f'{d.content_currency}_content', lang)}<br><span class='muted'>{d.content_newest or ''}</span></td>"
                     f"<td>{'✓' if d.good else '✗'}</td><td>{receipt}</td></tr>")
@@ -180,6 +187,13 @@ def create_app(auth=None):
 
     app = FastAPI(title="opendata dashboard", docs_url=None, redoc_url=None,
                   dependencies=[Depends(auth or login_required())])
+
+    @app.middleware("http")
+    async def secure_headers(request: Request, call_next):
+        """Every answer goes out with the policy (the dashboard's pages and the receipts it shows)."""
+        response = await call_next(request)
+        response.headers.update(csp.headers(DASHBOARD_STYLE, REPORT_STYLE))
+        return response
 
     @app.exception_handler(HTTPException)
     async def to_login(request: Request, exc: HTTPException):
