@@ -35,6 +35,8 @@ def summarise(pull: Pull) -> RunSummary:
     for stage, failed in FAILED_AT:
         error = pull(stage, "error")
         if error:
+            if stage == Stage.fetch and error.get("type") == "InputError":  # what the API or database gave is unusable
+                failed = Outcome.unreadable
             return RunSummary(failed, **{**delivery, "receipt": error.get("receipt") or delivery["receipt"]},
                               error=error["message"], failed_stage=stage)
     skipped = pull(Stage.archive, "skip_reason") or pull(Stage.fetch, "skip_reason")

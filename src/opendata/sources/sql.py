@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from ..exceptions import SourceError, TransientError
+from ..exceptions import InputError, SourceError, TransientError
 from ..spec.models import DatasetSpec, SqlSource
 from .base import RawDelivery
 from .connections import ConnectionInfo
@@ -50,6 +50,47 @@ def _statement_timeout(db, dialect: str, seconds: float) -> None:
             raw.call_timeout = ms
         elif dialect == "mssql":
             raw.timeout = max(1, int(seconds))
+
+
+def _kind(value) -> str:
+    """What a watermark is compared as: a number, or text (dates and times arrive as ISO text)."""
+    if isinstance(value, bool):
+        return "yes/no"
+    return "number" if isinstance(value, int | float) else "text" if isinstance(value, str) else type(value).__name__
+
+
+def _same_kind(spec: DatasetSpec, column: str, value, before, row: int) -> None:
+    """A watermark column holding numbers and text (or a stored watermark of the other kind) cannot say
+    which rows are new: a receipt for the agency, never a comparison that fails or quietly skips rows."""
+    if _kind(value) in ("number", "text") and (before is None or _kind(before) == _kind(value)):
+        return
+    now_shown, before_shown = repr(value)[:60], repr(before)[:60]
+    raise InputError(
+        f"cột mốc '{column}' có cả số và chữ (dòng {row}: {now_shown}, trước đó: {before_shown}): không xác định được "
+        f"dòng nào là mới. Hãy để cột này chỉ chứa một kiểu (số, hoặc ngày giờ) / the watermark column '{column}' holds "
+        f"values of more than one kind (row {row}: {_kind(value)} {now_shown}, before it: {_kind(before)} "
+        f"{before_shown}): which rows are new cannot be told. Keep the column to one kind (numbers, or dates and "
+        "times); if its type changed on purpose, ask the portal team to reset the dataset's watermark",
+        dataset=spec.key, stage="fetch")
+
+
+def _probe_kind(engine, src: SqlSource, spec: DatasetSpec, watermark) -> None:
+    """Nothing past the watermark: one value of the column tells whether that is true or whether the
+    stored watermark is of another kind (a database compares numbers and text its own way: SQLite puts
+    every number below every text, so no row would ever be new again)."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import SQLAlchemyError
+
+    col = engine.dialect.identifier_preparer.quote(src.watermark_column)
+    query = f"SELECT {col} FROM ({src.query.strip().rstrip(';')}) AS opendata_src WHERE {col} IS NOT NULL"
+    try:
+        with engine.connect() as db:
+            _statement_timeout(db, engine.dialect.name, src.timeout_s)
+            value = db.execute(sa.text(query)).first()
+    except SQLAlchemyError:
+        return  # the probe is a courtesy: the query itself answered
+    if value is not None:
+        _same_kind(spec, src.watermark_column, _json_value(value[0]), watermark, 1)
 
 
 def build_query(src: SqlSource, dialect, watermark) -> tuple[str, dict]:
@@ -97,6 +138,7 @@ def fetch_sql(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: date
                     count += 1
                     if src.watermark_column and record.get(src.watermark_column) is not None:
                         value = record[src.watermark_column]
+                        _same_kind(spec, src.watermark_column, value, newest if newest is not None else watermark, count)
                         newest = value if newest is None or value > newest else newest
                     if count > spec.limits.max_rows or out.tell() > spec.limits.max_json_bytes:
                         raise SourceError(f"database '{src.conn_id}': the query returned more than "
@@ -119,6 +161,7 @@ def fetch_sql(spec: DatasetSpec, conn: ConnectionInfo, incoming: Path, now: date
         engine.dispose()
     if src.watermark_column and not count and watermark is not None:
         path.unlink(missing_ok=True)
+        _probe_kind(engine, src, spec, watermark)
         return None
     meta: dict = {"rows": count, "incremental": bool(src.watermark_column)}
     if src.watermark_column:
