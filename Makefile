@@ -15,13 +15,14 @@ export AIRFLOW__LOGGING__LOGGING_LEVEL ?= WARNING
 # would otherwise compile pandas, Airflow and GX from source again (about a second per process).
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: help system-deps install portal-up portal-down down portal-status demo dashboard test bench bench-load lint lock clean-dev
+.PHONY: help system-deps install portal-up portal-down down portal-status demo dashboard test fuzz bench bench-load lint lock clean-dev
 
 help:
 	@echo "make demo          install, start the local portal, run the sample pipelines, print where to look"
 	@echo "make test          install, bring up the portal if needed, run the whole test suite"
 	@echo "make down          stop everything make demo started (Airflow, the portal), by pid"
 	@echo "make portal-up | portal-down | portal-status   the local CKAN stack (dev/)"
+	@echo "make fuzz          fuzz the readers and the check entry point (FUZZ_SECONDS=600, FUZZ_EXAMPLES=2000)"
 	@echo "make lint          ruff"
 
 # Debian packages the portal needs: PostgreSQL 15 server, redis, headers to build psycopg2;
@@ -70,6 +71,7 @@ lock: | $(UV)
 	$(UV) pip compile -q --python-version 3.11 requirements/airflow.in -o requirements/airflow.lock
 	$(UV) pip compile -q --python-version 3.11 --override requirements/ckan-overrides.txt requirements/ckan.in -o requirements/ckan.lock
 	$(UV) pip compile -q --python-version 3.11 requirements/airflow.in requirements/bench.in -o requirements/bench.lock
+	$(UV) pip compile -q --python-version 3.11 requirements/fuzz.in -o requirements/fuzz.lock
 
 portal-up: install
 	$(VENV)/bin/python dev/portal.py up
@@ -86,6 +88,12 @@ demo: portal-up
 
 test: install
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Fuzzing: a long random run of the property-based tests, then atheris (coverage-guided) for FUZZ_SECONDS;
+# what it finds lands in tests/fuzz/findings/, which every `make test` replays. atheris only here.
+fuzz: install
+	$(UV) pip install -q --python $(VENV)/bin/python --no-deps -r requirements/fuzz.lock
+	$(VENV)/bin/python tests/fuzz/run.py
 
 # Benchmarks print figures beside the peer tools' (pandera, frictionless are installed for them only).
 # Airflow's api-server with this project's plugins: the UI, and the stewards' dashboard at /opendata/

@@ -191,3 +191,36 @@ def test_an_unreadable_number_never_crashes_the_reader(tmp_path) -> None:
 
 
 
+
+
+def _rezip(raw: bytes, part: str, edit) -> bytes:
+    import io
+    import zipfile
+
+    src, out = zipfile.ZipFile(io.BytesIO(raw)), io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            dst.writestr(info.filename, edit(data) if info.filename == part else data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"])
+def test_xml_entities_in_a_workbook_neither_read_files_nor_expand(tmp_path, part) -> None:
+    """An external entity naming a file on the server, and ten nested entities of ten (a billion laughs):
+    neither is resolved, the check answers in seconds, the secret appears nowhere."""
+    from tests.fuzz.harness import check_bytes
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("MẬT-KHẨU-42", encoding="utf-8")
+    doctype = (f'<!DOCTYPE x [<!ENTITY e SYSTEM "file://{secret}">'
+               + "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' if i else '<!ENTITY l0 "ha">' for i in range(10)) + "]>")
+    raw = _rezip(_xlsx(_rows()), part, lambda d: d.replace(b"?>", b"?>" + doctype.encode(), 1)
+                 .replace("<t>Trạm".encode(), "<t>&e;&l9;Trạm".encode(), 1))
+    started = time.monotonic()
+    outcome = check_bytes(raw, ".xlsx")  # the harness fails on any read outside the delivery
+    assert outcome in {"accepted", "rejected", "unreadable"} and time.monotonic() - started < 10
+    path = tmp_path / "entities.xlsx"
+    path.write_bytes(raw)
+    code, said, seconds, peak_kib = opendata_check(path, tmp_path)
+    assert "MẬT-KHẨU-42" not in said and "haha" not in said and seconds < 20 and peak_kib < 1 << 20
