@@ -24,7 +24,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import LocationParseError
+from urllib3.exceptions import LocationParseError, NewConnectionError
 from urllib3.util import parse_url
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -68,8 +68,9 @@ class AddressRule:
     allow_private: bool = False
     allowed_hosts: frozenset[str] = field(default_factory=frozenset)
 
-    def vet(self, scheme: str, host: str, port: int) -> str:
-        """The address to connect to for ``host``:``port``, resolved once; RefusedAddress if none may be used."""
+    def vet(self, scheme: str, host: str, port: int) -> list[str]:
+        """The addresses to connect to for ``host``:``port``, resolved once; RefusedAddress if any of them
+        may not be used (a name that resolves to a public and a private address is refused)."""
         host = host.strip("[]").lower()
         if self.only is not None and (scheme, host, port) != (self.only.scheme, self.only.host, self.only.port):
             raise RefusedAddress(f"another host ({host}:{port}) than the connection's own ({self.only})")
@@ -83,7 +84,7 @@ class AddressRule:
                 ip = ipaddress.ip_address(address.split("%")[0])
                 if not ip.is_global or ip.is_multicast:
                     raise RefusedAddress(f"a private or internal address ({ip})")
-        return addresses[0]
+        return list(dict.fromkeys(addresses))
 
 
 class Deadline:
@@ -132,17 +133,24 @@ def _shut(sock: socket.socket) -> None:
 def _connection_class(base: type[HTTPConnection], scheme: str, rule: AddressRule, deadline: Deadline | None):
     class Guarded(base):  # type: ignore[misc, valid-type]
         def _new_conn(self) -> socket.socket:
-            address = rule.vet(scheme, self._dns_host, self.port)
+            addresses = rule.vet(scheme, self._dns_host, self.port)
             timeout = self.timeout if isinstance(self.timeout, int | float) else None
             if deadline is not None:
                 if deadline.expired:
                     raise RefusedAddress(f"the deadline of {deadline.seconds:g} s has passed")
                 timeout = min(timeout or deadline.left(), deadline.left()) or 0.001
-            sock = socket.create_connection((address, self.port), timeout, source_address=self.source_address)
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            if deadline is not None:
-                deadline.watch(sock)
-            return sock
+            failure: OSError | None = None
+            for address in addresses:  # the vetted addresses only, in the resolver's order
+                try:
+                    sock = socket.create_connection((address, self.port), timeout, source_address=self.source_address)
+                except OSError as exc:
+                    failure = exc
+                    continue
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                if deadline is not None:
+                    deadline.watch(sock)
+                return sock
+            raise NewConnectionError(self, f"Failed to establish a new connection: {failure}")
 
     return Guarded
 
