@@ -115,7 +115,11 @@ def _fetch_pages(spec: DatasetSpec, conn: ConnectionInfo, url: str, deadline: De
     """Every page, in order, each bounded by what is left of ``limits.max_bytes`` (and, for JSON, by
     ``limits.max_json_bytes``: a page is parsed whole); pagination that repeats itself is refused."""
     src: HttpSource = spec.source  # type: ignore[assignment]
-    origin = Destination.of(conn.base_url())
+    try:
+        origin = Destination.of(conn.base_url())
+    except RefusedAddress as exc:
+        raise SourceError(f"connection '{src.conn_id}': {exc} / địa chỉ của kết nối không dùng được", dataset=spec.key,
+                          stage="fetch") from None
     headers = {}
     if src.auth is not None and conn.password is not None:
         headers[src.auth.header] = src.auth.prefix + conn.password.get_secret_value()
