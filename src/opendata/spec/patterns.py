@@ -66,7 +66,9 @@ def pattern_problem(pattern: str) -> str | None:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        pc.match_substring_regex(pa.array([""], pa.string()), pattern)
+        from ..arrow_values import array  # not pa.array: converting a Python list would import pandas
+
+        pc.match_substring_regex(array([""], pa.string()), pattern)
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return ("uses what RE2 cannot run in linear time (a backreference or a look-around); write it without / "
                 "biểu thức dùng tham chiếu ngược hoặc look-around, không chạy được trong thời gian tuyến tính")
