@@ -13,6 +13,7 @@ coverage-guided fuzzer (tests/fuzz/atheris_check.py, ``make fuzz``).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -71,13 +72,12 @@ def _install() -> None:
     if _ALLOWED:
         return
     from opendata.normalise import normalise_for_check
-    from tests.corpus.make_corpus import _records, _rows, _xlsx
+    from tests.corpus.make_corpus import SAMPLE, _records, _rows, _xlsx
 
     _ALLOWED = _allowed_roots()
     sys.addaudithook(_audit)  # process-wide and permanent: inert unless a check is being watched
     rows = _rows()
-    warm = {".csv": (ROOT / "include" / "samples" / "danang" / "snnmt" / "rain-gauge-stations" / "tram-do-mua-2026-q4.csv"
-                     ).read_bytes(), ".xlsx": _xlsx(rows), ".json": __import__("json").dumps(_records(rows)).encode()}
+    warm = {".csv": SAMPLE.read_bytes(), ".xlsx": _xlsx(rows), ".json": json.dumps(_records(rows)).encode()}
     for suffix, data in warm.items():
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / f"warm{suffix}").write_bytes(data)

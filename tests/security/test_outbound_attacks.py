@@ -54,6 +54,22 @@ class Api(BaseHTTPRequestHandler):
         pass
 
 
+def trickling(head: bytes, piece: bytes, times: int, every_s: float):
+    """An answer that sends ``head`` at once, then ``piece`` every ``every_s`` seconds, ``times`` times."""
+
+    def answer(handler) -> None:
+        try:
+            handler.wfile.write(head)
+            for _ in range(times):
+                handler.wfile.write(piece)
+                handler.wfile.flush()
+                time.sleep(every_s)
+        except OSError:
+            return  # the client gave up: what the test wants
+
+    return answer
+
+
 @pytest.fixture()
 def service():
     handler = type("H", (Api,), {"seen": [], "route": {}})
@@ -110,17 +126,7 @@ def test_a_malformed_url_is_that_resources_result_and_the_others_are_still_check
 def test_a_link_whose_headers_trickle_is_given_up_at_the_timeout(service) -> None:
     host, api = service
 
-    def trickle(handler) -> None:
-        handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
-        for _ in range(200):
-            try:
-                handler.wfile.write(b"X-Slow: 1\r\n")
-                handler.wfile.flush()
-            except OSError:
-                return
-            time.sleep(0.1)
-
-    api.route["/slow"] = trickle
+    api.route["/slow"] = trickling(b"HTTP/1.1 200 OK\r\n", b"X-Slow: 1\r\n", 200, 0.1)
     started = time.monotonic()
     result = check_url("d", "r", f"http://{host}/slow", LinkPolicy(allowed_hosts=("127.0.0.1",), timeout_s=1.5))
     assert not result.ok and "no answer within 1.5 s" in result.error
@@ -141,19 +147,8 @@ def receipts(ctx: RunContext) -> list[dict]:
 def test_an_api_that_trickles_a_byte_at_a_time_is_given_up_at_the_deadline(service, ctx, monkeypatch) -> None:
     host, api = service
 
-    def trickle(handler) -> None:
-        handler.send_response(200)
-        handler.send_header("Content-Length", "100000")
-        handler.end_headers()
-        for _ in range(100000):
-            try:
-                handler.wfile.write(b" ")
-                handler.wfile.flush()
-            except OSError:
-                return
-            time.sleep(0.05)  # every byte well within the read timeout: only an overall deadline ends it
-
-    api.route["/records"] = trickle
+    # every byte well within the read timeout: only an overall deadline ends it
+    api.route["/records"] = trickling(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n", b" ", 100_000, 0.05)
     monkeypatch.setenv("AIRFLOW_CONN_AGENCY_API", json.dumps({"conn_type": "http", "host": f"http://{host}"}))
     spec = api_spec(timeout_s=5, deadline_s=2)
     started = time.monotonic()
