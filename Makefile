@@ -25,7 +25,8 @@ help:
 	@echo "make fuzz          fuzz the readers and the check entry point (FUZZ_SECONDS=600, FUZZ_EXAMPLES=2000)"
 	@echo "make lint          ruff"
 
-# Debian packages the portal needs: PostgreSQL 15 server, redis, headers to build psycopg2;
+# Debian packages the portal needs: PostgreSQL 15 server, redis, headers to build psycopg2, Java 17 and
+# Maven to build Apache Solr;
 # headless Chromium for the browser tests; docker-compose to check docker-compose.yaml (no engine needed).
 system-deps: .dev/.system-deps
 .dev/.system-deps:
@@ -38,6 +39,8 @@ system-deps: .dev/.system-deps
 	  command -v runuser >/dev/null || need="$$need util-linux"; \
 	  command -v chromium >/dev/null || need="$$need chromium"; \
 	  command -v docker-compose >/dev/null || need="$$need docker-compose"; \
+	  command -v javac >/dev/null || need="$$need openjdk-17-jdk-headless"; \
+	  command -v mvn >/dev/null || need="$$need maven"; \
 	  if [ -n "$$need" ]; then \
 	    echo "[install] apt-get install$$need"; \
 	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -64,7 +67,14 @@ $(VENV_CKAN)/.installed: requirements/ckan.lock deploy/ckanext-opendata/pyprojec
 	$(UV) pip install -q --python $(VENV_CKAN)/bin/python --no-deps -e deploy/ckanext-opendata
 	@touch $@
 
-install: system-deps $(VENV)/.installed $(VENV_CKAN)/.installed
+# Apache Solr 9 from Maven Central (solr-core in its embedded Jetty runner), for the local portal.
+SOLR_LAUNCHER := dev/solr/target/solr-launcher.jar
+$(SOLR_LAUNCHER): dev/solr/pom.xml $(wildcard dev/solr/src/main/java/opendata/dev/*.java) | system-deps
+	@echo "[install] dev/solr: Apache Solr from Maven Central"
+	mvn -q -B -f dev/solr/pom.xml package
+	@touch $@
+
+install: system-deps $(VENV)/.installed $(VENV_CKAN)/.installed $(SOLR_LAUNCHER)
 
 # Re-resolve the locks after editing requirements/*.in.
 lock: | $(UV)

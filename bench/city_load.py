@@ -438,7 +438,7 @@ def main() -> int:
         return [p for p in (read_pid(lay, n) for n in stack.names()) if p]
 
     def portal_pids() -> list[int]:
-        return [p for p in (*(read_pid(lay, n) for n in ("ckan", "ckan-worker", "searchindex", "redis")), postgres_pid(lay))
+        return [p for p in (*(read_pid(lay, n) for n in ("ckan", "ckan-worker", "solr", "redis")), postgres_pid(lay))
                 if p]
 
     ledger_url = load_settings().ledger_url().get_secret_value()

@@ -1,8 +1,8 @@
 """The local, Docker-free CKAN portal: ``python dev/portal.py up|down|status|url|purge|stop SERVICE``.
 
 Starts, under ``.dev/`` (override with OPENDATA_DEV_DIR): a private PostgreSQL cluster (CKAN DB,
-DataStore DB and its read-only user), redis, the Solr-compatible dev search index, CKAN 2.12 and
-its background job worker. Every process it starts is recorded by pid; ``down`` stops exactly
+DataStore DB and its read-only user), redis, Apache Solr (built from Maven Central by ``make install``,
+see dev/solr/), CKAN 2.12 and its background job worker. Every process it starts is recorded by pid; ``down`` stops exactly
 those, never anything found by name. ``up`` is idempotent and reuses the data after a reboot.
 Standard library only, so it runs before any project virtualenv exists.
 """
@@ -29,6 +29,9 @@ PG_BIN = Path(os.environ.get("OPENDATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
 # scheming_datasets serves ckanext-opendata's dataset schema (the platform's fields, vi/en labels)
 PLUGINS = "activity scheming_datasets datastore xloader datatables_view image_view dcat opendata"
 ADMIN = "opendata_admin"
+SOLR_BUILD = ROOT / "dev" / "solr"
+SOLR_CORE = "ckan"
+SOLR_HEAP = os.environ.get("OPENDATA_DEV_SOLR_HEAP", "512m")
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class Layout:
     dev: Path
     pg_port: int
     redis_port: int
-    search_port: int
+    solr_port: int
     ckan_port: int
     host: str = "127.0.0.1"
 
@@ -49,7 +52,7 @@ class Layout:
             dev=Path(env.get("OPENDATA_DEV_DIR", ROOT / ".dev")).resolve(),
             pg_port=int(env.get("OPENDATA_DEV_PG_PORT", 54329)),
             redis_port=int(env.get("OPENDATA_DEV_REDIS_PORT", 63799)),
-            search_port=int(env.get("OPENDATA_DEV_SEARCH_PORT", 18983)),
+            solr_port=int(env.get("OPENDATA_DEV_SOLR_PORT", 18983)),
             ckan_port=int(env.get("OPENDATA_PORTAL_PORT", 5000)),
         )
 
@@ -95,6 +98,14 @@ class Layout:
     @property
     def portal_url(self) -> str:
         return f"http://{self.host}:{self.ckan_port}"
+
+    @property
+    def solr_home(self) -> Path:
+        return self.dev / "solr"
+
+    @property
+    def solr_core_url(self) -> str:
+        return f"http://{self.host}:{self.solr_port}/solr/{SOLR_CORE}"
 
 
 def _postgres_can_reach(folder: Path) -> bool:
@@ -252,6 +263,56 @@ def postgres_down(lay: Layout) -> None:
     say(f"stopped PostgreSQL (pid {pid})")
 
 
+# ------------------------------------------------------------------ Apache Solr
+
+
+def ckan_schema_xml() -> Path:
+    """CKAN's own Solr schema, from the CKAN installed in .venv-ckan (the one its Solr image ships)."""
+    found = sorted((ROOT / ".venv-ckan" / "lib").glob("python3*/site-packages/ckan/config/solr/schema.xml"))
+    if not found:
+        raise SystemExit("[portal] CKAN's schema.xml is missing from .venv-ckan: run 'make install' first")
+    return found[-1]
+
+
+def solr_core_files(lay: Layout) -> None:
+    """The Solr home: solr.xml, and the CKAN core with CKAN's schema.xml and our solrconfig.xml, written at
+    every start (so a CKAN upgrade brings its schema); the index itself (ckan/data) is kept."""
+    conf = lay.solr_home / SOLR_CORE / "conf"
+    conf.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(SOLR_BUILD / "conf" / "solr.xml", lay.solr_home / "solr.xml")
+    for name in ("solrconfig.xml", "synonyms.txt", "protwords.txt"):
+        shutil.copyfile(SOLR_BUILD / "conf" / name, conf / name)
+    shutil.copyfile(ckan_schema_xml(), conf / "schema.xml")
+    (lay.solr_home / SOLR_CORE / "core.properties").write_text(f"name={SOLR_CORE}\n")
+
+
+def solr_answers(lay: Layout) -> bool:
+    """Solr's ping of the CKAN core: the same health check as compose's."""
+    try:
+        with urllib.request.urlopen(f"{lay.solr_core_url}/admin/ping?wt=json", timeout=2) as r:
+            return json.load(r).get("status") == "OK"
+    except (OSError, ValueError):
+        return False
+
+
+def solr_up(lay: Layout) -> None:
+    launcher = SOLR_BUILD / "target" / "solr-launcher.jar"
+    if not launcher.exists():
+        raise SystemExit(f"[portal] {launcher.relative_to(ROOT)} is missing: run 'make install' (it builds Solr with Maven)")
+    java = shutil.which("java", path=f"{os.environ.get('JAVA_HOME', '')}/bin:{os.environ.get('PATH', '')}")
+    if not java:
+        raise SystemExit("[portal] java is not installed: run 'make system-deps'")
+    if port_open(lay.host, lay.solr_port):
+        raise SystemExit(f"[portal] port {lay.solr_port} is taken by another program; set OPENDATA_DEV_SOLR_PORT")
+    solr_core_files(lay)
+    classpath = f"{launcher}:{SOLR_BUILD / 'target' / 'lib'}/*"
+    start(lay, "solr", [java, f"-Xms{SOLR_HEAP}", f"-Xmx{SOLR_HEAP}", "-XX:+UseSerialGC",
+                        f"-Dsolr.log.dir={lay.logs}", f"-Dlog4j2.configurationFile={SOLR_BUILD / 'conf' / 'log4j2.xml'}",
+                        "-cp", classpath, "opendata.dev.SolrLauncher", str(lay.solr_home), str(lay.solr_port)])
+    wait_for("Apache Solr", lambda: solr_answers(lay), 90, lay.logs / "solr.log")
+    say(f"Apache Solr answering at {lay.solr_core_url} (pid {read_pid(lay, 'solr')})")
+
+
 # ------------------------------------------------------------------ CKAN
 
 
@@ -281,7 +342,7 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "ckan.datastore.write_url": f"postgresql://ckan_default:{pw['ckan_default']}@{db}/datastore_default",
         "ckan.datastore.read_url": f"postgresql://datastore_default:{pw['datastore_default']}@{db}/datastore_default",
         "ckanext.xloader.jobs_db.uri": f"postgresql://ckan_default:{pw['ckan_default']}@{db}/ckan_default",
-        "solr_url": f"http://{lay.host}:{lay.search_port}/solr/ckan",
+        "solr_url": lay.solr_core_url,
         "ckan.redis.url": f"redis://{lay.host}:{lay.redis_port}/0",
         "ckan.site_url": lay.portal_url,
         "ckan.site_title": "Cổng dữ liệu mở (dev)",
@@ -369,10 +430,8 @@ def up(lay: Layout) -> None:
         start(lay, "redis", [redis, "--port", str(lay.redis_port), "--bind", lay.host, "--dir", str(lay.dev / "redis"),
                              "--save", "60 1", "--daemonize", "no"])
         wait_for("redis", lambda: port_open(lay.host, lay.redis_port), 20, lay.logs / "redis.log")
-    if read_pid(lay, "searchindex") is None:
-        start(lay, "searchindex", [sys.executable, "-m", "searchindex", "--host", lay.host, "--port", str(lay.search_port),
-                                   "--data", str(lay.dev / "searchindex" / "docs.sqlite3")], cwd=ROOT / "dev")
-        wait_for("search index", lambda: port_open(lay.host, lay.search_port), 20, lay.logs / "searchindex.log")
+    if read_pid(lay, "solr") is None:
+        solr_up(lay)
     ckan_config(lay, pw)
     ckan_bootstrap(lay, pw)
     if read_pid(lay, "ckan") is None:
@@ -390,7 +449,7 @@ def up(lay: Layout) -> None:
         f"(API token in {lay.token_file.relative_to(ROOT) if lay.token_file.is_relative_to(ROOT) else lay.token_file})")
 
 
-SERVICES = ("ckan-worker", "ckan", "searchindex", "redis")
+SERVICES = ("ckan-worker", "ckan", "solr", "redis")
 CKAN_WEB = ["gunicorn", "-c", "python:ckanext.opendata.gunicorn_conf", "ckanext.opendata.wsgi:application"]  # as in compose
 
 
@@ -404,10 +463,11 @@ def down(lay: Layout) -> None:
 
 
 def status(lay: Layout) -> int:
-    rows = [("postgres", postgres_pid(lay))] + [(n, read_pid(lay, n)) for n in ("redis", "searchindex", "ckan", "ckan-worker")]
+    rows = [("postgres", postgres_pid(lay))] + [(n, read_pid(lay, n)) for n in ("redis", "solr", "ckan", "ckan-worker")]
     for name, pid in rows:
         print(f"{name:12} {'running, pid ' + str(pid) if pid else 'stopped'}")
     answers = ckan_answers(lay)
+    print(f"{'solr':12} {lay.solr_core_url} {'answers its ping' if solr_answers(lay) else 'does not answer'}")
     print(f"{'portal':12} {lay.portal_url} {'answers' if answers else 'does not answer'}")
     return 0 if answers and all(pid for _, pid in rows) else 1
 

@@ -118,7 +118,7 @@ def test_the_portal_follows_the_clock(portal, recorded) -> None:
         assert fields["dcat_ap_checked"] == fields["content_sha256"]  # once per published content, not daily
         assert score_package(pkg).asdict()["points"]["dcat_ap_compliant"] == 30
         assert pkg["notes"].splitlines()[0].endswith(f"tình trạng cập nhật / refresh: {words}")
-        found = portal.get("package_search", fq=f"extras_refresh_state:{state}", rows=100)
+        found = portal.get("package_search", fq=f"refresh_state:{state}", rows=100)
         assert SPEC.ckan_name in [p["name"] for p in found["results"]]
         seen.append(fields["last_refreshed_at"])
     assert len(set(seen)) == 1  # the refresh itself never moved: only the clock did

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.portal
 sys.path.insert(0, str(ROOT / "dev"))
 from portal import Layout, postgres_pid, read_pid  # noqa: E402
 
-NAMES = ("redis", "searchindex", "ckan", "ckan-worker")
+NAMES = ("redis", "solr", "ckan", "ckan-worker")
 
 
 def pids(lay: Layout) -> dict[str, int | None]:
@@ -35,6 +35,8 @@ def test_up_twice_down_and_up_again_keeps_the_data(portal) -> None:
     org = "lifecycle-check"
     if portal.get("organization_show", id=org) is None:
         portal.action("organization_create", name=org, title="Kiểm tra khởi động lại")
+    portal.purge("lifecycle-kept")
+    portal.action("package_create", name="lifecycle-kept", title="Còn sau khi khởi động lại", owner_org=org)
     first = pids(lay)
     assert all(first.values()), first
 
@@ -47,7 +49,7 @@ def test_up_twice_down_and_up_again_keeps_the_data(portal) -> None:
     time.sleep(0.5)
     for name, pid in first.items():
         assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z", name
-    for port in (lay.pg_port, lay.redis_port, lay.search_port, lay.ckan_port):
+    for port in (lay.pg_port, lay.redis_port, lay.solr_port, lay.ckan_port):
         assert not port_open(port), f"port {port} still answers after portal-down"
     assert _portal_cmd("status").returncode == 1
 
@@ -56,4 +58,7 @@ def test_up_twice_down_and_up_again_keeps_the_data(portal) -> None:
     assert up.returncode == 0, up.stdout + up.stderr
     print(f"portal restart: {time.monotonic() - started:.1f} s")
     assert portal.get("organization_show", id=org)["title"] == "Kiểm tra khởi động lại"
+    found = portal.get("package_search", q="khoi dong lai", fq=f"organization:{org}")  # Solr kept its index
+    assert [p["name"] for p in found["results"]] == ["lifecycle-kept"]
+    portal.purge("lifecycle-kept")
     assert portal.action("organization_purge", id=org) is None

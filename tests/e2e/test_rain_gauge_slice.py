@@ -259,7 +259,7 @@ def test_the_dataset_page_in_a_browser_shows_title_resources_and_scores(portal, 
     assert {"refresh_state", "quality_band", "mqa_score"} <= {f["field_name"] for f in schema["dataset_fields"]}
     search = requests.get(f"{portal.url}/dataset/", timeout=30).text  # the facets a visitor narrows by
     assert "Tình trạng cập nhật / Refresh" in search and "Chất lượng / Quality" in search
-    assert "extras_refresh_state=fresh" in search and "extras_quality_band=high" in search
+    assert "refresh_state=fresh" in search and "quality_band=high" in search
     assert "Lĩnh vực / Domain" in search and f"groups={SPEC.domain.value}" in search
     shot = tmp_path / "dataset-page.png"
     out = chromium(f"--screenshot={shot}", url)

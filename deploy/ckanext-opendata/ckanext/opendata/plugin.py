@@ -9,9 +9,10 @@ from ckan.plugins import toolkit
 
 from . import actions, helpers
 
-# The schema's fields are kept as extras in CKAN's tables, so the search index names them extras_<field>;
-# the groups are the catalogue's domains.
-FACETS = {"extras_refresh_state": "Tình trạng cập nhật / Refresh", "extras_quality_band": "Chất lượng / Quality",
+# The schema's fields are kept as extras in CKAN's tables; CKAN indexes each twice, as extras_<field> (CKAN's
+# schema.xml: English-stemmed text, so a facet would read "overdu") and as <field> (its catch-all string field):
+# the facets and filters use the exact strings. The groups are the catalogue's domains.
+FACETS = {"refresh_state": "Tình trạng cập nhật / Refresh", "quality_band": "Chất lượng / Quality",
           "groups": "Lĩnh vực / Domain"}
 
 
