@@ -23,6 +23,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "dev"))
@@ -32,6 +33,7 @@ from portal import Layout, port_open, psql, read_pid, say, start, stop, wait_for
 ADMIN = "admin"
 POOL = "ckan_portal"  # every publish task takes a slot: the portal never gets more than POOL_SLOTS at once
 POOL_SLOTS = 4
+PAGE = 100  # Airflow's api.maximum_page_limit: no list answer is longer
 PROCESSES = ("airflow-api", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
 
 
@@ -247,28 +249,40 @@ class Api:
     def post(self, path: str, body: dict):
         return self._call("POST", path, body)
 
-    def dag_ids(self) -> set[str]:
-        return {d["dag_id"] for d in self.get("/api/v2/dags?limit=1000")["dags"]}
+    def listed(self, path: str, key: str, **params: str) -> list[dict]:
+        """Every item of one of Airflow's list endpoints, page after page: the API answers at most
+        ``api.maximum_page_limit`` items (100) whatever ``limit`` asks, so one call loses the rest."""
+        items: list[dict] = []
+        while True:
+            query = urlencode({**params, "limit": PAGE, "offset": len(items)})
+            page = self.get(f"{path}?{query}")[key]
+            items.extend(page)
+            if len(page) < PAGE:
+                return items
 
-    def runs(self, dag_id: str = "~") -> list[dict]:
-        return self.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=1000&order_by=start_date")["dag_runs"]
+    def dag_ids(self) -> set[str]:
+        return {d["dag_id"] for d in self.listed("/api/v2/dags", "dags", order_by="dag_id")}
+
+    def runs(self, dag_id: str = "~", **filters: str) -> list[dict]:
+        """The DAG's runs (every DAG's with ``~``), oldest first; ``filters`` as the API takes them
+        (``run_after_gte``, ``state``)."""
+        return self.listed(f"/api/v2/dags/{dag_id}/dagRuns", "dag_runs", order_by="id", **filters)
 
     def trigger(self, dag_id: str, conf: dict | None = None) -> dict:
         return self.post(f"/api/v2/dags/{dag_id}/dagRuns", {"logical_date": None, "conf": conf or {}})
 
+    def pause(self, dag_id: str, paused: bool = True) -> None:
+        self._call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": paused})
+
     def unpause(self, dag_id: str) -> None:
-        self._call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
+        self.pause(dag_id, paused=False)
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
         """task_id → state of one run (what a failure message shows)."""
-        from urllib.parse import quote
-
-        found = self.get(f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances")
-        return {t["task_id"]: t["state"] for t in found["task_instances"]}
+        found = self.listed(f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances", "task_instances")
+        return {t["task_id"]: t["state"] for t in found}
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value"):
-        from urllib.parse import quote
-
         path = f"/api/v2/dags/{dag_id}/dagRuns/{quote(run_id, safe='')}/taskInstances/{task_id}/xcomEntries/{key}"
         for attempt in range(3):
             try:

@@ -101,3 +101,33 @@ def test_no_public_name_is_defined_in_two_modules() -> None:
                     homes.setdefault(n, []).append(name)
     twice = {n: where for n, where in homes.items() if len(where) > 1}
     assert not twice, twice
+
+
+def environment_reads(source: str) -> list[int]:
+    """The lines that read the process environment: ``os.environ`` in any use but setting one variable's
+    default, ``os.getenv``, ``environ``/``getenv`` imported from os."""
+    tree = ast.parse(source)
+    setting = {id(n.func.value) for n in ast.walk(tree) if isinstance(n, ast.Call)
+               and isinstance(n.func, ast.Attribute) and n.func.attr == "setdefault"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os" \
+                and node.attr in ("environ", "environb", "getenv", "getenvb") and id(node) not in setting:
+            found.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module == "os" \
+                and {a.name for a in node.names} & {"environ", "environb", "getenv", "getenvb"}:
+            found.append(node.lineno)
+    return found
+
+
+def test_no_module_reads_the_environment_outside_settings() -> None:
+    """Issue 32: every variable the platform reads is named in opendata.settings."""
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "dags").glob("*.py"), *(ROOT / "plugins").rglob("*.py")]
+    readers = {str(p.relative_to(ROOT)): lines for p in files if p != PACKAGE / "settings.py"
+               and (lines := environment_reads(p.read_text(encoding="utf-8")))}
+    assert not readers, readers
+    # the rule sees each way of reading
+    for stray in ("import os\nos.environ.get('X')", "import os\nos.getenv('X')", "import os\n'X' in os.environ",
+                  "from os import environ", "import os\nos.environ['X']", "import os\nfor k in os.environ: pass"):
+        assert environment_reads(stray), stray
+    assert not environment_reads("import os\nos.environ.setdefault('OPENBLAS_NUM_THREADS', '1')")

@@ -1,4 +1,6 @@
-"""The one reader of the environment: ``OPENDATA__SECTION__KEY`` variables, secrets as SecretStr.
+"""The one reader of the environment: ``OPENDATA__SECTION__KEY`` variables, secrets as SecretStr, and
+the few process-level variables named below (the registry's cache folder, the streaming block sizes,
+Airflow's ``AIRFLOW_CONN_*`` connections). No other module reads ``os.environ`` (tests/test_structure.py).
 
 Nothing is read at import time: call :func:`load_settings` where the values are needed. The module is
 cheap to import: :class:`Settings` (pydantic-settings, whose import alone takes 0.12 s) is built on its
@@ -130,3 +132,32 @@ def registry_root() -> Path:
     if len(names) == 1 and names[0].upper() == key:
         return PathSettings(registry=os.environ[names[0]]).registry
     return load_settings().paths.registry
+
+
+# ------------------------------------------------------------------ process-level variables, not settings
+
+
+def registry_cache_base() -> Path:
+    """Where the parsed registry is cached: ``OPENDATA_REGISTRY_CACHE``, else the user's cache folder."""
+    named = os.environ.get("OPENDATA_REGISTRY_CACHE")
+    if named:
+        return Path(named)
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "opendata-registry"
+
+
+def stream_sizes() -> tuple[int, int]:
+    """(size from which a CSV is read in blocks, block size) in bytes: ``OPENDATA_STREAM_FROM_BYTES``,
+    ``OPENDATA_BLOCK_BYTES`` (for the benchmarks and the tests), 256 MiB and 64 MiB by default."""
+    return (int(os.environ.get("OPENDATA_STREAM_FROM_BYTES", 256 << 20)),
+            int(os.environ.get("OPENDATA_BLOCK_BYTES", 64 << 20)))
+
+
+def connection_from_environment(conn_id: str) -> str | None:
+    """``AIRFLOW_CONN_<ID>``, as Airflow itself reads a connection from the environment."""
+    return os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+
+
+def export_connections(values: dict[str, str]) -> None:
+    """``AIRFLOW_CONN_*`` variables for this process, each unless it is set already (the environment wins)."""
+    for name, value in values.items():
+        os.environ.setdefault(name, value)

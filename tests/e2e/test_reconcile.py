@@ -7,6 +7,7 @@ import json
 import shutil
 
 import pytest
+import requests
 
 from opendata.cli import main
 from opendata.pipeline.context import RunContext
@@ -65,6 +66,23 @@ def test_zero_drift_after_a_run_then_a_hand_deleted_resource_is_found_and_restor
     assert after["content_sha256"] == alone["content_sha256"] == portal.resource(after, "data")[MARKER]
     assert after["last_refreshed_at"] == alone["last_refreshed_at"]  # a repair is not a delivery
     assert after["refresh_state"] == "fresh"
+
+
+def test_a_hand_deleted_quality_report_is_missing_and_comes_back(portal, alone, capsys) -> None:
+    """Issue 32: reconcile held pages to data and Parquet only; a page without its quality report passed."""
+    report_res = portal.resource(alone, "report")
+    portal.action("resource_delete", id=report_res["id"])
+    code, report = reconcile(capsys)
+    assert code == 1 and kinds(report) == {(SPEC.key, "resource_missing")}
+    assert report["drift"][0]["ledger"] == "report"
+    code, report = reconcile(capsys, "--repair")
+    assert (code, report["drift"]) == (0, []), report
+    after = portal.get("package_show", id=NAME)
+    back = portal.resource(after, "report")
+    assert back["format"] == "HTML" and back["size"] > 1000
+    page = requests.get(back["url"], timeout=30)
+    assert page.ok and "Chất lượng" in page.text and SPEC.key in page.text
+    assert after["last_refreshed_at"] == alone["last_refreshed_at"]  # a repair is not a delivery
 
 
 def test_rows_scores_and_a_stranger_resource_are_put_right(portal, alone, capsys) -> None:

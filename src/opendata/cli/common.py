@@ -40,10 +40,10 @@ def for_dataset(key: str):
 def agency_connections(path: str) -> None:
     """The agencies' own publishers, as `opendata portal provision` wrote them, for the commands that act
     for every agency; AIRFLOW_CONN_* already in the environment win."""
-    import os
     from pathlib import Path
 
     from ..publish.provision import as_environment
+    from ..settings import export_connections
 
     if Path(path).is_file():
-        os.environ.update({k: v for k, v in as_environment(Path(path)).items() if k not in os.environ})
+        export_connections(as_environment(Path(path)))

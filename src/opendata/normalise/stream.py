@@ -12,7 +12,6 @@ decoding needs the whole text) and bundles take the whole-file path, under the s
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ import pyarrow.parquet as pq
 
 from ..exceptions import InputError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, RowIssue
+from ..settings import stream_sizes
 from ..spec.models import DatasetSpec
 from .casting import Conventions
 from .encodings import SAMPLE_BYTES, refuse_cut_utf8
@@ -33,8 +33,7 @@ from .mapped import MappedBytes, skip, window
 from .readers import MAX_BAD_ROWS, CsvPlan, kind_of, looks_utf16, plan_csv, refuse_nul
 from .table import ARROW_TYPES, UNPRINTABLE_EXAMPLES, NormalisedTable, convert_csv, extra_columns_issue, reading
 
-STREAM_FROM_BYTES = int(os.environ.get("OPENDATA_STREAM_FROM_BYTES", 256 << 20))
-BLOCK_BYTES = int(os.environ.get("OPENDATA_BLOCK_BYTES", 64 << 20))
+STREAM_FROM_BYTES, BLOCK_BYTES = stream_sizes()
 EXAMPLES = {"structure": MAX_BAD_ROWS, "unprintable": UNPRINTABLE_EXAMPLES}  # else MAX_EXAMPLES per rule and column
 
 

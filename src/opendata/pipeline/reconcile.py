@@ -28,7 +28,7 @@ from ..vocabulary import DRIFT_LABELS, DriftKind, Stage
 from .context import RunContext
 
 log = logging.getLogger(__name__)
-REQUIRED_ROLES = ("data", "parquet")  # the report is there when the delivery had one
+REQUIRED_ROLES = ("data", "parquet", "report")  # the check stage writes every accepted delivery's report
 
 
 REPAIR_BY_REPUBLISHING = {DriftKind.missing, DriftKind.resource_missing, DriftKind.content, DriftKind.rows,

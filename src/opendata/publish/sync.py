@@ -177,7 +177,8 @@ class Publisher:
         data_res = _resource(current, "data")
         if (not repair and current and current.get("state", "active") == "active" and data_res
                 and old.get("content_sha256") == content_sha
-                and data_res.get(MARKER) == content_sha and _resource(current, "parquet")):
+                and data_res.get(MARKER) == content_sha and _resource(current, "parquet")
+                and (_resource(current, "report") or not delivery.report_html)):
             self.client.call("package_patch", {"id": current["id"], "last_checked_at": now})
             return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"), rows)
 

@@ -8,7 +8,6 @@ JSON or as a URI. Passwords stay ``SecretStr`` and never appear in a message.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -66,7 +65,9 @@ Resolver = Callable[[str], ConnectionInfo]
 
 def from_environment(conn_id: str) -> ConnectionInfo:
     """``AIRFLOW_CONN_<ID>`` as Airflow reads it: a JSON object, or a URI (type://login:password@host:port/schema)."""
-    value = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+    from ..settings import connection_from_environment
+
+    value = connection_from_environment(conn_id)
     if not value:
         raise SourceError(f"no connection '{conn_id}': set it in Airflow, or AIRFLOW_CONN_{conn_id.upper()} in the environment")
     if value.lstrip().startswith("{"):

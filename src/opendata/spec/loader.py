@@ -118,9 +118,9 @@ class _Snapshot(BaseModel):
 def _cache_dir() -> Path | None:
     """A folder only this user can read and write (created 0700; its owner and mode are checked every
     time); None when it is not private, and the registry is then parsed without a cache."""
-    base = os.environ.get("OPENDATA_REGISTRY_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "opendata-registry")
-    folder = Path(base)
+    from ..settings import registry_cache_base
+
+    folder = registry_cache_base()
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         st = os.lstat(folder)
