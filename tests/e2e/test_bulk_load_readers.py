@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from opendata.retrying import RetryPolicy
 from tests.e2e.test_fulltext_index import first_load, idle_session, sql, stack, wait_for_log
 from tests.e2e.test_publishing import SYT, agency_client, clinics, publish
 from tests.factories import small_spec
@@ -78,7 +79,7 @@ def test_two_loads_of_one_table_at_once_both_finish_and_one_of_them_is_the_table
     spec, client, rid = first_load(portal, agency_connections, tmp_path, "clinics-two-loads", 100)
     # the first load's index build (CKAN's job worker) may be queued or running meanwhile: each load must
     # cancel it, or wait for it, without a deadlock (its ANALYZE after the commit once deadlocked with it)
-    client.retries = 0  # each load must succeed at its first attempt, not after a deadlock and a retry
+    client.policy = RetryPolicy(retries=0)  # each load must succeed at its first attempt, not after a deadlock and a retry
     bodies = {20_000: csv_of(20_000, 2), 25_000: csv_of(25_000, 3)}  # their words take long enough to overlap
     results: dict[int, object] = {}
     start = threading.Barrier(len(bodies))

@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import urljoin
 
 import requests
-from urllib3.util.retry import Retry
 
 from ..exceptions import InputError, SourceError, TransientError
 from ..outbound import AddressRule, Deadline, Destination, RefusedAddress, guarded_session
 from ..records import records_at
+from ..retrying import RetryPolicy, Unanswered, is_transient, retry_after
 from ..spec.models import DatasetSpec, HttpSource
 from .base import RawDelivery
 from .bundle import BUNDLE_SUFFIX, Bundle
@@ -29,12 +29,10 @@ log = logging.getLogger(__name__)
 MAX_REDIRECTS = 5
 
 
-def _session(src: HttpSource, origin: Destination, deadline: Deadline) -> requests.Session:
-    """Connections only to the connection's own origin (opendata.outbound), within the fetch's deadline."""
-    retry = Retry(total=src.retries, connect=src.retries, read=src.retries, status=src.retries, backoff_factor=0.5,
-                  status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",), raise_on_status=False,
-                  redirect=0)
-    return guarded_session(AddressRule(only=origin), deadline, retries=retry, user_agent="opendata-harvester/0.1")
+def _session(origin: Destination, deadline: Deadline) -> requests.Session:
+    """Connections only to the connection's own origin (opendata.outbound), within the fetch's deadline.
+    No retries in the transport: opendata.retrying decides, page by page."""
+    return guarded_session(AddressRule(only=origin), deadline, user_agent="opendata-harvester/0.1")
 
 
 def _page_json(body: bytes, url: str, page: int, spec: DatasetSpec):
@@ -90,10 +88,11 @@ def _get(session: requests.Session, url: str, origin: Destination, params: dict,
         except (requests.RequestException, OSError) as exc:
             if deadline.expired:
                 raise _too_slow(origin, deadline, spec) from None
-            raise TransientError(f"{origin}: {type(exc).__name__} after {src.retries} retries", dataset=spec.key,
-                                 stage="fetch") from None
+            raise Unanswered(None, cause=type(exc).__name__) from None
         if deadline.expired:
             raise _too_slow(origin, deadline, spec)
+        if is_transient(resp.status_code):
+            raise Unanswered(resp.status_code, retry_after(resp.headers.get("Retry-After")))
         resp._content = bytes(body)  # noqa: SLF001 - the body as read, bounded
         return resp
     raise SourceError(f"{origin}: more than {MAX_REDIRECTS} redirects", dataset=spec.key, stage="fetch")
@@ -123,7 +122,8 @@ def _fetch_pages(spec: DatasetSpec, conn: ConnectionInfo, url: str, deadline: De
     headers = {}
     if src.auth is not None and conn.password is not None:
         headers[src.auth.header] = src.auth.prefix + conn.password.get_secret_value()
-    session = _session(src, origin, deadline)
+    session = _session(origin, deadline)
+    policy = RetryPolicy(src.retries, backoff_s=0.5)
     pages: list[bytes] = []
     seen_pages: dict[str, int] = {}
     seen_urls: set[str] = set()
@@ -141,9 +141,12 @@ def _fetch_pages(spec: DatasetSpec, conn: ConnectionInfo, url: str, deadline: De
         page_limit = spec.limits.max_bytes - total
         if src.format == "json":
             page_limit = min(page_limit, spec.limits.max_json_bytes)
-        resp = _get(session, next_url, origin, params, headers, src, spec, page_limit, deadline)
-        if resp.status_code >= 500 or resp.status_code == 429:
-            raise TransientError(f"{url}: HTTP {resp.status_code} after {src.retries} retries", dataset=spec.key, stage="fetch")
+        try:
+            resp = policy.run(lambda u=next_url, q=params, n=page_limit: _get(session, u, origin, q, headers, src, spec, n,
+                                                                                deadline), str(origin), deadline.left)
+        except Unanswered as exc:
+            raise TransientError(f"{url}: {exc.describe()} after {src.retries} retries", dataset=spec.key,
+                                 stage="fetch") from None
         if resp.status_code >= 400:
             why = "the token was refused" if resp.status_code in (401, 403) else resp.text[:200]
             raise SourceError(f"{url}: HTTP {resp.status_code}: {why}", dataset=spec.key, stage="fetch")
