@@ -6,12 +6,11 @@ ckan config-tool "$CKAN_INI" \
   "sqlalchemy.url = ${CKAN_SQLALCHEMY_URL}" \
   "ckan.datastore.write_url = ${CKAN_DATASTORE_WRITE_URL}" \
   "ckan.datastore.read_url = ${CKAN_DATASTORE_READ_URL}" \
-  "ckanext.xloader.jobs_db.uri = ${CKAN_SQLALCHEMY_URL}" \
   "solr_url = ${CKAN_SOLR_URL}" \
   "ckan.redis.url = ${CKAN_REDIS_URL}" \
   "ckan.site_url = ${CKAN_SITE_URL}" \
   "SECRET_KEY = ${CKAN_SECRET}" \
-  "ckan.plugins = activity scheming_datasets datastore xloader datatables_view image_view dcat opendata" \
+  "ckan.plugins = activity scheming_datasets datastore datatables_view image_view dcat opendata" \
   "scheming.dataset_schemas = ckanext.opendata:schemas/dataset.yaml" \
   "scheming.presets = ckanext.scheming:presets.json" \
   "ckanext.dcat.rdf.profiles = euro_dcat_ap_3 opendata_vn" \
@@ -24,9 +23,6 @@ ckan config-tool "$CKAN_INI" \
   "ckan.locales_offered = vi en" \
   "ckan.auth.user_create_organizations = false" \
   "ckan.auth.create_dataset_if_not_in_organization = false" >/dev/null
-if [ -s /run/opendata-secrets/ckan-sysadmin-token ]; then
-  ckan config-tool "$CKAN_INI" "ckanext.xloader.api_token = $(cat /run/opendata-secrets/ckan-sysadmin-token)" >/dev/null
-fi
 if [ "${1:-}" = "gunicorn" ]; then  # the web server: the pages' JavaScript translations (`ckan run` built them at start)
   ckan -c "$CKAN_INI" translation js >/dev/null
 fi

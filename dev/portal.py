@@ -26,8 +26,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path(os.environ.get("OPENDATA_PG_BIN", "/usr/lib/postgresql/15/bin"))
-# scheming_datasets serves ckanext-opendata's dataset schema (the platform's fields, vi/en labels)
-PLUGINS = "activity scheming_datasets datastore xloader datatables_view image_view dcat opendata"
+# scheming_datasets serves ckanext-opendata's dataset schema (the platform's fields, vi/en labels). The
+# platform's publisher is the only DataStore loader: no xloader (ckanext/opendata/uploads.py says why);
+# OPENDATA_DEV_EXTRA_PLUGINS adds plugins for a measurement (bench/datastore_1m.py enables xloader so).
+PLUGINS = "activity scheming_datasets datastore datatables_view image_view dcat opendata"
+EXTRA_PLUGINS = os.environ.get("OPENDATA_DEV_EXTRA_PLUGINS", "").split()
 ADMIN = "opendata_admin"
 SOLR_BUILD = ROOT / "dev" / "solr"
 SOLR_CORE = "ckan"
@@ -341,7 +344,6 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "sqlalchemy.url": f"postgresql://ckan_default:{pw['ckan_default']}@{db}/ckan_default",
         "ckan.datastore.write_url": f"postgresql://ckan_default:{pw['ckan_default']}@{db}/datastore_default",
         "ckan.datastore.read_url": f"postgresql://datastore_default:{pw['datastore_default']}@{db}/datastore_default",
-        "ckanext.xloader.jobs_db.uri": f"postgresql://ckan_default:{pw['ckan_default']}@{db}/ckan_default",
         "solr_url": lay.solr_core_url,
         "ckan.redis.url": f"redis://{lay.host}:{lay.redis_port}/0",
         "ckan.site_url": lay.portal_url,
@@ -353,7 +355,7 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "scheming.dataset_schemas": "ckanext.opendata:schemas/dataset.yaml",
         "scheming.presets": "ckanext.scheming:presets.json",
         "ckanext.opendata.catalog_publisher": "Nền tảng dữ liệu mở (môi trường phát triển)",
-        "ckan.plugins": PLUGINS,
+        "ckan.plugins": " ".join([*PLUGINS.split(), *EXTRA_PLUGINS]),
         "ckan.views.default_views": "datatables_view image_view",
         "ckan.storage_path": str(lay.dev / "ckan" / "storage"),
         "ckan.max_resource_size": "2048",
@@ -363,8 +365,10 @@ def ckan_config(lay: Layout, pw: dict[str, str]) -> None:
         "ckan.auth.user_create_organizations": "false",
         "ckan.auth.create_dataset_if_not_in_organization": "false",
     }
-    if lay.token_file.exists():
-        settings["ckanext.xloader.api_token"] = lay.token_file.read_text().strip()
+    if "xloader" in EXTRA_PLUGINS:  # only for a measurement of it (bench/datastore_1m.py)
+        settings["ckanext.xloader.jobs_db.uri"] = f"postgresql://ckan_default:{pw['ckan_default']}@{db}/ckan_default"
+        if lay.token_file.exists():
+            settings["ckanext.xloader.api_token"] = lay.token_file.read_text().strip()
     subprocess.run([venv_bin("ckan", ".venv-ckan"), "config-tool", str(lay.ckan_ini),
                     *[f"{k} = {v}" for k, v in settings.items()]], check=True, capture_output=True)
     os.chmod(lay.ckan_ini, 0o600)
@@ -392,7 +396,7 @@ def ckan_bootstrap(lay: Layout, pw: dict[str, str]) -> None:
         os.fchmod(fd, 0o600)  # also when the file was there before with another mode
         with os.fdopen(fd, "w") as f:
             f.write(token + "\n")
-        ckan_config(lay, pw)  # xloader needs the token too
+        ckan_config(lay, pw)  # xloader, when a measurement enables it, needs the token too
 
 
 def ckan_answers(lay: Layout) -> bool:

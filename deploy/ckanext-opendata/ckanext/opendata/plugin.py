@@ -1,13 +1,14 @@
 """CKAN plugin ``opendata``: the portal-side action the platform's publisher uses for large tables, the
-quality panel on each dataset page (templates/, helpers) and the search facets for refresh state,
-quality band and domain. The dataset schema (schemas/dataset.yaml) is served by ckanext-scheming."""
+quality panel on each dataset page (templates/, helpers), the search facets for refresh state,
+quality band and domain, and the refusal of tables uploaded by hand (uploads: the platform loads the
+DataStore). The dataset schema (schemas/dataset.yaml) is served by ckanext-scheming."""
 
 from __future__ import annotations
 
 import ckan.plugins as p
 from ckan.plugins import toolkit
 
-from . import actions, helpers
+from . import actions, helpers, uploads
 
 # The schema's fields are kept as extras in CKAN's tables; CKAN indexes each twice, as extras_<field> (CKAN's
 # schema.xml: English-stemmed text, so a facet would read "overdu") and as <field> (its catch-all string field):
@@ -22,6 +23,7 @@ class OpendataPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IFacets, inherit=True)
+    p.implements(p.IResourceController, inherit=True)
 
     def get_actions(self) -> dict:
         return {"opendata_datastore_load": actions.opendata_datastore_load, "datastore_delete": actions.datastore_delete}
@@ -34,6 +36,12 @@ class OpendataPlugin(p.SingletonPlugin):
 
     def get_helpers(self) -> dict:
         return {"opendata_quality": helpers.quality}
+
+    def before_resource_create(self, context, resource) -> None:
+        uploads.refuse_hand_table(resource)
+
+    def before_resource_update(self, context, current, resource) -> None:
+        uploads.refuse_hand_table(resource)
 
     def dataset_facets(self, facets_dict, package_type):
         facets_dict.update(FACETS)
