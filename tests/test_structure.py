@@ -4,6 +4,7 @@ import cycle between modules (also not through an import inside a function)."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from tests.factories import ROOT
@@ -131,3 +132,46 @@ def test_no_module_reads_the_environment_outside_settings() -> None:
                   "from os import environ", "import os\nos.environ['X']", "import os\nfor k in os.environ: pass"):
         assert environment_reads(stray), stray
     assert not environment_reads("import os\nos.environ.setdefault('OPENBLAS_NUM_THREADS', '1')")
+
+
+VIETNAMESE = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.IGNORECASE)
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+
+
+def word_tables(source: str) -> list[str]:
+    """The module-level tables (dict, list, tuple, set displays) that hold two or more Vietnamese words, or two
+    or more colours: user-facing words and colours, whose one home is opendata.vocabulary."""
+    found = []
+    for node in ast.parse(source).body:
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
+        if not isinstance(value, ast.Dict | ast.List | ast.Tuple | ast.Set | ast.DictComp):
+            continue
+        texts = [c.value for c in ast.walk(value) if isinstance(c, ast.Constant) and isinstance(c.value, str)]
+        words = [t for t in texts if VIETNAMESE.search(t) and sum(ch.isalpha() for ch in t) >= 2]
+        colours = [t for t in texts if COLOUR.match(t)]
+        if len(words) >= 2 or len(colours) >= 2:
+            target = node.targets[0] if isinstance(node, ast.Assign) else node.target
+            found.append(f"{ast.unparse(target)} (line {node.lineno})")
+    return found
+
+
+def test_no_table_of_user_facing_words_outside_the_vocabulary() -> None:
+    """Issue 32: the dashboard, reports, mapping, receipts, checks, casting, the publisher and the CKAN plugin
+    take their words and colours from opendata.vocabulary (the plugin through the file it generates)."""
+    plugin = ROOT / "deploy" / "ckanext-opendata" / "ckanext" / "opendata"
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "dags").glob("*.py"), *(ROOT / "plugins").rglob("*.py"), *plugin.rglob("*.py")]
+    home = PACKAGE / "vocabulary"
+    strays = {str(p.relative_to(ROOT)): tables for p in files if not p.is_relative_to(home)
+              and p != PACKAGE / "normalise" / "legacy.py"  # the legacy fonts' letter maps: letters, not words
+              and (tables := word_tables(p.read_text(encoding="utf-8")))}
+    assert not strays, strays
+    # the rule sees a table of labels and one of colours, and lets a letter map and a sentence pass
+    assert word_tables('LABELS = {"a": ("Đúng", "Correct"), "b": ("Đủ", "Complete")}')
+    assert word_tables('COLOURS = {"fresh": "#1a7f37", "due": "#9a6700"}')
+    assert not word_tables('BASES = ("ă", "â", "ê")') and not word_tables('MESSAGE = "Đúng"')
+
+
+def test_the_plugins_words_are_the_ones_the_vocabulary_generates() -> None:
+    from opendata.vocabulary.export import PLUGIN_FILE, render
+
+    assert PLUGIN_FILE.read_text(encoding="utf-8") == render(), "run: python -m opendata.vocabulary.export"

@@ -37,7 +37,7 @@ def test_xloader_is_not_one_of_the_portals_plugins(portal) -> None:
 @pytest.mark.parametrize(("filename", "fields"), [("tram-mua.csv", {}), ("bang.xlsx", {}), ("du-lieu.txt", {"format": "CSV"}),
                                                   ("ten-khong-duoi", {"format": "xls"})])
 def test_a_table_uploaded_by_hand_is_refused_with_the_way_to_deliver_it(portal, dataset, filename, fields) -> None:
-    answer = upload(portal, dataset, filename, "ma_tram,luong_mua\nDN01,12.5\n".encode(), **fields)
+    answer = upload(portal, dataset, filename, b"ma_tram,luong_mua\nDN01,12.5\n", **fields)
     assert answer.status_code == 409, answer.text[:500]
     error = answer.json()["error"]
     assert error["__type"] == "Validation Error"

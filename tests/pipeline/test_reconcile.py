@@ -50,9 +50,12 @@ def test_each_difference_is_named_with_both_sides() -> None:
     [content] = page_drift(expected(), page(content_sha256="d" * 64), 83)
     assert content.kind == DriftKind.content and (content.portal, content.ledger) == ("d" * 64, CONTENT)
     half_loaded = page(resources=[{"id": "r1", "opendata_role": "data", MARKER: "", "datastore_active": True},
-                                  {"id": "r2", "opendata_role": "parquet"}])
+                                  {"id": "r2", "opendata_role": "parquet"}, {"id": "r3", "opendata_role": "report"}])
     [marker] = page_drift(expected(), half_loaded, 83)
     assert marker.kind == DriftKind.content and marker.detail == "marker"
+    no_report = page(resources=page()["resources"][:2])  # the quality report deleted by hand
+    [report] = page_drift(expected(), no_report, 83)
+    assert report.kind == DriftKind.resource_missing and report.ledger == "report"
     [rows] = page_drift(expected(), page(), 82)
     assert rows.kind == DriftKind.rows and (rows.portal, rows.ledger) == ("82", "83")
     [quality] = page_drift(expected(), page(quality_dung="90.0"), 83)

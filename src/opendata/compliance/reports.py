@@ -11,25 +11,10 @@ from pathlib import Path
 
 from ..quality.report_html import REPORT_STYLE
 from ..ui import csp
+from ..vocabulary.pages import AGENCY_COLUMNS, DATASET_COLUMNS, OPEN_COLUMNS
 from .kpi import CityKpi, dataset_rows
 
-AGENCY_COLUMNS = [("agency", "Mã đơn vị / Agency"), ("name_vi", "Đơn vị"), ("published", "Đã công bố / Published"),
-                  ("high_quality", "Chất lượng cao / High quality"), ("fresh", "Còn mới / Fresh"),
-                  ("good", "Đạt chuẩn và còn mới / Good"), ("target", "Chỉ tiêu / Target"), ("meets", "Đạt / Meets")]
-# the open dataset of the latest report (include/datasets/<city>/skhcn/open-data-compliance.yaml): Vietnamese headers
-OPEN_COLUMNS = [("agency", "Mã đơn vị"), ("name_vi", "Đơn vị"), ("published", "Đã công bố"), ("high_quality", "Chất lượng cao"),
-                ("fresh", "Còn mới"), ("good", "Đạt chuẩn và còn mới"), ("target", "Chỉ tiêu"), ("meets", "Đạt"),
-                ("computed_at", "Thời điểm tính")]
 REPORT_DATASET = "open-data-compliance"  # of the Department of Science and Technology (skhcn)
-DATASET_COLUMNS = [("dataset", "Bộ dữ liệu / Dataset"), ("agency", "Đơn vị / Agency"), ("title", "Tên / Title"),
-                   ("frequency", "Tần suất / Frequency"), ("published", "Đã công bố / Published"),
-                   ("overall", "Điểm / Score"), ("refresh_state", "Tình trạng cập nhật / Refresh"),
-                   ("last_refreshed_at", "Cập nhật lần cuối / Last refresh"),
-                   ("days_since_refresh", "Số ngày từ lần cập nhật / Days since refresh"),
-                   ("content_newest", "Ngày mới nhất trong dữ liệu / Newest date in the data"),
-                   ("content_currency", "Độ mới nội dung / Content currency"),
-                   ("mqa_score", "Chất lượng siêu dữ liệu (MQA, /405) / Metadata quality (MQA, of 405)"),
-                   ("mqa_rating", "Xếp loại MQA / MQA rating"), ("good", "Đạt / Good")]
 
 
 def period_of(cadence: str, at: datetime) -> str:

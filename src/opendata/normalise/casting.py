@@ -17,6 +17,7 @@ from ..arrow_values import EMPTY_TEXT, FALSE, NULL_TEXT, TRUE, ZERO, array, scal
 from ..issues import MAX_EXAMPLES
 from ..spec.models import ColumnSpec, ColumnType
 from ..vocabulary import NO_WORDS, YES_WORDS
+from ..vocabulary.checks import EXPECTED
 
 EXACT_IN_FLOAT = 2**53  # every whole number below it is held exactly by a float64
 _PLAIN_NUMBER = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
@@ -301,15 +302,6 @@ def _booleans(text: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(yes, TRUE, pc.if_else(no, FALSE, pa.nulls(len(low), pa.bool_())))
 
 
-EXPECTED = {
-    ColumnType.integer: ("số nguyên (không quá 9.223.372.036.854.775.807, hoặc 9.007.199.254.740.991 khi viết có dấu "
-                         "phân cách)", "an integer (at most 9,223,372,036,854,775,807, or 9,007,199,254,740,991 when "
-                         "written with separators)"),
-    ColumnType.number: ("số hữu hạn (NaN, Infinity không phải là số)", "a finite number (NaN and Infinity are not numbers)"),
-    ColumnType.date: ("ngày hợp lệ (yyyy-mm-dd hoặc dd/mm/yyyy)", "a valid date (yyyy-mm-dd or dd/mm/yyyy)"),
-    ColumnType.datetime: ("thời điểm hợp lệ (dd/mm/yyyy hh:mm)", "a valid date and time (yyyy-mm-dd hh:mm)"),
-    ColumnType.boolean: ("có/không", "yes/no (true/false)"),
-}
 
 
 def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray,

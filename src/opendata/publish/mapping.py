@@ -8,16 +8,8 @@ from dataclasses import dataclass, field
 from ..quality.mqa import MQA_DIMENSIONS
 from ..spec.models import Agency, City, ColumnType, DatasetSpec, Domain, Frequency
 from ..vocabulary import DIMENSION_NAMES, REFRESH_LABELS, RefreshState
+from ..vocabulary.portal import DOMAIN_TITLES, FREQUENCY_LABELS
 
-DOMAIN_TITLES = {
-    "dat-dai": ("Đất đai", "Land"), "do-thi": ("Quản lý đô thị", "Urban management"),
-    "giao-thong": ("Giao thông", "Transport"), "y-te": ("Y tế", "Health"), "giao-duc": ("Giáo dục", "Education"),
-    "an-toan-thuc-pham": ("An toàn thực phẩm", "Food safety"), "moi-truong": ("Môi trường", "Environment"),
-    "nong-nghiep": ("Nông nghiệp", "Agriculture"),
-    "van-hoa-du-lich": ("Văn hóa, du lịch", "Culture and tourism"), "thanh-tra": ("Thanh tra", "Inspection"),
-    "tu-phap": ("Tư pháp", "Justice"), "lao-dong": ("Lao động", "Labour"), "cong-thuong": ("Công thương", "Industry and trade"),
-    "kinh-te": ("Kinh tế", "Economy"), "khoa-hoc-cong-nghe": ("Khoa học và công nghệ", "Science and technology"),
-}
 # DCAT-AP's controlled vocabularies (EU Publications Office authority tables), as ckanext-dcat reads them
 # from a package's fields: frequency, theme, language, access_rights.
 EU_AUTHORITY = "http://publications.europa.eu/resource/authority/"
@@ -33,11 +25,6 @@ THEME_EU = {  # the catalogue's domains on the EU data themes
 }
 LANGUAGES_EU = ("VIE", "ENG")
 ACCESS_RIGHTS_EU = {"open": "PUBLIC", "shared": "RESTRICTED", "restricted": "NON_PUBLIC"}
-FREQUENCY_VI = {
-    Frequency.hourly: "hằng giờ", Frequency.daily: "hằng ngày", Frequency.weekly: "hằng tuần",
-    Frequency.monthly: "hằng tháng", Frequency.quarterly: "hằng quý", Frequency.semiannual: "6 tháng một lần",
-    Frequency.annual: "hằng năm",
-}
 # The spec's column types as DataStore (PostgreSQL) types: typed columns, unlike xloader's all-text tables.
 DATASTORE_TYPES = {ColumnType.string: "text", ColumnType.integer: "int8", ColumnType.number: "float8",
                    ColumnType.boolean: "bool", ColumnType.date: "date", ColumnType.datetime: "timestamp"}
@@ -165,7 +152,7 @@ def spec_fields(spec: DatasetSpec, city: City) -> dict[str, str]:
         "domain": spec.domain.value,
         "domain_title": DOMAIN_TITLES[spec.domain.value][0],
         "update_frequency": spec.update_frequency.value,
-        "update_frequency_vi": FREQUENCY_VI[spec.update_frequency],
+        "update_frequency_vi": FREQUENCY_LABELS[spec.update_frequency][0],
         "classification": spec.classification.value,
         "source_kind": spec.source.kind,
         "spatial_coverage": f"{spatial.vi} / {spatial.en}" if spatial.en else spatial.vi,

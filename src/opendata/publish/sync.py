@@ -25,6 +25,7 @@ from ..exceptions import OpendataError, PublishError
 from ..issues import ROW_COLUMN
 from ..spec.models import Agency, City, Classification, DatasetSpec
 from ..stage_result import StageResult
+from ..vocabulary.portal import RESOURCE_TITLES
 from .client import CkanClient
 from .datastore import MARKER, DatastoreLoader, row_count
 from .mapping import (
@@ -39,6 +40,7 @@ from .mapping import (
 )
 
 log = logging.getLogger(__name__)
+ROLES = tuple(RESOURCE_TITLES)  # the resources the platform writes, by the role stamped on each
 
 
 @dataclass(frozen=True)
@@ -115,11 +117,6 @@ def temporal_coverage(spec: DatasetSpec, table: pa.Table | Path) -> tuple[str, s
     return lo_hi["min"].isoformat()[:10], lo_hi["max"].isoformat()[:10]
 
 
-ROLES = {  # what each resource holds → (its title on the page, the file name suffix)
-    "data": "Dữ liệu (CSV, API) / Data (CSV, API)",
-    "parquet": "Dữ liệu Parquet / Data as Parquet",
-    "report": "Báo cáo chất lượng / Quality report",
-}
 
 
 def _resource(pkg: dict | None, role: str) -> dict | None:
@@ -198,7 +195,7 @@ class Publisher:
         # 2. the typed DataStore table
         description = (f"Dữ liệu đã kiểm tra chất lượng, tải về CSV (UTF-8) / Quality-checked data, CSV download (UTF-8): "
                        f"{spec.title.en or spec.title.vi}")
-        rid, fresh = self.loader.ensure_resource(spec, pkg["id"], data_res, ROLES["data"], description)
+        rid, fresh = self.loader.ensure_resource(spec, pkg["id"], data_res, RESOURCE_TITLES["data"], description)
         previous = public_table(delivery.previous_table) if (
             not repair and not large and delivery.previous_table and delivery.previous_table.exists()
             and not is_large(delivery.previous_table)) else None  # a large table is replaced whole
@@ -260,7 +257,7 @@ class Publisher:
 
     def _upload(self, pkg: dict, role: str, fmt: str, mimetype: str, path: Path, description: str) -> dict:
         existing = _resource(pkg, role)
-        resource = {"package_id": pkg["id"], "name": ROLES[role], "format": fmt, "mimetype": mimetype,
+        resource = {"package_id": pkg["id"], "name": RESOURCE_TITLES[role], "format": fmt, "mimetype": mimetype,
                     "description": description, "opendata_role": role}
         with open(path, "rb") as fh:
             if existing:

@@ -28,8 +28,6 @@ class MqaRating(StrEnum):
     bad = "bad"
 
 
-RATING_LABELS = {MqaRating.excellent: ("xuất sắc", "excellent"), MqaRating.good: ("tốt", "good"),
-                 MqaRating.sufficient: ("đạt", "sufficient"), MqaRating.bad: ("kém", "bad")}
 # indicator → (dimension, points)
 INDICATORS: dict[str, tuple[str, int]] = {
     "keywords": ("findability", 30), "categories": ("findability", 30), "spatial": ("findability", 20),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from ..exceptions import SpecError
 from ..issues import MAX_EXAMPLES, ROW_COLUMN, Dimension, RowIssue, Severity
+from ..vocabulary.checks import CHECK_TEXT, RULE_TEXT
 from . import advice
 from .fast import RuleVerdict, evaluate_all
 from .personal import mask_personal
@@ -186,33 +187,8 @@ def run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
     return outcomes, docs_page
 
 
-RULE_TEXT = {
-    "expect_column_to_exist": ("Thiếu cột", "Column is missing"),
-    "expect_column_values_to_not_be_null": ("Ô bắt buộc bị để trống", "Required cell is empty"),
-    "expect_column_values_to_be_between": ("Giá trị ngoài khoảng cho phép", "Value outside the allowed range"),
-    "expect_column_values_to_be_in_set": ("Giá trị không thuộc danh mục cho phép", "Value not in the allowed list"),
-    "expect_column_values_to_match_regex": ("Sai định dạng", "Value does not have the required format"),
-    "expect_column_values_to_be_unique": ("Mã bị trùng", "Duplicate key"),
-    "expect_compound_columns_to_be_unique": ("Khóa bị trùng", "Duplicate key"),
-    "expect_table_row_count_to_be_between": ("Số dòng không như cam kết", "Row count outside the promised bounds"),
-}
 
 
-CHECK_TEXT = {
-    "missing_key": ("Thiếu mã: ô khóa để trống", "Missing key: the key cell is empty"),
-    "legacy_font": ("Chữ gõ bằng phông cũ (TCVN3/VNI) chưa chuyển sang Unicode",
-                    "Text typed in a legacy font (TCVN3/VNI), not converted to Unicode"),
-    "ward_pair": ("Mã và tên phường, xã không khớp nhau theo danh mục hiện hành",
-                  "The ward code and the ward name do not belong together in the current list"),
-    "personal_data": ("Có thông tin cá nhân (số CCCD/CMND, số di động, e-mail)", "Personal data (ID, mobile number, e-mail)"),
-    "formula_injection": ("Ô bắt đầu bằng =, +, -, @ sẽ bị Excel chạy như công thức",
-                          "A cell starting with =, +, -, @ runs as a formula in Excel"),
-    "clean_text": ("Khoảng trắng thừa hoặc dấu chưa dựng sẵn (không phải NFC)", "Stray spaces or decomposed accents (not NFC)"),
-    "ward_reference": ("Không có trong danh mục phường, xã hiện hành", "Not in the current list of wards and communes"),
-    "row_count_collapse": ("Số dòng giảm hơn một nửa so với lần trước", "Fewer than half the rows of the previous delivery"),
-    "freshness": ("Độ mới nội dung: ngày mới nhất trong dữ liệu đã cũ hơn tần suất cập nhật đã cam kết",
-                  "Content currency: the newest date in the data is older than the promised frequency"),
-}
 def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: int | None, value, kwargs: dict,
            meta: dict, total: int | None = None, observed=None) -> RowIssue:
     check = meta.get("check")

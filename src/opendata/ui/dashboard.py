@@ -18,37 +18,21 @@ from ..compliance.kpi import CityKpi, compute
 from ..quality.report_html import REPORT_STYLE
 from ..settings import load_settings
 from ..spec.loader import load_registry
-from ..vocabulary import CURRENCY_LABELS, DIMENSION_NAMES, REFRESH_LABELS
+from ..vocabulary import DIMENSION_NAMES
+from ..vocabulary.pages import DASHBOARD_WORDS
+from ..vocabulary.portal import LIGHTS, REFRESH_COLOURS
 from . import csp
 
-LIGHTS = {"green": "#1a7f37", "amber": "#d29922", "red": "#cf222e"}
-STATE_COLOURS = {"fresh": "#1a7f37", "due": "#9a6700", "overdue": "#bc4c00", "delinquent": "#cf222e", "never": "#8c959f"}
-T = {
-    "title": ("Bảng điều khiển dữ liệu mở", "Open-data dashboard"),
-    "agency": ("Đơn vị", "Agency"), "published": ("Đã công bố", "Published"), "high": ("Chất lượng cao", "High quality"),
-    "fresh": ("Còn mới", "Fresh"), "good": ("Đạt chuẩn", "Good"), "target": ("Chỉ tiêu", "Target"),
-    "status": ("Tình trạng", "Status"), "meets": ("Đạt", "Meets"), "below": ("Chưa đạt", "Below"),
-    "share": ("đơn vị đạt chỉ tiêu", "agencies meet the target"), "trend": ("Xu hướng KPI", "KPI trend"),
-    "states": ("Tình trạng cập nhật", "Refresh states"),
-    "content": ("Độ mới nội dung", "Content currency"),
-    "all_cities": ("Toàn bộ danh mục", "Whole registry"), "dims": ("Điểm theo tiêu chí", "Scores by dimension"),
-    "dataset": ("Bộ dữ liệu", "Dataset"), "score": ("Điểm", "Score"), "refreshed": ("Cập nhật lần cuối", "Last refresh"),
-    "receipt": ("Biên nhận", "Receipt"), "back": ("Quay lại", "Back"), "none": ("Không có dữ liệu mở", "No open data"),
-    "rule": ("Chỉ tiêu: mỗi đơn vị ≥ {target} bộ dữ liệu mở chất lượng cao (điểm ≥ {score}), cập nhật đúng hạn.",
-             "Target: every agency keeps ≥ {target} high-quality open datasets (score ≥ {score}), refreshed on time."),
-    **{f"{state.value}_state": labels for state, labels in REFRESH_LABELS.items()},
-    **{f"{currency.value}_content": labels for currency, labels in CURRENCY_LABELS.items()},
-}
 DASHBOARD_STYLE = """body{font-family:system-ui,sans-serif;margin:1.2rem;color:#1f2328}h1{font-size:1.4rem}
 table{border-collapse:collapse;margin:.6rem 0}td,th{border-bottom:1px solid #d0d7de;padding:.35rem .6rem;text-align:left}
 th{background:#f6f8fa}.dot{display:inline-block;width:.8rem;height:.8rem;border-radius:50%;margin-right:.3rem}
 .charts{display:flex;gap:1.5rem;flex-wrap:wrap}.card{border:1px solid #d0d7de;border-radius:6px;padding:.6rem 1rem}
 .muted{color:#656d76}a{color:#0969da}""" + "".join(
-    f".dot.{name}{{background:{colour}}}" for name, colour in {**LIGHTS, **STATE_COLOURS}.items())
+    f".dot.{name}{{background:{colour}}}" for name, colour in {**LIGHTS, **REFRESH_COLOURS}.items())
 
 
 def _t(key: str, lang: str, **kw) -> str:
-    vi, en = T[key]
+    vi, en = DASHBOARD_WORDS[key]
     return (en if lang == "en" else vi).format(**kw)
 
 
@@ -121,7 +105,7 @@ def city_page(city: CityKpi, trend: list[dict], lang: str, good_score: float, ci
                     f"<td>{a.target}</td><td>{verdict}</td></tr>")
     head = "".join(f"<th>{_t(k, lang)}</th>" for k in ("agency", "published", "high", "fresh", "good", "target", "status"))
     states = city.by_state()
-    state_bars = bar_chart([(_t(f"{s}_state", lang), n, STATE_COLOURS[s]) for s, n in states.items()])
+    state_bars = bar_chart([(_t(f"{s}_state", lang), n, REFRESH_COLOURS[s]) for s, n in states.items()])
     scored = [d for a in city.agencies for d in a.datasets if d.published and d.scores]
     def mean(key: str) -> float:  # over the datasets judged on that dimension (no date column: no sống score)
         values = [d.scores[key] for d in scored if key in d.scores]

@@ -9,12 +9,12 @@ import ckan.plugins as p
 from ckan.plugins import toolkit
 
 from . import actions, helpers, uploads
+from .words import WORDS, both
 
 # The schema's fields are kept as extras in CKAN's tables; CKAN indexes each twice, as extras_<field> (CKAN's
 # schema.xml: English-stemmed text, so a facet would read "overdu") and as <field> (its catch-all string field):
 # the facets and filters use the exact strings. The groups are the catalogue's domains.
-FACETS = {"refresh_state": "Tình trạng cập nhật / Refresh", "quality_band": "Chất lượng / Quality",
-          "groups": "Lĩnh vực / Domain"}
+FACETS = {field: both("facets", field) for field in WORDS["facets"]}
 
 
 class OpendataPlugin(p.SingletonPlugin):

@@ -2,14 +2,16 @@
 the stages of a delivery (the DAG's task ids, the pipeline's functions, the CLI's verbs), what happened
 to a run (the names the ledger stores, the DAG's record task and a run in one process both derive, the
 CLI prints), a dataset's refresh state and content currency, the drift reconcile finds, the four
-dimensions of the city's standard, and the words that mean yes and no in an agency's file. No other
-module keeps a table of these words."""
+dimensions of the city's standard, and the words that mean yes and no in an agency's file. Beside this
+module: ``checks`` (what the rules found and how to fix it), ``portal`` (the portal's words and colours),
+``pages`` (the stewards' pages and reports), and ``export`` (the file the CKAN plugin reads). No other
+module keeps a table of these words or colours (tests/test_structure.py)."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from .issues import Dimension
+from ..issues import Dimension
 
 
 class Stage(StrEnum):
