@@ -46,8 +46,9 @@ def test_the_ledger_schema_comes_from_alembic(engine) -> None:
     from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0004"
-    assert {"runs", "datasets", "kpi_snapshots", "reminders"} <= set(inspect(engine).get_table_names())
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0005"
+    assert {"runs", "datasets", "kpi_snapshots", "reminders", "dataset_carry", "announced_drops"} <= set(
+        inspect(engine).get_table_names())
     columns = {c["name"] for c in inspect(engine).get_columns("datasets")}
     assert {"content_newest", "content_sha256", "rows", "archive_sha256"} <= columns
 

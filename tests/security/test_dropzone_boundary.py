@@ -192,10 +192,9 @@ def test_the_watcher_wakes_the_dataset_for_a_refusal_too(ctx, secret) -> None:
     from opendata.sources.dropzone import announce
 
     (folder(ctx) / "tram.csv").symlink_to(secret)
-    seen = ctx.data / "state" / "announced.json"
-    fresh = announce(drop_zone(ctx), [SPEC], ctx.now, seen)
+    fresh, seen = announce(drop_zone(ctx), [SPEC], ctx.now, {})
     assert fresh == {SPEC.key: ["refused|tram.csv"]}  # its run refuses it with a receipt, now, not next quarter
-    assert announce(drop_zone(ctx), [SPEC], ctx.now, seen) == {}  # announced once
+    assert announce(drop_zone(ctx), [SPEC], ctx.now, seen)[0] == {}  # announced once
 
 
 @pytest.mark.parametrize("sparse", [True, False])

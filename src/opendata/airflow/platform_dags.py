@@ -38,6 +38,8 @@ def build_dropzone_watch_dag(every_minutes: int = 5) -> DAG:
 
         @task(task_id="announce", outlets=[AssetAlias(DROPS)])
         def announce_drops(*, outlet_events=None) -> dict:
+            from .. import ledger
+            from ..pipeline.state import state_ledger
             from ..settings import load_settings
             from ..sources.dropzone import DropZone, announce
             from ..spec.loader import load_registry
@@ -46,10 +48,12 @@ def build_dropzone_watch_dag(every_minutes: int = 5) -> DAG:
 
             settings = load_settings()
             registry = load_registry(settings.paths.registry)
-            fresh = announce(DropZone(settings.paths.dropzone_root), list(registry.datasets.values()),
-                             tasks.run_context().now, settings.paths.data / "state" / "dropzone-announced.json")
+            engine = state_ledger(settings)
+            fresh, seen = announce(DropZone(settings.paths.dropzone_root), list(registry.datasets.values()),
+                                   tasks.run_context().now, ledger.announced(engine))
             for key, files in fresh.items():
                 outlet_events[AssetAlias(DROPS)].add(drop_asset(registry.datasets[key]), extra={"files": files})
+            ledger.save_announced(engine, seen)
             return fresh
 
         announce_drops()

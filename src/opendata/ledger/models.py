@@ -87,3 +87,25 @@ class Reminder(Base):
     marker: Mapped[str] = mapped_column(String(64))  # the last refresh it is about ('' for an agency's state)
     recipients: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DatasetCarry(Base):
+    """What a dataset carries from one run to the next: the SQL source's watermark, the table now on the
+    portal (its Parquet in the staging folder) and the latest delivery that passed the gate (a Checked,
+    what ``opendata publish`` publishes). Kept here, not in files beside the data, so a backup of the
+    ledger is a backup of the platform's state."""
+
+    __tablename__ = "dataset_carry"
+    dataset: Mapped[str] = mapped_column(String(200), primary_key=True)
+    watermark: Mapped[str | int | float | None] = mapped_column(JSON)
+    current_table: Mapped[str | None] = mapped_column(String(1000))
+    accepted: Mapped[dict | None] = mapped_column(JSON)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AnnouncedDrops(Base):
+    """The drop-zone files the watcher has announced for a dataset (name|size|mtime markers): each once."""
+
+    __tablename__ = "announced_drops"
+    dataset: Mapped[str] = mapped_column(String(200), primary_key=True)
+    markers: Mapped[list] = mapped_column(JSON)

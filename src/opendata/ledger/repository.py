@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..exceptions import TransientError
 from ..vocabulary import REFRESHING, SETTLED
-from .models import DatasetStatus, KpiSnapshot, Reminder, RunRecord
+from .models import AnnouncedDrops, DatasetCarry, DatasetStatus, KpiSnapshot, Reminder, RunRecord
 
 
 def claim_reminder(engine: Engine, kind: str, subject: str, marker: str, recipients: str, at: datetime) -> bool:
@@ -209,3 +209,81 @@ def trend(engine: Engine, city: str, by: str = "month") -> list[dict]:
                     "share": round(sum(r.meets for r in rows) / len(rows), 4) if rows else 0.0,
                     "good": sum(r.good for r in rows)})
     return out
+
+
+# ------------------------------------------------------------------ what a dataset carries between runs
+
+
+def carry(engine: Engine, dataset: str) -> DatasetCarry | None:
+    """The dataset's watermark, current table and latest accepted delivery, or None before its first."""
+    with _reachable(dataset), Session(engine, expire_on_commit=False) as session:
+        return session.get(DatasetCarry, dataset)
+
+
+def carry_published(engine: Engine, dataset: str, current_table: str, watermark=None, *, keep_watermark: bool) -> None:
+    """After a publish: the table now on the portal and, unless ``keep_watermark``, the SQL watermark."""
+    with _reachable(dataset), Session(engine) as session, session.begin():
+        row = session.get(DatasetCarry, dataset) or DatasetCarry(dataset=dataset)
+        row.current_table = current_table
+        if not keep_watermark:
+            row.watermark = watermark
+        session.merge(row)
+
+
+def carry_accepted(engine: Engine, dataset: str, accepted: dict, at: datetime) -> None:
+    """The latest delivery that passed the gate (Checked.asdict()), replacing the one before."""
+    with _reachable(dataset), Session(engine) as session, session.begin():
+        row = session.get(DatasetCarry, dataset) or DatasetCarry(dataset=dataset)
+        row.accepted, row.accepted_at = accepted, _utc(at)
+        session.merge(row)
+
+
+def announced(engine: Engine) -> dict[str, list[str]]:
+    """dataset key → the drop markers the watcher has announced."""
+    with _reachable(), Session(engine) as session:
+        return {row.dataset: list(row.markers) for row in session.scalars(select(AnnouncedDrops))}
+
+
+def save_announced(engine: Engine, seen: dict[str, list[str]]) -> None:
+    """The watcher's markers after a look: exactly ``seen`` (a dataset with no ready file is forgotten)."""
+    from sqlalchemy import delete
+
+    with _reachable(), Session(engine) as session, session.begin():
+        session.execute(delete(AnnouncedDrops).where(AnnouncedDrops.dataset.not_in(list(seen) or [""])))
+        for dataset, markers in seen.items():
+            session.merge(AnnouncedDrops(dataset=dataset, markers=list(markers)))
+
+
+def import_state_files(engine: Engine, data: Path) -> list[Path]:
+    """The JSON files that kept this state before the ledger did (``state/<dataset>.json``,
+    ``state/dropzone-announced.json``, ``staging/<city>/<agency>/<id>/accepted.json``), imported where the
+    ledger has nothing newer, then renamed ``*.imported``. Returns the files imported."""
+    import json
+
+    done: list[Path] = []
+    announced_file = data / "state" / "dropzone-announced.json"
+    with _reachable(), Session(engine) as session, session.begin():
+        for path in sorted((data / "state").glob("*.json")) if (data / "state").is_dir() else []:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            if path == announced_file:
+                for dataset, markers in body.items():
+                    if session.get(AnnouncedDrops, dataset) is None:
+                        session.add(AnnouncedDrops(dataset=dataset, markers=list(markers)))
+            else:
+                row = session.get(DatasetCarry, path.stem) or DatasetCarry(dataset=path.stem)
+                if row.current_table is None:
+                    row.current_table, row.watermark = body.get("current"), body.get("watermark")
+                session.merge(row)
+            done.append(path)
+        for path in sorted((data / "staging").glob("*/*/*/accepted.json")) if (data / "staging").is_dir() else []:
+            city, agency, dataset_id = path.parent.relative_to(data / "staging").parts
+            dataset = f"{city}.{agency}.{dataset_id}"
+            row = session.get(DatasetCarry, dataset) or DatasetCarry(dataset=dataset)
+            if row.accepted is None:
+                row.accepted = json.loads(path.read_text(encoding="utf-8"))
+                row.accepted_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            session.merge(row)
+            done.append(path)
+    for path in done:
+        path.rename(path.with_name(path.name + ".imported"))
+    return done

@@ -46,7 +46,7 @@ class Normalised(StageResult):
 @dataclass(frozen=True)
 class Checked(Normalised):
     """A table that passed the gate: its scores and where its scorecard and receipts are. The latest one
-    is kept in the dataset's staging folder (``accepted.json``): what ``opendata publish`` publishes."""
+    is kept in the ledger (``ledger.DatasetCarry``): what ``opendata publish`` publishes."""
 
     _PATHS: ClassVar[tuple[str, ...]] = ("parquet", "scorecard", "receipt", "report_html", "data_docs")
 

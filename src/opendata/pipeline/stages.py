@@ -34,7 +34,7 @@ from ..vocabulary import Stage
 from .context import RunContext
 from .receipts import drop_zone, write_agency_receipt
 from .results import Checked, Normalised, RunEntry, RunSummary
-from .state import DatasetState, merge_by_key
+from .state import DatasetState, merge_by_key, state_ledger
 
 if TYPE_CHECKING:  # the publish stage imports the portal client when it runs, not before
     from ..publish.sync import Publication
@@ -225,23 +225,18 @@ def check(spec: DatasetSpec, ctx: RunContext, table: Normalised, province_code: 
     checked = Checked.extending(table, scorecard=out, receipt=receipt.json, report_html=report_html,
                              data_docs=suite_run.docs_page or None, scores=card.scores, overall=card.overall,
                              warnings=sum(1 for i in card.issues if i.severity is Severity.warning))
-    _write_atomic(ctx.staging(spec) / ACCEPTED, checked.asdict())  # what `opendata publish` publishes
+    from ..ledger import carry_accepted
+
+    carry_accepted(state_ledger(ctx.settings), spec.key, checked.asdict(), ctx.now)  # what `opendata publish` publishes
     return checked
 
 
-ACCEPTED = "accepted.json"  # the latest delivery that passed the gate, in the dataset's staging folder
-
-
-def _write_atomic(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    tmp.replace(path)
-
-
 def latest_accepted(spec: DatasetSpec, ctx: RunContext) -> Checked | None:
-    path = ctx.staging(spec) / ACCEPTED
-    return Checked.from_dict(json.loads(path.read_text(encoding="utf-8"))) if path.exists() else None
+    """The latest delivery that passed the gate, as the ledger keeps it (ledger.DatasetCarry)."""
+    from ..ledger import carry
+
+    row = carry(state_ledger(ctx.settings), spec.key)
+    return Checked.from_dict(row.accepted) if row and row.accepted else None
 
 
 def _refusal_receipt(spec: DatasetSpec, ctx: RunContext, name: str, received: str, exc: InputError) -> None:

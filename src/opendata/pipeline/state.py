@@ -1,4 +1,5 @@
-"""What a dataset remembers between runs: the last published table and the SQL watermark.
+"""What a dataset remembers between runs: the last published table and the SQL watermark, in the ledger
+(ledger.DatasetCarry), so a backup of the ledger is a backup of it.
 
 Written only after a successful publish, so a rejected or failed run changes nothing here and
 the same rows are fetched again next time.
@@ -6,8 +7,6 @@ the same rows are fetched again next time.
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,22 +18,38 @@ import pyarrow.parquet as pq
 from ..spec.models import DatasetSpec
 from .context import RunContext
 
+_imported: set[tuple[str, str]] = set()
+
+
+def state_ledger(settings):
+    """The ledger that keeps the run state, with any state files from before it did imported (once per
+    process and data folder)."""
+    from .. import ledger
+
+    engine = ledger.open_ledger(settings.ledger_url())
+    done = (settings.ledger_url().get_secret_value(), str(settings.paths.data))
+    if done not in _imported:
+        ledger.import_state_files(engine, settings.paths.data)
+        _imported.add(done)
+    return engine
+
 
 @dataclass
 class DatasetState:
-    path: Path
+    dataset: str
     watermark: str | int | float | None = None
     current: str | None = None  # Parquet of the table now on the portal
 
     @classmethod
     def load(cls, ctx: RunContext, spec: DatasetSpec) -> DatasetState:
-        path = ctx.data / "state" / f"{spec.key}.json"
-        if path.exists():
-            d = json.loads(path.read_text(encoding="utf-8"))
-            return cls(path, d.get("watermark"), d.get("current"))
-        return cls(path)
+        from .. import ledger
+
+        row = ledger.carry(state_ledger(ctx.settings), spec.key)
+        return cls(spec.key, row.watermark, row.current_table) if row else cls(spec.key)
 
     def published(self, ctx: RunContext, spec: DatasetSpec, parquet: Path, meta: dict) -> None:
+        from .. import ledger
+
         current = ctx.staging(spec) / "current.parquet"
         current.parent.mkdir(parents=True, exist_ok=True)
         if parquet.resolve() != current.resolve():
@@ -42,10 +57,8 @@ class DatasetState:
         self.current = str(current)
         if "watermark" in meta:
             self.watermark = meta["watermark"]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"watermark": self.watermark, "current": self.current}), encoding="utf-8")
-        os.replace(tmp, self.path)
+        ledger.carry_published(state_ledger(ctx.settings), spec.key, self.current, self.watermark,
+                               keep_watermark="watermark" not in meta)
 
 
 def merge_by_key(current: Path, delta: Path, key: list[str]) -> int:

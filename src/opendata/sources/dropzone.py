@@ -290,13 +290,13 @@ def _copy_out(dir_fd: int, look: Look, incoming: Path, now: datetime) -> tuple[P
     return target, digest.hexdigest()
 
 
-def announce(zone: DropZone, specs: list[DatasetSpec], now: datetime, seen_file: Path) -> dict[str, list[str]]:
+def announce(zone: DropZone, specs: list[DatasetSpec], now: datetime,
+             announced: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Files that became ready since the last call, per dataset key (each file announced once, by name,
-    size and modification time), for the watcher DAG to turn into Asset events. Every folder is looked
-    at twice with one pause in between, however many datasets there are."""
-    import json
-
-    seen: dict[str, list[str]] = json.loads(seen_file.read_text(encoding="utf-8")) if seen_file.exists() else {}
+    size and modification time), for the watcher DAG to turn into Asset events; and what is announced now
+    (``announced`` as it stood, updated: the ledger keeps it between calls). Every folder is looked at
+    twice with one pause in between, however many datasets there are."""
+    seen = {k: list(v) for k, v in announced.items()}
     drops = [s for s in specs if s.source.kind == "drop_zone"]
     first: dict[str, list[Look]] = {}
     refused: dict[str, list[str]] = {}  # entries the dataset's run must refuse (with a receipt): announced too
@@ -323,8 +323,4 @@ def announce(zone: DropZone, specs: list[DatasetSpec], now: datetime, seen_file:
             seen[spec.key] = sorted(ready)
         else:
             seen.pop(spec.key, None)
-    seen_file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = seen_file.with_suffix(".tmp")
-    tmp.write_text(json.dumps(seen, ensure_ascii=False, indent=1), encoding="utf-8")
-    tmp.replace(seen_file)
-    return fresh
+    return fresh, seen
