@@ -22,7 +22,7 @@ def portal_words() -> dict:
         "refresh_states": {state.value: list(labels) for state, labels in REFRESH_LABELS.items()},
         "refresh_colours": REFRESH_COLOURS, "lights": LIGHTS,
         "sources": {k: list(v) for k, v in SOURCE_LABELS.items()},
-        "facets": {k: list(v) for k, v in FACET_LABELS.items()},
+        "facets": [[field, vi, en] for field, (vi, en) in FACET_LABELS.items()],  # in the order the page shows them
         "quality_bands": {k: list(v) for k, v in QUALITY_BANDS.items()},
         "mqa_ratings": {k: list(v) for k, v in MQA_RATINGS.items()},
         "frequencies": {k: list(v) for k, v in FREQUENCY_LABELS.items()},

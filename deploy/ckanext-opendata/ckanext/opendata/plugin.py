@@ -9,12 +9,12 @@ import ckan.plugins as p
 from ckan.plugins import toolkit
 
 from . import actions, helpers, uploads
-from .words import WORDS, both
+from .words import WORDS
 
 # The schema's fields are kept as extras in CKAN's tables; CKAN indexes each twice, as extras_<field> (CKAN's
 # schema.xml: English-stemmed text, so a facet would read "overdu") and as <field> (its catch-all string field):
 # the facets and filters use the exact strings. The groups are the catalogue's domains.
-FACETS = {field: both("facets", field) for field in WORDS["facets"]}
+FACETS = {field: f"{vi} / {en}" for field, vi, en in WORDS["facets"]}
 
 
 class OpendataPlugin(p.SingletonPlugin):
