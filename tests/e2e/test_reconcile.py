@@ -80,8 +80,9 @@ def test_a_hand_deleted_quality_report_is_missing_and_comes_back(portal, alone, 
     after = portal.get("package_show", id=NAME)
     back = portal.resource(after, "report")
     assert back["format"] == "HTML" and back["size"] > 1000
-    page = requests.get(back["url"], timeout=30)
-    assert page.ok and "Chất lượng" in page.text and SPEC.key in page.text
+    page = requests.get(back["url"], timeout=30)  # served without a charset: the page's own <meta charset> says UTF-8
+    assert page.ok and '<meta charset="utf-8">' in page.text
+    assert "đúng, đủ, sạch, sống" in page.content.decode("utf-8") and SPEC.key in page.text
     assert after["last_refreshed_at"] == alone["last_refreshed_at"]  # a repair is not a delivery
 
 
