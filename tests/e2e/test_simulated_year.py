@@ -148,6 +148,12 @@ def test_a_year_of_deliveries_on_time_late_and_stopped(portal, city, smtp_sink, 
                 last = state
         assert seen[key] == want, key
     assert [s for _, s in seen["snnmt/waste-collection-points"]] == ["fresh", "due", "overdue", "delinquent"]
+    # a page is patched when its state changes, not every day: its activity stream is not a diary of day counts
+    stopped = city.datasets["simcity.snnmt.waste-collection-points"]
+    activities = portal.get("package_activity_list", id=stopped.ckan_name, limit=100)
+    assert len(activities) < 30, len(activities)
+    page = portal.get("package_show", id=stopped.ckan_name)
+    assert (page["refresh_state"], page["days_since_refresh"]) == ("delinquent", "150")  # the count at the change
     assert [s for _, s in seen["snnmt/irrigation-reservoirs"]] == ["fresh"]
 
     # each reminder once per dataset and state of a refresh: in the ledger and in the mail that went out

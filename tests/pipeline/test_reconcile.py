@@ -60,6 +60,7 @@ def test_each_difference_is_named_with_both_sides() -> None:
     assert rows.kind == DriftKind.rows and (rows.portal, rows.ledger) == ("82", "83")
     [quality] = page_drift(expected(), page(quality_dung="90.0"), 83)
     assert quality.kind == DriftKind.quality and "dung=90.0" in quality.portal and "dung=99.8" in quality.ledger
+    assert page_drift(expected(), page(days_since_refresh="90"), 83) == []  # the count is written with a change only
     [refresh] = page_drift(expected(), page(refresh_state="fresh", days_since_refresh="0"), 83)
     assert refresh.kind == DriftKind.refresh and refresh.ledger == "due 95"
 

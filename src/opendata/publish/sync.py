@@ -41,6 +41,7 @@ from .mapping import (
 
 log = logging.getLogger(__name__)
 ROLES = tuple(RESOURCE_TITLES)  # the resources the platform writes, by the role stamped on each
+DAY_COUNT = "days_since_refresh"  # moves every day: written with a change, never a change by itself
 
 
 @dataclass(frozen=True)
@@ -218,10 +219,13 @@ class Publisher:
 
     def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str,
                      answers: dict[str, bool] | None = None) -> tuple[bool, dict | None]:
-        """Today's refresh state and days since the refresh on the dataset's page, so a dataset that stops
-        arriving turns due, overdue, delinquent in public without a delivery, and its metadata quality
-        (quality.mqa, with the link check's ``answers``). One patch when it changed; False when the page
-        said so already (or the dataset is not on the portal); with the page's MQA score."""
+        """Today's refresh state on the dataset's page, so a dataset that stops arriving turns due, overdue,
+        delinquent in public without a delivery, and its metadata quality (quality.mqa, with the link
+        check's ``answers``). One patch when one of them changed, never for the day count alone: a patch a
+        day would put an "updated the dataset" in its activity stream every day (and re-index it); the
+        panel counts the days from ``last_refreshed_at`` as it is shown, and ``days_since_refresh`` is the
+        count at the last change. False when the page said so already (or the dataset is not on the
+        portal); with the page's MQA score."""
         from ..quality.mqa import score_package
 
         self.refuse_foreign(spec)
@@ -232,7 +236,7 @@ class Publisher:
         dcat = self._dcat_ap_verdict(current, old)
         mqa = score_package(current, (answers or {}).get, dcat.get("dcat_ap_conforms") == "true" if dcat else None)
         wanted = {**refresh_fields(refresh, days_since_refresh), **mqa.fields(), **dcat}
-        if all(old.get(k) == v for k, v in wanted.items()):
+        if all(old.get(k) == v for k, v in wanted.items() if k != DAY_COUNT):
             return False, mqa.asdict()
         self.client.call("package_patch", {"id": current["id"], **wanted,
                                            "notes": with_refresh(current.get("notes") or "", refresh, refreshed_at)})

@@ -7,6 +7,8 @@ them out. The dimension names, colours and source labels come from the platform'
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from .words import WORDS, both
 
 DIMENSIONS = [(key, vi, en.lower()) for key, vi, en in WORDS["dimensions"]]  # as the page's description says them
@@ -15,6 +17,20 @@ DIMENSIONS = [(key, vi, en.lower()) for key, vi, en in WORDS["dimensions"]]  # a
 def _colour(score: float) -> str:
     lights = WORDS["lights"]
     return lights["green"] if score >= 80 else lights["amber"] if score >= 50 else lights["red"]
+
+
+def _days_since(moment: str | None) -> str | None:
+    """Whole days from the last refresh to now, counted as the page is shown (the platform writes the
+    count only when the refresh state changes)."""
+    try:
+        refreshed = datetime.fromisoformat(moment) if moment else None
+    except ValueError:
+        return None
+    if refreshed is None:
+        return None
+    if refreshed.tzinfo is None:
+        refreshed = refreshed.replace(tzinfo=UTC)
+    return str(max(0, (datetime.now(UTC) - refreshed).days))
 
 
 def _number(text: str | None) -> float | None:
@@ -44,7 +60,8 @@ def quality(pkg: dict) -> dict | None:
     return {
         "overall": None if overall is None else f"{overall:g}", "colour": _colour(overall or 0), "dimensions": dimensions,
         "refresh": refresh, "refresh_vi": vi, "refresh_en": en or vi, "refresh_colour": colours.get(refresh, colours["never"]),
-        "days": fields.get("days_since_refresh"), "last_refreshed": (fields.get("last_refreshed_at") or "")[:10],
+        "days": _days_since(fields.get("last_refreshed_at")) or fields.get("days_since_refresh"),
+        "last_refreshed": (fields.get("last_refreshed_at") or "")[:10],
         "frequency": fields.get("update_frequency"), "frequency_vi": fields.get("update_frequency_vi"),
         "period": f"{start} → {end}" if start and end else None, "spatial": fields.get("spatial_coverage"),
         "mqa": None if mqa is None else f"{mqa:g}/405 ({both('mqa_ratings', fields.get('mqa_rating', ''))})",
