@@ -302,8 +302,6 @@ def _booleans(text: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(yes, TRUE, pc.if_else(no, FALSE, pa.nulls(len(low), pa.bool_())))
 
 
-
-
 def cast_column(col: ColumnSpec, text: pa.ChunkedArray, rows: pa.ChunkedArray,
                 conventions: Conventions | None = None) -> tuple[pa.ChunkedArray, ColumnFailures | None]:
     """``text`` is '' for empty, trimmed and NFC for text and yes/no columns (numbers and dates may

@@ -118,8 +118,6 @@ def temporal_coverage(spec: DatasetSpec, table: pa.Table | Path) -> tuple[str, s
     return lo_hi["min"].isoformat()[:10], lo_hi["max"].isoformat()[:10]
 
 
-
-
 def _resource(pkg: dict | None, role: str) -> dict | None:
     """Our resources are found by the role we stamp on them, never by position: titles may change."""
     return next((r for r in (pkg or {}).get("resources", []) if r.get("opendata_role") == role), None)

@@ -13,7 +13,6 @@ from ..vocabulary.checks import CHECK_FIX, FORMAT_WORDS, RULE_FIX, TYPE_WORDS
 SHOWN_VALUES = 12  # allowed values listed by name; a longer list is named by its first ones and its size
 
 
-
 def _plain(value) -> str:
     if isinstance(value, datetime):
         return value.isoformat(sep=" ", timespec="minutes" if not value.second else "seconds")
@@ -62,8 +61,6 @@ def detail(rule: str, check: str | None, kwargs: dict, observed=None) -> tuple[s
     return "", ""
 
 
-
-
 def fix(rule: str, check: str | None, kwargs: dict, meta: dict) -> tuple[str, str] | None:
     """Advice that names what is allowed, or None: the receipt's advice for the rule applies."""
     if check in CHECK_FIX:
@@ -85,8 +82,6 @@ def fix(rule: str, check: str | None, kwargs: dict, meta: dict) -> tuple[str, st
         return (f"Giá trị phải {vi}; kiểm tra đơn vị và dấu thập phân.",
                 f"The value must be {en}; check its unit and the decimal separator.")
     return None
-
-
 
 
 def for_issue(issue: RowIssue) -> tuple[str, str]:

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-
 @dataclass(frozen=True)
 class CheckResult:
     rule: str
@@ -185,8 +184,6 @@ def run_gx(frame: pd.DataFrame, configs: list[dict], suite_name: str,
         else:  # a rule on the whole table or column (row count, newest date): passes or not
             outcomes.append(RuleVerdict(bool(res.success), 1, 0 if res.success else 1, [], r.get("observed_value")))
     return outcomes, docs_page
-
-
 
 
 def _issue(rule: str, dim: Dimension, sev: Severity, column: str | None, row: int | None, value, kwargs: dict,

@@ -63,7 +63,6 @@ REFRESHING = frozenset({Outcome.published, Outcome.unchanged})  # the agency kee
 SETTLED = REFRESHING | {Outcome.quarantined, Outcome.unreadable}  # a delivery that reached one of these is done with
 
 
-
 class RefreshState(StrEnum):
     """When the agency last delivered accepted data, against its promised frequency (quality.liveness)."""
 
