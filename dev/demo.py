@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "dev"))
 
-from portal import Layout  # noqa: E402
+from portal import Layout, read_pid, solr_answers  # noqa: E402
 
 from opendata.settings import load_settings  # noqa: E402
 from opendata.spec.loader import load_registry  # noqa: E402
@@ -297,6 +297,8 @@ def main() -> int:
     if compliance.get("reports"):
         print(f"\n Reports (XLSX, CSV, HTML): {Path(compliance['reports'][-1]).parent}")
     print(f"\n Portal / Cổng dữ liệu:  {lay.portal_url}")
+    print(f" Search (Apache Solr):   {lay.solr_core_url}/admin/ping  "
+          f"({'answers' if solr_answers(lay) else 'does not answer'}, pid {read_pid(lay, 'solr')})")
     print(f" Airflow UI:             {login['url']}  (user '{login['user']}', password in {stack.passwords_file})")
     print(f" Runs in the REST API:   {login['url']}/api/v2/dags/~/dagRuns")
     print(f" Stewards' dashboard:    {login['url']}/opendata/  (after logging in; also in Airflow's menu)")
