@@ -105,3 +105,25 @@ def test_the_quality_band_follows_the_citys_good_score() -> None:
 
     assert [quality_band(s, 80) for s in (None, 49.9, 50, 79.9, 80)] == ["unscored", "low", "medium", "medium", "high"]
     assert quality_band(85, 90) == "medium" and quality_band(90, 90) == "high"
+
+
+def test_an_unchanged_table_judged_again_shows_its_new_scores_on_the_page() -> None:
+    """The same content delivered again can score otherwise (a rule that compares with the previous
+    delivery): the ledger records the new scores, so the page must show them too, or reconcile finds
+    'quality' drift every second delivery (seen in a second `make demo`: đủ 88.9 → 89.5)."""
+    from opendata.publish.mapping import delivery_fields, page_fields
+    from opendata.publish.sync import Publisher
+
+    reg = load_registry(load_settings().paths.registry)
+    city = reg.cities["danang"]
+    publisher = Publisher(None, city, city.agency("syt"), "http://portal.invalid")  # no call is made
+    first = Quality(96.3, {"dung": 100.0, "du": 88.9, "sach": 100.0})
+    again = Quality(96.5, {"dung": 100.0, "du": 89.5, "sach": 100.0})
+    page = {**delivery_fields(first, "a" * 64, "c" * 64, "2026-12-01T08:00:00+07:00", "2026-12-01T08:00:00+07:00", None, 80),
+            "refresh_state": "fresh", "notes": quality_line(first, "2026-12-01T08:00:00+07:00") + "\n\nMô tả / description"}
+    patch = publisher._rescored(page, page_fields(page), again)
+    assert (patch["quality_overall"], patch["quality_du"]) == ("96.5", "89.5")
+    head, _, rest = patch["notes"].partition("\n\n")
+    assert head == quality_line(again, "2026-12-01T08:00:00+07:00") and rest == "Mô tả / description"
+    assert "2026-12-01" in head  # the refresh date stays: the content did not change
+    assert publisher._rescored(page, page_fields(page), first) == {}  # the same scores: nothing to write

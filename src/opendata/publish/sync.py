@@ -34,6 +34,7 @@ from .mapping import (
     delivery_fields,
     organization_dict,
     page_fields,
+    quality_line,
     refresh_fields,
     spec_fields,
     with_refresh,
@@ -175,7 +176,8 @@ class Publisher:
                 and old.get("content_sha256") == content_sha
                 and data_res.get(MARKER) == content_sha and _resource(current, "parquet")
                 and (_resource(current, "report") or not delivery.report_html)):
-            self.client.call("package_patch", {"id": current["id"], "last_checked_at": now})
+            self.client.call("package_patch", {"id": current["id"], "last_checked_at": now,
+                                               **self._rescored(current, old, delivery.quality)})
             return self._result(spec, current, content_sha, "unchanged", {}, old.get("temporal_coverage_end"), rows)
 
         # 1. metadata: what the spec says; everything the previous delivery said (scores, refresh, hashes,
@@ -214,6 +216,19 @@ class Publisher:
         return self._result(spec, pkg, content_sha, "updated" if current else "created",
                             {"mode": load.mode, "rows_sent": load.rows_sent, "rows_deleted": load.rows_deleted,
                              "seconds": load.seconds}, temporal[1] if temporal else None, rows)
+
+    def _rescored(self, current: dict, old: dict[str, str], quality: Quality) -> dict[str, str]:
+        """The same table judged again can score otherwise (a rule that compares with the previous delivery):
+        the page then shows the new scores, as the ledger records them, with its description's first line."""
+        scores = {k: v for k, v in delivery_fields(quality, "", "", "", "", None, self.good_score).items()
+                  if k.startswith("quality_")}
+        if all(old.get(k) == v for k, v in scores.items()):
+            return {}
+        notes = current.get("notes") or ""
+        head, sep, rest = notes.partition("\n\n")
+        if head.startswith("**Chất lượng / Quality:"):
+            notes = quality_line(quality, old.get("last_refreshed_at") or "", old.get("refresh_state") or "fresh") + sep + rest
+        return {**scores, "notes": notes}
 
     def show_refresh(self, spec: DatasetSpec, refresh: str, days_since_refresh: int, refreshed_at: str,
                      answers: dict[str, bool] | None = None) -> tuple[bool, dict | None]:
