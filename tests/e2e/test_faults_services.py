@@ -146,9 +146,10 @@ def test_the_datastore_database_stopped_mid_load(portal, pipeline_env, stack, ca
 
 def test_a_locked_ledger_is_waited_for_then_is_a_transient_fault(portal, pipeline_env, capsys, monkeypatch) -> None:
     """Fault: another process holds the ledger's write lock. A short hold is waited out (the run records
-    once it is released); a hold past the wait (2 s here) stops the record step with a transient error
-    in both languages, after the portal took the delivery. Nothing is lost: the delivery is not settled,
-    so the next run takes it again, finds the portal already has it, and records it."""
+    once it is released); a hold past the wait (2 s here) stops the run with a transient error in both
+    languages. Since the run state lives in the ledger (issue 32), that happens where the check stage
+    records the accepted delivery, before the portal is touched: the public keeps the previous delivery.
+    Nothing is lost: the delivery is not settled, so the next run takes it again and publishes it."""
     monkeypatch.setattr(repository, "SQLITE_BUSY_TIMEOUT_S", 2)
     settings = load_settings()
     engine = ledger.open_ledger(settings.ledger_url())  # the ledger exists (migrated) before it is locked
@@ -177,7 +178,7 @@ def test_a_locked_ledger_is_waited_for_then_is_a_transient_fault(portal, pipelin
     lock.rollback()
     lock.close()
     assert ledger.statuses(engine)[SPEC.key].archive_sha256 == sha  # not recorded
-    assert portal.get("package_show", id=NAME)["archive_sha256"] == new_sha  # the portal took it
+    assert portal.get("package_show", id=NAME)["archive_sha256"] == sha  # the portal as it was
 
     assert main(["run", "--dataset", SPEC.key]) == 0
     converged(portal, capsys, new_sha)

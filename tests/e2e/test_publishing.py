@@ -212,7 +212,7 @@ def test_ckan_down_then_up_is_retried_until_it_answers(portal, agency_connection
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             outcome["error"] = exc
 
-    caplog.set_level(logging.WARNING, logger="opendata.publish.client")
+    caplog.set_level(logging.WARNING, logger="opendata.retrying")
     worker = threading.Thread(target=run)
     worker.start()
     time.sleep(3)
@@ -222,7 +222,7 @@ def test_ckan_down_then_up_is_retried_until_it_answers(portal, agency_connection
 
     assert "error" not in outcome, outcome.get("error")
     assert outcome["result"]["outcome"] == "created"
-    assert "the portal could not be reached (ConnectionError); retry 1/8" in caplog.text
+    assert "ConnectionError; retry 1/8 in 1.0 s" in caplog.text  # the one retry policy's line
     assert portal.get("datastore_search", resource_id=outcome["result"]["resource_id"], limit=0)["total"] == 50
 
 

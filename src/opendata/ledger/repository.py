@@ -4,7 +4,7 @@ ledger/migrations) before use; its operational errors become one transient error
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -264,7 +264,10 @@ def import_state_files(engine: Engine, data: Path) -> list[Path]:
     announced_file = data / "state" / "dropzone-announced.json"
     with _reachable(), Session(engine) as session, session.begin():
         for path in sorted((data / "state").glob("*.json")) if (data / "state").is_dir() else []:
-            body = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                body = json.loads(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:  # another worker imported it a moment ago
+                continue
             if path == announced_file:
                 for dataset, markers in body.items():
                     if session.get(AnnouncedDrops, dataset) is None:
@@ -280,10 +283,14 @@ def import_state_files(engine: Engine, data: Path) -> list[Path]:
             dataset = f"{city}.{agency}.{dataset_id}"
             row = session.get(DatasetCarry, dataset) or DatasetCarry(dataset=dataset)
             if row.accepted is None:
-                row.accepted = json.loads(path.read_text(encoding="utf-8"))
-                row.accepted_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                try:
+                    row.accepted = json.loads(path.read_text(encoding="utf-8"))
+                    row.accepted_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                except FileNotFoundError:
+                    continue
             session.merge(row)
             done.append(path)
     for path in done:
-        path.rename(path.with_name(path.name + ".imported"))
+        with suppress(FileNotFoundError):  # workers starting together: each file is set aside once
+            path.rename(path.with_name(path.name + ".imported"))
     return done
