@@ -1,5 +1,6 @@
 # The portal's CKAN image: CKAN 2.12 and its extensions from requirements/ckan.lock (the lock local
-# runs install; xloader is installed there but not enabled: the platform loads the DataStore), and this project's plugin (deploy/ckanext-opendata) baked in: no pip at start.
+# runs install; xloader is installed there but not enabled: the platform loads the DataStore), and this
+# project's plugin (deploy/ckanext-opendata) baked in: no pip at start.
 FROM python:3.11.11-slim-bookworm
 
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 CKAN_INI=/etc/ckan/ckan.ini
